@@ -1,0 +1,1 @@
+"""File formats: one parser protocol, one parser per format, detection by content."""

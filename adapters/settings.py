@@ -1,0 +1,198 @@
+"""Configuration: ``recon.toml`` (DESIGN.md §4), environment overrides, built-in defaults.
+
+Secrets never sit in the file: an SFTP source names a key file, or an
+environment variable that holds the key or password. Loading validates the
+whole file and raises :class:`~reconcile.errors.ConfigError` naming the
+offending table and key.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from reconcile.errors import ConfigError
+
+DEFAULT_CONFIG_NAME = "recon.toml"
+DEFAULT_DATABASE_URL = "sqlite:///recon.db"
+
+
+@dataclass(frozen=True, slots=True)
+class GatewaySettings:
+    """How one payment gateway settles: window in business days, fee mode, file layout."""
+
+    name: str
+    settlement_days: int = 1
+    fee_mode: Literal["gross", "net"] = "gross"
+    layout: str = "canonical"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSettings:
+    """One SFTP inbox (a bank's or a gateway's)."""
+
+    name: str
+    host: str
+    port: int = 22
+    username: str = "recon"
+    key_file: str | None = None
+    key_env: str | None = None
+    password_env: str | None = None
+    host_key: str | None = None
+    known_hosts: str | None = None
+    remote_dir: str = "/"
+    pattern: str = "*"
+    schedule: str | None = None  # cron expression for the scheduler
+
+
+@dataclass(frozen=True, slots=True)
+class PublishSettings:
+    """A province's SFTP outbox for its settlement statements (optional)."""
+
+    province: str
+    host: str
+    port: int = 22
+    username: str = "recon"
+    key_file: str | None = None
+    key_env: str | None = None
+    password_env: str | None = None
+    host_key: str | None = None
+    known_hosts: str | None = None
+    remote_dir: str = "/"
+    formats: tuple[str, ...] = ("pdf", "xlsx", "xml")
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleSettings:
+    """Cron expressions (Asia/Ho_Chi_Minh) of the scheduled jobs."""
+
+    daily_run: str = "30 2 * * *"
+    publish: str = "0 6 * * *"
+    fetch: str = "*/30 * * * *"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The whole configuration, validated."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    gateways: Mapping[str, GatewaySettings] = field(default_factory=dict)
+    layouts: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    sources: tuple[SourceSettings, ...] = ()
+    publish: tuple[PublishSettings, ...] = ()
+    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    data_dir: str = "recon-data"
+    path: str | None = None
+
+    def gateway(self, name: str) -> GatewaySettings:
+        """The gateway's settings; an unknown gateway gets the defaults (the caller warns)."""
+        return self.gateways.get(name) or GatewaySettings(name=name)
+
+    def source(self, name: str) -> SourceSettings:
+        for source in self.sources:
+            if source.name == name:
+                return source
+        known = ", ".join(s.name for s in self.sources) or "none configured"
+        raise ConfigError(f"no SFTP source named {name!r} (known: {known})")
+
+
+def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
+    """Read ``path``, else ``recon.toml`` in the working directory, else the defaults.
+
+    ``RECON_DATABASE_URL`` overrides ``[database] url``.
+    """
+    if path is None and Path(DEFAULT_CONFIG_NAME).is_file():
+        path = DEFAULT_CONFIG_NAME
+    raw: dict[str, Any] = {}
+    if path is not None:
+        try:
+            raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise ConfigError(f"configuration file {os.fspath(path)!r} does not exist") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{os.fspath(path)}: not valid TOML: {exc}") from exc
+    settings = settings_from_mapping(raw)
+    url = os.environ.get("RECON_DATABASE_URL") or settings.database_url
+    return Settings(
+        database_url=url,
+        gateways=settings.gateways,
+        layouts=settings.layouts,
+        sources=settings.sources,
+        publish=settings.publish,
+        schedule=settings.schedule,
+        data_dir=settings.data_dir,
+        path=os.fspath(path) if path is not None else None,
+    )
+
+
+def settings_from_mapping(raw: Mapping[str, Any]) -> Settings:
+    """Validate an already-parsed configuration mapping."""
+    database = _table(raw, "database")
+    gateways = {
+        g.name: g for g in (_build(GatewaySettings, t, f"gateways[{i}]") for i, t in _tables(raw, "gateways"))
+    }
+    for gateway in gateways.values():
+        if gateway.fee_mode not in ("gross", "net"):
+            raise ConfigError(f"gateways.{gateway.name}.fee_mode must be 'gross' or 'net'")
+        if gateway.settlement_days < 0:
+            raise ConfigError(f"gateways.{gateway.name}.settlement_days must be >= 0")
+    layouts = {str(name): dict(spec) for name, spec in _table(raw, "layouts").items()}
+    for gateway in gateways.values():
+        if gateway.layout != "canonical" and gateway.layout not in layouts:
+            raise ConfigError(
+                f"gateways.{gateway.name}.layout names [layouts.{gateway.layout}], which is not defined"
+            )
+    sources = tuple(_build(SourceSettings, t, f"sources[{i}]") for i, t in _tables(raw, "sources"))
+    publish = tuple(
+        _build(
+            PublishSettings,
+            {**t, "formats": tuple(t.get("formats", ("pdf", "xlsx", "xml")))},
+            f"publish[{i}]",
+        )
+        for i, t in _tables(raw, "publish")
+    )
+    for target in (*sources, *publish):
+        if not (target.host_key or target.known_hosts):
+            name = getattr(target, "name", None) or getattr(target, "province", "?")
+            raise ConfigError(
+                f"SFTP target {name!r} has neither host_key nor known_hosts: "
+                "pin the server's key (unknown keys are refused)"
+            )
+    return Settings(
+        database_url=str(database.get("url", DEFAULT_DATABASE_URL)),
+        gateways=gateways,
+        layouts=layouts,
+        sources=sources,
+        publish=publish,
+        schedule=_build(ScheduleSettings, _table(raw, "schedule"), "schedule"),
+        data_dir=str(_table(raw, "storage").get("data_dir", "recon-data")),
+    )
+
+
+def _table(raw: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = raw.get(key, {})
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"[{key}] must be a table")
+    return value
+
+
+def _tables(raw: Mapping[str, Any], key: str) -> list[tuple[int, Mapping[str, Any]]]:
+    value = raw.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, Mapping) for v in value):
+        raise ConfigError(f"[[{key}]] must be an array of tables")
+    return list(enumerate(value))
+
+
+def _build(cls: Any, values: Mapping[str, Any], where: str) -> Any:
+    known = set(cls.__dataclass_fields__)
+    unknown = set(values) - known
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    try:
+        return cls(**values)
+    except TypeError as exc:
+        raise ConfigError(f"{where}: {exc}") from exc

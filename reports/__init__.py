@@ -1,0 +1,1 @@
+"""Discrepancy reports and province settlement statements: JSON, CSV, Excel, PDF, XML."""
