@@ -123,6 +123,8 @@ class BankStatement:
         currency: the account currency (from ``Acct/Ccy``, else the balances or entries).
         balances: every balance in file order.
         entries: every entry in file order, whatever its status.
+        from_date, to_date: the period the statement covers (camt ``FrToDt``, else the
+            balance and booking dates); how far the data for this account reaches.
     """
 
     statement_id: str
@@ -132,6 +134,8 @@ class BankStatement:
     created_at: dt.datetime | None
     balances: tuple[Balance, ...]
     entries: tuple[BankEntry, ...]
+    from_date: dt.date | None = None
+    to_date: dt.date | None = None
 
     @property
     def opening(self) -> Balance | None:
