@@ -1,0 +1,62 @@
+"""Configuration is validated whole, with messages that name the table and key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from adapters.settings import load_settings, settings_from_mapping
+from reconcile.errors import ConfigError
+
+
+def test_without_a_file_the_built_in_defaults_apply(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("RECON_DATABASE_URL", raising=False)
+    settings = load_settings()
+    assert settings.database_url == "sqlite:///recon.db"
+    assert settings.gateway("unknown").settlement_days == 1
+    assert settings.gateway("unknown").fee_mode == "gross"
+
+
+def test_the_environment_overrides_the_database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "recon.toml"
+    config.write_text('[database]\nurl = "sqlite:///a.db"\n', encoding="utf-8")
+    monkeypatch.setenv("RECON_DATABASE_URL", "sqlite:///b.db")
+    assert load_settings(config).database_url == "sqlite:///b.db"
+
+
+def test_gateways_and_sources_are_read() -> None:
+    settings = settings_from_mapping(
+        {
+            "gateways": [{"name": "vnpay", "settlement_days": 2, "fee_mode": "net"}],
+            "sources": [{"name": "vcb", "host": "127.0.0.1", "host_key": "ssh-ed25519 AAAA"}],
+        }
+    )
+    assert settings.gateway("vnpay").settlement_days == 2
+    assert settings.source("vcb").host == "127.0.0.1"
+
+
+def test_a_source_without_a_pinned_host_key_is_refused() -> None:
+    with pytest.raises(ConfigError, match="host_key"):
+        settings_from_mapping({"sources": [{"name": "vcb", "host": "h"}]})
+
+
+def test_an_unknown_key_is_named() -> None:
+    with pytest.raises(ConfigError, match=r"gateways\[0\].*colour"):
+        settings_from_mapping({"gateways": [{"name": "x", "colour": "red"}]})
+
+
+def test_a_gateway_naming_an_undefined_layout_is_refused() -> None:
+    with pytest.raises(ConfigError, match="layouts.semicolons"):
+        settings_from_mapping({"gateways": [{"name": "x", "layout": "semicolons"}]})
+
+
+def test_an_invalid_fee_mode_is_refused() -> None:
+    with pytest.raises(ConfigError, match="fee_mode"):
+        settings_from_mapping({"gateways": [{"name": "x", "fee_mode": "half"}]})
+
+
+def test_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings(tmp_path / "nope.toml")
