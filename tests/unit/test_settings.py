@@ -48,7 +48,7 @@ def test_an_unknown_key_is_named() -> None:
 
 
 def test_a_gateway_naming_an_undefined_layout_is_refused() -> None:
-    with pytest.raises(ConfigError, match="layouts.semicolons"):
+    with pytest.raises(ConfigError, match=r"layouts\.semicolons"):
         settings_from_mapping({"gateways": [{"name": "x", "layout": "semicolons"}]})
 
 
