@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Final
 
 import pandas as pd
+from openpyxl.worksheet.worksheet import Worksheet
 
 from reconcile.discrepancies import DISCREPANCIES, KEY_OF, Category
 from reports.workbook import TOTAL_FONT, fit_columns, new_workbook, save_workbook, write_table
@@ -94,7 +95,7 @@ def _key_of(category: str | None) -> str | None:
 
 
 def _write_summary(
-    sheet: Any,
+    sheet: Worksheet,
     labels: tuple[str, str],
     rows: Iterable[Mapping[str, Any]],
     group: Callable[[Mapping[str, Any]], tuple[Any, Any]],
@@ -125,7 +126,7 @@ def _add(bucket: dict[str, int], row: Mapping[str, Any]) -> None:
         bucket[name] += int(row[name] or 0)
 
 
-def _write_run(sheet: Any, run: Mapping[str, Any], row_count: int) -> None:
+def _write_run(sheet: Worksheet, run: Mapping[str, Any], row_count: int) -> None:
     fields = list(_flatten(run))
     fields.append(("report_rows", row_count))
     write_table(sheet, ("field", "value"), fields)

@@ -1,0 +1,203 @@
+"""A province's settlement statement (bảng đối chiếu quyết toán) as plain immutable data.
+
+The statement answers a province's treasury accountant: for business date
+D, which gateway settlement batches were due to the province's State
+Treasury (Kho bạc Nhà nước) account, what each should have credited, what
+the bank actually credited, and which discrepancies concern the province.
+
+It is built once (from the database by ``adapters.statement_data``, or by
+hand in tests) and rendered three ways (PDF, Excel, XML) by
+:mod:`reports.statements`; the renderers compute nothing but sums, so the
+three always tell the same story. All amounts are integer đồng.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class BatchStatus(StrEnum):
+    """How a batch's bank credit compares with what it should be."""
+
+    MATCHED = "matched"  # khớp
+    MISMATCH = "mismatch"  # lệch số tiền
+    MISSING = "missing"  # chưa ghi có
+    LATE = "late"  # ghi có muộn
+    PENDING = "pending"  # still inside its settlement window: not yet a break
+
+    @property
+    def label(self) -> str:
+        """The status in Vietnamese, for people."""
+        return _STATUS_LABELS[self]
+
+
+_STATUS_LABELS = {
+    BatchStatus.MATCHED: "Khớp",
+    BatchStatus.MISMATCH: "Lệch số tiền",
+    BatchStatus.MISSING: "Chưa ghi có",
+    BatchStatus.LATE: "Ghi có muộn",
+    BatchStatus.PENDING: "Đang chờ",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class BankCredit:
+    """One credit on the treasury account that settles (part of) a batch.
+
+    Attributes:
+        bank_ref: the bank's own reference (camt ``AcctSvcrRef``, MT940 after ``//``).
+        booking_date: the date the bank booked it.
+        amount: đồng credited.
+    """
+
+    bank_ref: str | None
+    booking_date: dt.date | None
+    amount: int
+
+
+@dataclass(frozen=True, slots=True)
+class StatementBatch:
+    """One gateway settlement batch (lô quyết toán) due to the province's account.
+
+    Attributes:
+        batch_id: the gateway's batch identifier.
+        settlement_date: the date the gateway says it settles the batch.
+        transactions: number of SUCCESS and REFUND transactions in the batch.
+        collected: Σ SUCCESS amounts (đã thu).
+        refunded: Σ REFUND amounts (hoàn tiền).
+        fees: Σ gateway fees (phí).
+        expected_credit: what the bank should credit (collected − refunded, − fees when net).
+        credits: the bank credits found for the batch, in booking order.
+        status: matched, mismatch, missing, late or pending.
+    """
+
+    batch_id: str
+    settlement_date: dt.date | None
+    transactions: int
+    collected: int
+    refunded: int
+    fees: int
+    expected_credit: int
+    credits: tuple[BankCredit, ...]
+    status: BatchStatus
+
+    @property
+    def credited(self) -> int:
+        """Σ of the bank credits found (0 when none)."""
+        return sum(credit.amount for credit in self.credits)
+
+    @property
+    def difference(self) -> int:
+        """credited − expected: negative when the treasury received less."""
+        return self.credited - self.expected_credit
+
+
+@dataclass(frozen=True, slots=True)
+class StatementTotals:
+    """Sums over batches, in đồng (tổng cộng)."""
+
+    batches: int
+    transactions: int
+    collected: int
+    refunded: int
+    fees: int
+    expected: int
+    credited: int
+
+    @property
+    def difference(self) -> int:
+        return self.credited - self.expected
+
+    @classmethod
+    def of(cls, batches: tuple[StatementBatch, ...]) -> StatementTotals:
+        return cls(
+            batches=len(batches),
+            transactions=sum(b.transactions for b in batches),
+            collected=sum(b.collected for b in batches),
+            refunded=sum(b.refunded for b in batches),
+            fees=sum(b.fees for b in batches),
+            expected=sum(b.expected_credit for b in batches),
+            credited=sum(b.credited for b in batches),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class GatewaySection:
+    """One payment gateway's batches (cổng thanh toán) and how it settles."""
+
+    gateway: str
+    fee_mode: str  # "gross" or "net"
+    batches: tuple[StatementBatch, ...]
+
+    @property
+    def totals(self) -> StatementTotals:
+        return StatementTotals.of(self.batches)
+
+
+@dataclass(frozen=True, slots=True)
+class StatementDiscrepancy:
+    """A discrepancy of the province for the date, as the report lists it (DESIGN.md §5)."""
+
+    category: str
+    severity: str
+    status: str
+    business_date: dt.date | None
+    payment_code: str | None
+    txn_id: str | None
+    gateway: str | None
+    batch_id: str | None
+    bank_ref: str | None
+    expected_vnd: int | None
+    actual_vnd: int | None
+    difference_vnd: int | None
+    age_days: int | None
+    detail: str | None
+
+    @property
+    def key(self) -> str | None:
+        """The identifier the discrepancy is about, whichever kind it is."""
+        return self.txn_id or self.batch_id or self.bank_ref or self.payment_code
+
+
+@dataclass(frozen=True, slots=True)
+class SettlementStatement:
+    """The settlement statement of one province for one business date.
+
+    Attributes:
+        province_code: the official 2-digit code (``"01"``).
+        province_name: the Vietnamese name with diacritics (``"Hà Nội"``).
+        treasury_account: the State Treasury account credited.
+        business_date: the local business date D.
+        gateways: one section per gateway, ordered by gateway name.
+        discrepancies: the province's discrepancies for D (and those still open).
+        run_id, run_version: the reconciliation run the statuses come from, if any.
+    """
+
+    province_code: str
+    province_name: str
+    treasury_account: str
+    business_date: dt.date
+    gateways: tuple[GatewaySection, ...]
+    discrepancies: tuple[StatementDiscrepancy, ...] = ()
+    run_id: int | None = None
+    run_version: int | None = None
+
+    @property
+    def batches(self) -> tuple[StatementBatch, ...]:
+        return tuple(batch for section in self.gateways for batch in section.batches)
+
+    @property
+    def totals(self) -> StatementTotals:
+        return StatementTotals.of(self.batches)
+
+    @property
+    def title(self) -> str:
+        return f"BẢNG ĐỐI CHIẾU QUYẾT TOÁN — {self.province_name}"
+
+
+def expected_credit(collected: int, refunded: int, fees: int, fee_mode: str) -> int:
+    """What the bank should credit for a batch (DESIGN.md §2, fee mode)."""
+    net = collected - refunded
+    return net - fees if fee_mode == "net" else net
