@@ -42,27 +42,27 @@ def write_statement_xml(statement: SettlementStatement, path: Path) -> None:
 
 def statement_xml_bytes(statement: SettlementStatement) -> bytes:
     root = etree.Element(_NS + "SettlementStatement", nsmap={None: NAMESPACE})  # type: ignore[dict-item]
-    root.set("schemaVersion", "1")
+    _set(root, "schemaVersion", "1")
     province = _sub(root, "Province")
-    province.set("code", statement.province_code)
+    _set(province, "code", statement.province_code)
     _sub(province, "Name", statement.province_name)
     _sub(province, "TreasuryAccount", statement.treasury_account)
     _sub(root, "BusinessDate", statement.business_date.isoformat())
     _sub(root, "Currency", "VND")
     if statement.run_id is not None:
         run = _sub(root, "Run")
-        run.set("id", str(statement.run_id))
-        run.set("version", str(statement.run_version or 1))
+        _set(run, "id", str(statement.run_id))
+        _set(run, "version", str(statement.run_version or 1))
     _add_totals(root, statement.totals)
     for section in statement.gateways:
         gateway = _sub(root, "Gateway")
-        gateway.set("name", section.gateway)
-        gateway.set("feeMode", section.fee_mode)
+        _set(gateway, "name", section.gateway)
+        _set(gateway, "feeMode", section.fee_mode)
         for batch in section.batches:
             _add_batch(gateway, batch)
         _add_totals(gateway, section.totals)
     discrepancies = _sub(root, "Discrepancies")
-    discrepancies.set("count", str(len(statement.discrepancies)))
+    _set(discrepancies, "count", str(len(statement.discrepancies)))
     for discrepancy in statement.discrepancies:
         _add_discrepancy(discrepancies, discrepancy)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
@@ -71,8 +71,16 @@ def statement_xml_bytes(statement: SettlementStatement) -> bytes:
 def _sub(parent: etree._Element, name: str, text: str | int | None = None) -> etree._Element:
     element = etree.SubElement(parent, _NS + name)
     if text is not None:
-        element.text = _NOT_XML.sub("\ufffd", str(text))
+        element.text = _xml_text(text)
     return element
+
+
+def _set(element: etree._Element, name: str, value: str | int) -> None:
+    element.set(name, _xml_text(value))
+
+
+def _xml_text(value: str | int) -> str:
+    return _NOT_XML.sub("\ufffd", str(value))
 
 
 def _add_totals(parent: etree._Element, totals: StatementTotals) -> None:
@@ -92,7 +100,7 @@ def _add_totals(parent: etree._Element, totals: StatementTotals) -> None:
 
 def _add_batch(parent: etree._Element, batch: StatementBatch) -> None:
     element = _sub(parent, "Batch")
-    element.set("id", batch.batch_id)
+    _set(element, "id", batch.batch_id)
     if batch.settlement_date is not None:
         _sub(element, "SettlementDate", batch.settlement_date.isoformat())
     for name, value in (
@@ -117,9 +125,9 @@ def _add_batch(parent: etree._Element, batch: StatementBatch) -> None:
 
 def _add_discrepancy(parent: etree._Element, discrepancy: StatementDiscrepancy) -> None:
     element = _sub(parent, "Discrepancy")
-    element.set("category", discrepancy.category)
-    element.set("severity", discrepancy.severity)
-    element.set("status", discrepancy.status)
+    _set(element, "category", discrepancy.category)
+    _set(element, "severity", discrepancy.severity)
+    _set(element, "status", discrepancy.status)
     business_date = discrepancy.business_date.isoformat() if discrepancy.business_date else None
     for name, value in (
         ("BusinessDate", business_date),
