@@ -1,0 +1,159 @@
+"""Apply a declared layout to a CSV file: canonical columns, checked, with their lines.
+
+The pieces the obligations and gateway parsers share: which headers are
+missing or unknown, a header row repeated inside the data, the currency
+column, constants, converting every mapped column with its spec, and the
+totals row check. A bad value becomes an
+:class:`~reconcile.errors.InputError` naming the file, the physical line and
+the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from adapters.formats.csvcells import CellError, first_true, trimmed
+from adapters.formats.csvread import RawRows, read_rows
+from adapters.formats.csvspec import Layout
+from reconcile.errors import InputError
+
+
+@dataclass(frozen=True, slots=True)
+class CanonicalRows:
+    """A file's rows in canonical columns; ``lines`` are the physical lines."""
+
+    source: str
+    columns: dict[str, pa.Array]
+    lines: np.ndarray
+
+    @property
+    def num_rows(self) -> int:
+        return len(self.lines)
+
+    def fail(self, row: int, reason: str) -> InputError:
+        return InputError(reason, source=self.source, where=f"line {int(self.lines[row])}")
+
+    def first_bad(self, mask: pa.Array, reason: str) -> None:
+        """Raise ``reason`` (formatted with the row's ``value``s) at the first row where ``mask`` holds."""
+        row = first_true(mask)
+        if row is not None:
+            values = {name: column[row].as_py() for name, column in self.columns.items()}
+            raise self.fail(row, reason.format(**values))
+
+
+def read_canonical(path: Path, layout: Layout) -> CanonicalRows:
+    """Read ``path`` with ``layout``: the mapped columns and the constants, converted."""
+    source = path.name
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read the file ({exc.strerror})", source=source) from exc
+    raw = read_rows(data, layout, source)
+    _check_header(raw, layout, source)
+    _check_repeated_header(raw, layout, source)
+    _check_currency(raw, layout, source)
+    columns: dict[str, pa.Array] = {}
+    for canonical, spec in layout.columns.items():
+        try:
+            columns[canonical] = spec.convert(raw.columns[spec.source])
+        except CellError as exc:
+            raise InputError(exc.reason, source=source, where=raw.where(exc.row)) from exc
+    rows = len(raw.lines)
+    for canonical, value in layout.constants.items():
+        if canonical in columns:
+            continue
+        spec = layout.templates[canonical]
+        try:
+            columns[canonical] = spec.convert(pa.array([value] * rows, pa.string()))
+        except CellError as exc:
+            raise InputError(f"constant {canonical}: {exc.reason}", source=source) from exc
+    _check_trailer(raw, layout, columns, source)
+    return CanonicalRows(source, columns, raw.lines)
+
+
+def first_duplicate(column: pa.Array) -> int | None:
+    """The first row whose value already appeared on an earlier row (nulls ignored)."""
+    if pc.count_distinct(column).as_py() + column.null_count >= len(column):
+        return None
+    order = pa.table({"value": column, "row": pa.array(np.arange(len(column)))})
+    ranked = order.take(pc.sort_indices(order, sort_keys=[("value", "ascending"), ("row", "ascending")]))
+    values, rows = ranked.column("value").combine_chunks(), ranked.column("row").combine_chunks()
+    repeats = pc.equal(values.slice(1), values.slice(0, len(values) - 1))
+    later = pc.filter(rows.slice(1), pc.fill_null(repeats, False))
+    return int(pc.min(later).as_py())
+
+
+def local_dates(stamps: pa.Array, tz: str) -> pa.Array:
+    """The local calendar date of each UTC timestamp in ``tz``."""
+    local = pc.local_timestamp(pc.cast(stamps, pa.timestamp("us", tz=tz)))
+    return pc.cast(local, pa.date32())
+
+
+def _check_header(raw: RawRows, layout: Layout, source: str) -> None:
+    where = f"line {int(raw.lines[0]) - 1}" if len(raw.lines) else None
+    present = set(raw.header)
+    missing = [spec.source for spec in layout.columns.values() if spec.source not in present]
+    if missing:
+        raise InputError(f"missing required column(s): {', '.join(missing)}", source=source, where=where)
+    if layout.strict:
+        known = set(layout.headers) | ({layout.currency} if layout.currency else set())
+        extra = [name for name in raw.header if name not in known]
+        if extra:
+            raise InputError(f"unknown column(s): {', '.join(extra)}", source=source, where=where)
+
+
+def _check_repeated_header(raw: RawRows, layout: Layout, source: str) -> None:
+    if not raw.header or not len(raw.lines):
+        return
+    repeated = None
+    for name in raw.header[:3]:
+        same = pc.equal(pc.utf8_trim_whitespace(raw.columns[name]), name)
+        repeated = same if repeated is None else pc.and_(repeated, same)
+    row = first_true(repeated)
+    if row is not None:
+        raise InputError("the header row is repeated inside the data", source=source, where=raw.where(row))
+    if layout.trailer:
+        first = raw.columns[raw.header[0]]
+        row = first_true(pc.equal(pc.utf8_trim_whitespace(first), layout.trailer))
+        if row is not None:
+            raise InputError(
+                f"a {layout.trailer!r} totals row must be the file's last row",
+                source=source,
+                where=raw.where(row),
+            )
+
+
+def _check_currency(raw: RawRows, layout: Layout, source: str) -> None:
+    if not layout.currency or layout.currency not in raw.columns:
+        return
+    currency = pc.utf8_upper(trimmed(raw.columns[layout.currency]))
+    row = first_true(pc.or_kleene(pc.is_null(currency), pc.not_equal(currency, "VND")))
+    if row is not None:
+        shown = currency[row].as_py()
+        raise InputError(f"currency {shown!r} is not VND", source=source, where=raw.where(row))
+
+
+def _check_trailer(raw: RawRows, layout: Layout, columns: dict[str, pa.Array], source: str) -> None:
+    if raw.trailer is None or layout.trailer_total is None:
+        return
+    spec = layout.columns[layout.trailer_total]
+    cell = (raw.trailer.get(spec.source) or "").strip()
+    if not cell:
+        return
+    where = f"line {raw.trailer_line}"
+    try:
+        stated = spec.convert(pa.array([cell], pa.string()))[0].as_py()
+    except CellError as exc:
+        raise InputError(f"totals row: {exc.reason}", source=source, where=where) from exc
+    actual = pc.sum(columns[layout.trailer_total]).as_py() or 0
+    if stated != actual:
+        raise InputError(
+            f"totals row states {stated} but the rows add up to {actual} ({spec.label})",
+            source=source,
+            where=where,
+        )
