@@ -1,0 +1,246 @@
+"""SWIFT MT940 statements (and MT942 interim reports) as :class:`~reconcile.records.BankStatement` records.
+
+A file holds one or more messages; a statement starts at each ``:20:``.
+Tags map onto the records as follows: ``:20:`` statement id, ``:28C:``
+sequence, ``:25:`` account, ``:60F:``/``:60M:`` opening (``OPBD``/``PRCD``),
+``:62F:``/``:62M:`` closing (``CLBD``), ``:64:`` ``CLAV``, ``:65:`` ``FWAV``,
+each ``:61:`` one :class:`~reconcile.records.BankEntry` whose remittance is
+the ``:86:`` after it. ``RC`` (reversal of a credit) is booked as a debit and
+``RD`` as a credit, as SWIFT counts them. An entry without an entry date
+(MMDD) is taken as booked on its value date.
+
+Bad files raise :class:`~reconcile.errors.InputError` with the file, the
+line and the reason; a balance that does not add up, or an entry date far
+from its value date, is an :class:`~reconcile.records.Issue`. The file's
+encoding (strict UTF-8, else a single-byte code page) is on
+:class:`Mt940File` and in the log, never a warning.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from adapters.formats.mt940_fields import StatementLine, read_balance, read_information, read_statement_line
+from adapters.formats.mt940_lines import Field, decode, looks_like_mt940, statement_groups
+from reconcile.errors import InputError
+from reconcile.money import to_minor
+from reconcile.records import Balance, BankEntry, BankStatement, Direction, Issue, Parsed
+from reconcile.statements import continuity_issue
+
+logger = logging.getLogger(__name__)
+
+BALANCE_KINDS: Final = {
+    "60F": "OPBD",
+    "60M": "PRCD",
+    "62F": "CLBD",
+    "62M": "CLBD",
+    "64": "CLAV",
+    "65": "FWAV",
+}
+_OPENING_TAGS: Final = ("60F", "60M")
+_CLOSING_TAGS: Final = ("62F", "62M")
+_INTERIM_TAGS: Final = frozenset({"34F", "13D"})
+_CHARGES: Final = re.compile(r"/CHGS/([A-Z]{3})(\d+,\d*)")
+_CREATED: Final = re.compile(r"(\d{10})([+-]\d{4})")
+_INTERIM_CURRENCY: Final = re.compile(r"\d*([A-Z]{3})")
+#: An entry date further than this from its value date is worth a look.
+ODD_DATE_GAP_DAYS: Final = 31
+
+
+class Mt940Parser:
+    """Reads SWIFT MT940 and MT942 files, whatever the bank's dialect."""
+
+    name = "mt940"
+
+    def identify(self, path: Path, head: bytes) -> bool:
+        return b"\x00" not in head and looks_like_mt940(head.decode("latin-1"))
+
+    def parse(self, path: Path) -> Parsed:
+        return read_mt940(path).parsed
+
+
+@dataclass(frozen=True, slots=True)
+class Mt940File:
+    """What :func:`read_mt940` read, with the encoding the text was decoded with."""
+
+    parsed: Parsed
+    encoding: str
+
+
+def read_mt940(path: Path) -> Mt940File:
+    """Read an MT940/MT942 file, or raise :class:`InputError`."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read the file: {exc.strerror}", source=path.name) from exc
+    text, encoding = decode(data, path.name)
+    if encoding != "utf-8":
+        logger.info("%s is not UTF-8; read as %s", path.name, encoding)
+    return Mt940File(parse_mt940(text, path.name), encoding)
+
+
+def parse_mt940(text: str, source: str) -> Parsed:
+    """Every statement of an MT940/MT942 text; ``source`` names the file in messages."""
+    groups = statement_groups(text)
+    if not groups:
+        raise InputError("no MT940 statement in the file: no :20: field found", source=source)
+    statements: list[BankStatement] = []
+    issues: list[Issue] = []
+    for group in groups:
+        statement = _read_statement(group, source)
+        statements.append(statement)
+        issues.extend(_date_issues(statement, source))
+        continuity = continuity_issue(statement, source, group[0].where)
+        if continuity is not None:
+            issues.append(continuity)
+    interim = any(statement.opening is None for statement in statements)
+    return Parsed(format="mt942" if interim else "mt940", statements=tuple(statements), issues=tuple(issues))
+
+
+def _read_statement(group: list[Field], source: str) -> BankStatement:
+    head = group[0]
+    statement_id = head.value
+    if not statement_id:
+        raise InputError("MT940 statement reference :20: is empty", source=source, where=head.where)
+    account = _first(group, ("25",))
+    if account is None or not account.value:
+        raise InputError(
+            f"MT940 statement {statement_id} has no account (:25:)", source=source, where=head.where
+        )
+    try:
+        balances = tuple(_balance(field) for field in group if field.tag in BALANCE_KINDS)
+        currency = _currency(group, statement_id)
+        entries = tuple(_entries(group, currency))
+    except InputError as exc:
+        raise _located(exc, statement_id, source, exc.where or head.where) from exc
+    sequence = _first(group, ("28C", "28"))
+    dates = [b.date for b in balances if b.date and b.kind != "FWAV"]
+    dates += [entry.booking_date for entry in entries if entry.booking_date]
+    return BankStatement(
+        statement_id=statement_id,
+        sequence=sequence.value if sequence else None,
+        account=account.value,
+        currency=currency,
+        created_at=_created_at(_first(group, ("13D",))),
+        balances=balances,
+        entries=entries,
+        from_date=min(dates, default=None),
+        to_date=max(dates, default=None),
+    )
+
+
+def _currency(group: list[Field], statement_id: str) -> str:
+    """The opening balance's currency; an MT942 report has none and names it in ``:34F:``."""
+    opening = _first(group, _OPENING_TAGS)
+    interim = opening is None and any(field.tag in _INTERIM_TAGS for field in group)
+    if not interim and opening is None:
+        raise InputError(f"MT940 statement {statement_id} has no opening balance (:60F:)")
+    if not interim and _first(group, _CLOSING_TAGS) is None:
+        raise InputError(f"MT940 statement {statement_id} has no closing balance (:62F:)")
+    if opening is not None:
+        return read_balance(opening.tag, opening.value).currency
+    for field in group:
+        match = _INTERIM_CURRENCY.match(field.value)
+        if field.tag in {"34F", "90D", "90C"} and match:
+            return match.group(1)
+    raise InputError(f"MT942 report {statement_id} names no currency (:34F:)")
+
+
+def _balance(field: Field) -> Balance:
+    try:
+        read = read_balance(field.tag, field.value)
+        amount = to_minor(read.amount, read.currency)
+    except InputError as exc:
+        raise _located(exc, None, None, field.where) from exc
+    return Balance(
+        BALANCE_KINDS[field.tag], -amount if read.mark == "D" else amount, read.currency, read.date
+    )
+
+
+def _entries(group: list[Field], currency: str) -> list[BankEntry]:
+    """One entry per ``:61:``, with the ``:86:`` fields that follow it directly."""
+    pending: list[tuple[Field, list[tuple[str, ...]]]] = []
+    attach = False
+    for field in group:
+        if field.tag == "61":
+            pending.append((field, []))
+            attach = True
+        elif field.tag == "86":
+            if attach:
+                pending[-1][1].append(field.lines)
+        else:
+            attach = False
+    return [_entry(field, information, currency) for field, information in pending]
+
+
+def _entry(field: Field, information: list[tuple[str, ...]], currency: str) -> BankEntry:
+    try:
+        line = read_statement_line(field.lines)
+        amount = to_minor(line.amount, currency)
+        charges = _charges(line, currency)
+    except InputError as exc:
+        raise _located(exc, None, None, field.where) from exc
+    remittance, end_to_end_id = read_information(information)
+    return BankEntry(
+        amount=amount,
+        currency=currency,
+        direction=Direction.CREDIT if line.mark in {"C", "RD"} else Direction.DEBIT,
+        booking_date=line.booking_date or line.value_date,
+        value_date=line.value_date,
+        reversal=line.mark in {"RC", "RD"},
+        bank_ref=line.bank_ref,
+        end_to_end_id=end_to_end_id,
+        remittance=remittance if remittance is not None else line.supplementary,
+        charges=charges,
+        position=field.where,
+    )
+
+
+def _charges(line: StatementLine, currency: str) -> int:
+    """Charges the bank names in the supplementary details (``/CHGS/EUR0,50/``), in the entry's currency."""
+    match = _CHARGES.search(line.supplementary or "")
+    if not match or match.group(1) != currency:
+        return 0
+    return to_minor(match.group(2), currency)
+
+
+def _date_issues(statement: BankStatement, source: str) -> list[Issue]:
+    issues = []
+    for entry in statement.entries:
+        if entry.booking_date and entry.value_date:
+            gap = abs((entry.booking_date - entry.value_date).days)
+            if gap > ODD_DATE_GAP_DAYS:
+                message = (
+                    f"statement {statement.statement_id}: value date {entry.value_date} is {gap} days "
+                    f"from entry date {entry.booking_date}"
+                )
+                issues.append(Issue(source, entry.position, message))
+    return issues
+
+
+def _created_at(field: Field | None) -> dt.datetime | None:
+    """MT942 ``:13D:`` (``YYMMDDHHMM+HHMM``), the moment the report was made."""
+    match = _CREATED.fullmatch(field.value) if field else None
+    if not match:
+        return None
+    try:
+        stamp = dt.datetime.strptime(match.group(1) + match.group(2), "%y%m%d%H%M%z")
+    except ValueError:
+        return None
+    return stamp
+
+
+def _first(group: list[Field], tags: tuple[str, ...]) -> Field | None:
+    return next((field for field in group if field.tag in tags), None)
+
+
+def _located(exc: InputError, statement_id: str | None, source: str | None, where: str | None) -> InputError:
+    reason = exc.reason
+    if statement_id and statement_id not in reason:
+        reason = f"MT940 statement {statement_id}: {reason}"
+    return type(exc)(reason, source=exc.source or source, where=exc.where or where)

@@ -1,0 +1,143 @@
+"""MT940 text as fields: bytes → text → ``:TAG:`` fields → one group per statement.
+
+Real MT940 files are messier than the SWIFT book: prose or bank headers
+before the data, SWIFT ``{1:}{2:}{4:`` blocks around each message, SOH/ETX
+framing bytes, CRLF or LF, and single-byte encodings (CP852 from central
+European banks, Windows-1252 from western ones). This module strips all of
+that away so that :mod:`adapters.formats.mt940` only ever sees fields, each
+with the line it started on, grouped into statements (a statement starts at
+each ``:20:``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Final
+
+from reconcile.errors import InputError
+
+#: Single-byte decodings tried after strict UTF-8, best-scoring first on ties.
+FALLBACK_ENCODINGS: Final = ("cp1252", "cp852", "latin-1")
+
+_TAG: Final = re.compile(r":(\d{2}[A-Z]?|NS):")
+# One SWIFT block, possibly holding sub-blocks ({3:{108:REF}}).
+_BLOCKS: Final = re.compile(r"^(?:\{\d:(?:[^{}]|\{[^{}]*\})*\})*\{4:")
+_TERMINATOR: Final = re.compile(r"-(\}.*)?")
+_FRAMING: Final = str.maketrans("", "", "\x01\x03")
+# Control characters a text statement may carry: tab, line ends, SOH/ETX, form feed, DOS EOF.
+_ALLOWED_CONTROLS: Final = frozenset("\t\n\r\x01\x03\x0c\x1a")
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One ``:TAG:value`` field.
+
+    Attributes:
+        tag: ``20``, ``25``, ``28C``, ``60F``, ``61``, ``86``, ``NS``...
+        lines: the value's lines as written: the rest of the tag's line, then continuations.
+        line: the 1-based line of the file the tag stands on.
+    """
+
+    tag: str
+    lines: tuple[str, ...]
+    line: int
+
+    @property
+    def value(self) -> str:
+        """The first line of the value, without surrounding blanks."""
+        return self.lines[0].strip()
+
+    @property
+    def where(self) -> str:
+        return f"line {self.line}"
+
+
+def decode(data: bytes, source: str) -> tuple[str, str]:
+    """The file's text and the encoding it was read with.
+
+    Strict UTF-8 first; else the single-byte decoding whose non-ASCII
+    characters are most often letters (CP852 ``á`` reads as ``\\xa0`` in
+    Windows-1252, Windows-1252 ``ß`` as ``▀`` in CP852), so that a Hungarian
+    or Polish statement reads as its bank wrote it.
+    """
+    if b"\x00" in data:
+        raise InputError("binary content: not an MT940 statement", source=source)
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text, encoding = data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        text, encoding = _best_single_byte(data)
+    controls = sum(1 for char in text if unicodedata.category(char) == "Cc" and char not in _ALLOWED_CONTROLS)
+    if controls > max(2, len(text) // 100):
+        raise InputError("binary content: not an MT940 statement", source=source)
+    return text, encoding
+
+
+def _best_single_byte(data: bytes) -> tuple[str, str]:
+    best: tuple[int, str, str] | None = None
+    for encoding in FALLBACK_ENCODINGS:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        letters = sum(1 for char in text if ord(char) > 127 and char.isalpha())
+        if best is None or letters > best[0]:
+            best = (letters, text, encoding)
+    assert best is not None  # latin-1 decodes every byte
+    return best[1], best[2]
+
+
+def fields(text: str) -> Iterator[Field | None]:
+    """Every field in file order; ``None`` where a message ends (``-`` or ``-}``).
+
+    Lines outside any field (prose, bank headers, blank lines between
+    messages) are continuation lines of the field before them, or dropped
+    when no field is open.
+    """
+    tag: str | None = None
+    lines: list[str] = []
+    start = 0
+    for number, raw in enumerate(re.split(r"\r\n|\r|\n", text), start=1):
+        line = _BLOCKS.sub("", raw.translate(_FRAMING))
+        match = _TAG.match(line)
+        if match or _TERMINATOR.fullmatch(line.strip()):
+            if tag is not None:
+                yield Field(tag, tuple(lines), start)
+            tag = None
+            if not match:
+                yield None
+                continue
+            tag, lines, start = match.group(1), [line[match.end() :]], number
+        elif tag is not None:
+            lines.append(line)
+    if tag is not None:
+        yield Field(tag, tuple(lines), start)
+
+
+def statement_groups(text: str) -> list[list[Field]]:
+    """The fields of each statement: from one ``:20:`` up to the next, or the message end."""
+    groups: list[list[Field]] = []
+    current: list[Field] | None = None
+    for field in fields(text):
+        if field is None:
+            current = None
+        elif field.tag == "20":
+            current = [field]
+            groups.append(current)
+        elif current is not None:
+            current.append(field)
+    return groups
+
+
+def looks_like_mt940(head: str) -> bool:
+    """``:20:`` and a statement tag at the start of lines, after any prose or SWIFT blocks."""
+    tags = set()
+    for raw in re.split(r"\r\n|\r|\n", head):
+        match = _TAG.match(_BLOCKS.sub("", raw.translate(_FRAMING)))
+        if match:
+            tags.add(match.group(1))
+    return "20" in tags and bool(tags & {"25", "28C", "60F", "60M", "61", "62F", "34F"})
