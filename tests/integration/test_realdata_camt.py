@@ -127,7 +127,7 @@ def test_a_real_camt_file_without_a_statement_is_refused(realdata: Path, key: st
         _parse(realdata, key)
     error = raised.value
     assert error.source == Path(key).name
-    assert error.where is not None and "BkToCstmrStmt" in error.where and "line 3" in error.where
+    assert error.where == "BkToCstmrStmt (line 3)"
     assert "no statement (Stmt)" in error.reason
 
 
