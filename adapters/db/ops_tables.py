@@ -1,0 +1,57 @@
+"""The operations tables: what was fetched, which jobs ran, and who holds a job's lock.
+
+- ``fetched_files`` remembers every file taken from an SFTP source (source,
+  remote name, size, time, SHA-256), so a file is never fetched or ingested
+  twice, and whether its ingestion finished (a crash in between is resumed).
+- ``job_runs`` is the scheduler's history: one row per job execution, with
+  its outcome and what it touched (JSON in ``detail``).
+- ``job_locks`` holds one row per job name while a process runs that job; a
+  lock is taken with one atomic statement and expires, so a crashed holder
+  cannot block the job forever.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, Index, String, Table, Text, UniqueConstraint
+
+from adapters.db.meta import Id, UtcDateTime, metadata
+
+fetched_files = Table(
+    "fetched_files",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("source", String(128), nullable=False),
+    Column("remote_name", Text, nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("mtime", BigInteger, nullable=False),  # seconds since the epoch, as the server said
+    Column("sha256", String(64), nullable=False),
+    Column("local_path", Text, nullable=False),
+    Column("fetched_at", UtcDateTime, nullable=False),
+    Column("ingested_at", UtcDateTime),  # NULL until ingestion finished
+    Column("ingest_status", String(16)),  # accepted | duplicate | correction | rejected | skipped
+    Column("error", Text),
+    UniqueConstraint("source", "remote_name", "size", "mtime"),
+    Index(None, "sha256"),
+)
+
+job_runs = Table(
+    "job_runs",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("job_id", String(128), nullable=False),
+    Column("holder", String(128), nullable=False),  # host:pid:token of the process that ran it
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime),
+    Column("outcome", String(16), nullable=False),  # running | succeeded | failed | skipped
+    Column("detail", Text, nullable=False, server_default="{}"),  # JSON: what it touched, or the error
+    Index(None, "job_id", "started_at"),
+)
+
+job_locks = Table(
+    "job_locks",
+    metadata,
+    Column("name", String(128), primary_key=True),
+    Column("holder", String(128), nullable=False),
+    Column("acquired_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+)
