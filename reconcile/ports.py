@@ -1,0 +1,169 @@
+"""The core's ports: what a run needs from storage, and what it hands back.
+
+The use cases in :mod:`reconcile.runs` speak only to :class:`RunStore`. The
+database adapter (``adapters.db.runs.SqlRunStore``) implements it with
+SQLAlchemy; the unit tests implement it in memory (``FakeRunStore``). The
+store decides how much history to load (see :class:`DayInputs`); the core
+decides what it means.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final, Literal, Protocol
+
+import pyarrow as pa
+
+from reconcile.calendar import BusinessCalendar
+
+#: Calendar days of history a store loads before the run's date (and before its oldest carried item).
+LOOKBACK_DAYS = 10
+#: Calendar days after the run's date a store loads: credits booked after the window (late ones) included.
+LOOKAHEAD_DAYS = 31
+#: Carried items older than this many calendar days are no longer judged again, only carried.
+MAX_CARRY_DAYS = 120
+
+#: Reference data tables the core expects (columns, in :class:`DayInputs`).
+PROVINCES: Final = pa.schema([("code", pa.string()), ("treasury_account", pa.string())])
+TAX_RATES: Final = pa.schema(
+    [
+        ("province_code", pa.string()),
+        ("asset_class", pa.string()),
+        ("rate", pa.string()),  # exact decimal text, ``0.12``
+        ("valid_from", pa.date32()),
+        ("valid_to", pa.date32()),  # null: open
+    ]
+)
+FEE_SCHEDULE: Final = pa.schema(
+    [
+        ("province_code", pa.string()),
+        ("procedure_code", pa.string()),
+        ("amount_vnd", pa.int64()),
+        ("valid_from", pa.date32()),
+        ("valid_to", pa.date32()),
+    ]
+)
+#: How far the ingested data reaches: per treasury account (bank) or per gateway.
+COVERAGE: Final = pa.schema([("name", pa.string()), ("covered_to", pa.date32())])
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayTerms:
+    """How a gateway settles: window in business days and fee mode (``gross`` or ``net``)."""
+
+    settlement_days: int = 1
+    fee_mode: Literal["gross", "net"] = "gross"
+
+
+@dataclass(frozen=True, slots=True)
+class DayInputs:
+    """Everything a run for ``business_date`` looks at, as Arrow tables.
+
+    Attributes:
+        obligations: current obligations (:data:`reconcile.columns.OBLIGATIONS`): at least those
+            referenced by ``txns`` and those the portal says were paid in the loaded range.
+        txns: current gateway transactions (:data:`~reconcile.columns.GATEWAY_TXNS`) paid from
+            ``LOOKBACK_DAYS`` before the run (or before its oldest carried item) to
+            ``LOOKAHEAD_DAYS`` after it, plus any transaction sharing a payment code, a batch or
+            an id (``original_txn_id``, ``portal_txn_id``) with one of them.
+        entries, details: current bank entries (:data:`~reconcile.columns.BANK_ENTRIES`) booked in
+            the same range, and their ``TxDtls``.
+        provinces, tax_rates, fee_schedule: reference data (:data:`PROVINCES`, :data:`TAX_RATES`,
+            :data:`FEE_SCHEDULE`).
+        bank_coverage: per treasury account, the latest ``to_date`` of its current statements.
+        gateway_coverage: per gateway, the latest ``paid_date`` of its current transactions.
+        carried: the open and pending items of the latest earlier run
+            (:data:`~reconcile.discrepancies.DISCREPANCIES` rows).
+        gateways: configured settlement terms; a gateway not named gets :class:`GatewayTerms()`.
+        calendar: business days.
+        fingerprint: a digest of the input files the run used, stored with the run.
+        merges: ``old_code → new_code`` of the 2025 province merger (a transaction naming the new
+            province of its obligation's old one is not in the wrong province).
+    """
+
+    business_date: dt.date
+    obligations: pa.Table
+    txns: pa.Table
+    entries: pa.Table
+    details: pa.Table
+    provinces: pa.Table
+    tax_rates: pa.Table
+    fee_schedule: pa.Table
+    bank_coverage: pa.Table
+    gateway_coverage: pa.Table
+    carried: pa.Table
+    calendar: BusinessCalendar
+    gateways: Mapping[str, GatewayTerms] = field(default_factory=dict)
+    fingerprint: str = ""
+    merges: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    """A finished run as stored: identity, scope, times and counts.
+
+    Attributes:
+        id: ``<business_date>-v<version>`` for an all-province run, with the provinces appended
+            otherwise (``2026-11-25-01-79-v2``); stable and readable in URLs.
+        provinces: the provinces the run was limited to; empty for all.
+        version: 1 for the first run of that date and scope, n+1 for each rerun.
+        status: ``completed`` (a run that failed leaves no record at all).
+        reason: why it was rerun (required for a rerun).
+        counts: what was examined and found (see :func:`reconcile.matching.reconcile_inputs`).
+    """
+
+    id: str
+    business_date: dt.date
+    provinces: tuple[str, ...]
+    version: int
+    status: str
+    reason: str | None
+    started_at: dt.datetime
+    finished_at: dt.datetime
+    counts: Mapping[str, Any]
+    fingerprint: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """The ``run`` object of the JSON report (DESIGN.md §6)."""
+        return {
+            "id": self.id,
+            "business_date": self.business_date.isoformat(),
+            "provinces": list(self.provinces),
+            "version": self.version,
+            "status": self.status,
+            "reason": self.reason,
+            "started_at": self.started_at.isoformat(),
+            "finished_at": self.finished_at.isoformat(),
+            "input_fingerprint": self.fingerprint,
+            "counts": dict(self.counts),
+        }
+
+
+class RunStore(Protocol):
+    """Where runs read their inputs and keep their results."""
+
+    def load_inputs(self, business_date: dt.date, provinces: Sequence[str]) -> DayInputs:
+        """The inputs of a run for ``business_date`` (the store decides the range, see DayInputs)."""
+        ...
+
+    def next_version(self, business_date: dt.date, provinces: Sequence[str]) -> int:
+        """1 + the number of runs already stored for that date and province scope."""
+        ...
+
+    def save_run(self, run: RunRecord, discrepancies: pa.Table) -> None:
+        """Store the run and its rows in one transaction: all of it, or nothing."""
+        ...
+
+    def get_run(self, run_id: str) -> RunRecord:
+        """The run, or :class:`~reconcile.errors.NotFoundError`."""
+        ...
+
+    def latest_run(self, business_date: dt.date) -> RunRecord:
+        """The newest run of that date, or :class:`~reconcile.errors.NotFoundError`."""
+        ...
+
+    def discrepancies(self, run_id: str) -> pa.Table:
+        """The run's rows (:data:`~reconcile.discrepancies.DISCREPANCIES`), in report order."""
+        ...

@@ -1,0 +1,94 @@
+"""Reference rules on obligations: registration-tax rates and fee schedules (DESIGN.md §2).
+
+Both are judged with the reference row valid on the obligation's issue date
+(``issued_date``; both ends of a validity range inclusive, an empty
+``valid_to`` open). Registration tax (lệ phí trước bạ) due is
+``taxable_value_vnd × rate`` rounded half up to the đồng, exactly as
+:func:`reconcile.money.apply_rate`, but on whole columns: the rate becomes an
+integer numerator over 10⁹ (:func:`scaled_rates`) and the product is done in
+128-bit integers, so no float ever touches the amount. Fees and charges (phí,
+lệ phí) must equal the schedule's amount for the procedure. ``land_charge`` has
+no rule. An obligation with no applicable reference row is not judged.
+
+The rules apply to every obligation the run touches: those its own
+transactions name, those the portal says were paid on its date, and carried
+ones.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Final
+
+import pyarrow as pa
+
+from reconcile.money import parse_decimal_rate
+
+#: Rates are exact decimals; this many decimal places are kept exactly, more is refused.
+RATE_SCALE: Final = 10**9
+
+#: Obligations the run touches, with the date its rule rows are dated by.
+_TOUCHED: Final = """
+CREATE TEMP TABLE touched AS
+SELECT o.*, coalesce(o.portal_paid_date, f.first_paid) AS rule_date,
+       coalesce(o.portal_paid_date = $d, false) OR coalesce(f.on_day, false) AS owned
+FROM obligations o
+LEFT JOIN (
+    SELECT payment_code, min(paid_date) AS first_paid, bool_or(paid_date = $d) AS on_day
+    FROM txns WHERE payment_code IS NOT NULL GROUP BY payment_code
+) f USING (payment_code)
+"""
+
+_TAX: Final = """
+SELECT 'TAX_RATE_MISMATCH' AS category, o.province_code, o.rule_date AS business_date, o.payment_code,
+       NULL AS txn_id, NULL AS gateway, NULL AS batch_id, NULL::VARCHAR AS bank_ref,
+       ((o.taxable_value_vnd::HUGEINT * r.rate_scaled + {half}) // {scale})::BIGINT AS expected_vnd,
+       o.amount_vnd AS actual_vnd,
+       'taxable value ' || o.taxable_value_vnd || ' × rate ' || r.rate || ' (' || o.asset_class
+           || ', valid from ' || r.valid_from || ')' AS detail,
+       false AS pending, o.owned
+FROM touched o
+JOIN tax_rates r ON r.province_code = o.province_code AND r.asset_class = o.asset_class
+ AND o.issued_date BETWEEN r.valid_from AND coalesce(r.valid_to, DATE '9999-12-31')
+WHERE o.kind = 'registration_tax' AND o.taxable_value_vnd IS NOT NULL
+  AND o.amount_vnd <> ((o.taxable_value_vnd::HUGEINT * r.rate_scaled + {half}) // {scale})
+"""
+
+_FEE: Final = """
+SELECT 'FEE_SCHEDULE_MISMATCH' AS category, o.province_code, o.rule_date AS business_date, o.payment_code,
+       NULL AS txn_id, NULL AS gateway, NULL AS batch_id, NULL::VARCHAR AS bank_ref,
+       f.amount_vnd AS expected_vnd, o.amount_vnd AS actual_vnd,
+       'schedule for ' || o.procedure_code || ' valid from ' || f.valid_from AS detail,
+       false AS pending, o.owned
+FROM touched o
+JOIN fee_schedule f ON f.province_code = o.province_code AND f.procedure_code = o.procedure_code
+ AND o.issued_date BETWEEN f.valid_from AND coalesce(f.valid_to, DATE '9999-12-31')
+WHERE o.kind IN ('fee', 'charge') AND o.amount_vnd <> f.amount_vnd
+"""
+
+TOUCHED_SQL: Final = _TOUCHED
+
+
+def rows_sql() -> str:
+    """One SELECT of the rule discrepancies of the obligations in ``touched``."""
+    tax = _TAX.format(half=RATE_SCALE // 2, scale=RATE_SCALE)
+    return f"{tax}\nUNION ALL\n{_FEE}"
+
+
+def scaled_rates(rates: pa.Table) -> pa.Table:
+    """``rates`` with ``rate_scaled`` = rate × 10⁹ as an exact integer (few rows: a Python loop is fine)."""
+    scaled = [_scaled(text) for text in rates.column("rate").to_pylist()]
+    return rates.append_column("rate_scaled", pa.array(scaled, pa.int64()))
+
+
+def _scaled(text: str) -> int:
+    value = parse_decimal_rate(text) * RATE_SCALE
+    if value != value.to_integral_value():
+        raise ValueError(f"rate {text!r} has more than {len(str(RATE_SCALE)) - 1} decimal places")
+    return int(value.to_integral_value())
+
+
+def expected_tax(taxable_value_vnd: int, rate: Decimal) -> int:
+    """The tax due for one obligation, for tests and single look-ups (same rounding as the SQL)."""
+    scaled = _scaled(str(rate))
+    return (taxable_value_vnd * scaled + RATE_SCALE // 2) // RATE_SCALE
