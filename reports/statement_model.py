@@ -181,7 +181,7 @@ class SettlementStatement:
     business_date: dt.date
     gateways: tuple[GatewaySection, ...]
     discrepancies: tuple[StatementDiscrepancy, ...] = ()
-    run_id: int | None = None
+    run_id: str | None = None
     run_version: int | None = None
 
     @property

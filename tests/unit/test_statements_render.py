@@ -82,7 +82,14 @@ def statement() -> SettlementStatement:
         _discrepancy("MISSING_BANK_CREDIT", status="pending", batch_id="MOMO-7", expected_vnd=247_500),
     )
     return SettlementStatement(
-        "75", "Đồng Nai", "7111750000001", DAY, (momo, vnpay), discrepancies, run_id=12, run_version=2
+        "75",
+        "Đồng Nai",
+        "7111750000001",
+        DAY,
+        (momo, vnpay),
+        discrepancies,
+        run_id="2026-11-25-v2",
+        run_version=2,
     )
 
 
