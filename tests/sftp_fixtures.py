@@ -28,7 +28,7 @@ import asyncssh
 import pytest
 
 from adapters.fetch import Ingested
-from adapters.settings import SourceSettings
+from adapters.settings import PublishSettings, SourceSettings
 from adapters.sftp import Downloaded, RemoteFile
 from adapters.sftp_server import ChrootedSftp, LocalSftpServer, generate_client_key
 
@@ -174,6 +174,19 @@ class ServedInbox:
         }
         values.update(overrides)
         return SourceSettings(**values)  # type: ignore[arg-type]
+
+    def outbox(self, province: str, **overrides: object) -> PublishSettings:
+        values: dict[str, object] = {
+            "province": province,
+            "host": "127.0.0.1",
+            "port": self.proxy.port,
+            "username": self.username,
+            "key_file": str(self.key_file),
+            "host_key": self.host_key_line,
+            "remote_dir": self.remote_dir,
+        }
+        values.update(overrides)
+        return PublishSettings(**values)  # type: ignore[arg-type]
 
     def deny(self, name: str) -> None:
         """Make the server refuse to open ``name``."""
