@@ -36,6 +36,7 @@ class RawRows:
 
     Attributes:
         header: the header cells, trimmed and NFC-normalised.
+        header_line: the header row's physical line.
         columns: header → the column's text (not yet trimmed).
         lines: the physical line of each data row (1-based).
         trailer: header → cell of the totals row, if the layout has one and the file ends with it.
@@ -43,6 +44,7 @@ class RawRows:
     """
 
     header: tuple[str, ...]
+    header_line: int
     columns: dict[str, pa.Array]
     lines: np.ndarray
     trailer: dict[str, str] | None = None
@@ -94,7 +96,7 @@ def read_rows(data: bytes, layout: Layout, source: str) -> RawRows:
             filled = filled[:-1]
     body = buffer[int(starts[header_index + 1]) if header_index + 1 < len(starts) else len(buffer) : body_end]
     columns = _read_body(body, header, layout.delimiter, source, header_index + 2, len(filled))
-    return RawRows(header, columns, filled + 1, trailer, trailer_line)
+    return RawRows(header, header_index + 1, columns, filled + 1, trailer, trailer_line)
 
 
 def _line_bounds(buffer: bytes) -> tuple[np.ndarray, np.ndarray]:

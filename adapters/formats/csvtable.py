@@ -95,7 +95,7 @@ def local_dates(stamps: pa.Array, tz: str) -> pa.Array:
 
 
 def _check_header(raw: RawRows, layout: Layout, source: str) -> None:
-    where = f"line {int(raw.lines[0]) - 1}" if len(raw.lines) else None
+    where = f"line {raw.header_line}"
     present = set(raw.header)
     missing = [spec.source for spec in layout.columns.values() if spec.source not in present]
     if missing:
