@@ -210,11 +210,13 @@ def test_a_file_with_only_the_header_is_accepted_with_no_rows(tmp_path: Path) ->
     path = tmp_path / "obligations.csv"
     path.write_text(OBLIGATIONS_HEADER + "\n", encoding="utf-8")
     parsed = ObligationsParser().parse(path)
-    assert parsed.table is not None and parsed.table.num_rows == 0
+    assert parsed.table is not None
+    assert parsed.table.num_rows == 0
     gateway_path = tmp_path / "gateway.csv"
     gateway_path.write_text(GATEWAY_HEADER + "\r\n", encoding="utf-8")
     gateway = GatewayParser(Settings()).parse(gateway_path)
-    assert gateway.table is not None and gateway.table.num_rows == 0
+    assert gateway.table is not None
+    assert gateway.table.num_rows == 0
     assert gateway.identity is None
 
 

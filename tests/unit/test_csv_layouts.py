@@ -145,7 +145,8 @@ def test_lines_are_physical_lines_after_the_title_and_before_the_totals_row() ->
 
 def test_the_obligations_sample_reads_with_local_dates_and_registration_tax_values() -> None:
     parsed = ObligationsParser().parse(SAMPLES / "obligations.csv")
-    assert parsed.table is not None and parsed.table.schema == OBLIGATIONS
+    assert parsed.table is not None
+    assert parsed.table.schema == OBLIGATIONS
     assert (parsed.format, parsed.identity) == ("obligations", None)
     rows = {row["payment_code"]: row for row in parsed.table.to_pylist()}
     assert len(rows) == 7
