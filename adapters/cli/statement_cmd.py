@@ -1,0 +1,69 @@
+"""``recon statement``: a province's settlement statement for a business date (DESIGN.md §7).
+
+``recon statement --province 01 --date 2026-11-25 --format pdf --out hn.pdf``
+reads the database, renders the statement and prints where it went. An
+unknown province ends with one line and a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from adapters.db.engine import create_engine_for, require_schema
+from adapters.settings import Settings
+from adapters.statement_files import write_province_statement
+from reconcile.ports import RunStore
+from reports.statements import FORMATS
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "statement",
+        help="a province's settlement statement (PDF, Excel or XML)",
+        description="Write the settlement statement of one province for one business date.",
+    )
+    parser.add_argument("--province", required=True, metavar="CODE", help="2-digit province code, e.g. 01")
+    parser.add_argument("--date", required=True, type=business_date, metavar="YYYY-MM-DD")
+    parser.add_argument("--format", required=True, choices=FORMATS, help="pdf, xlsx or xml")
+    parser.add_argument(
+        "--out", required=True, type=Path, metavar="PATH", help="file (or directory) to write"
+    )
+    parser.set_defaults(handler=handle)
+
+
+def business_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def run_store(engine: Engine) -> RunStore | None:
+    """The runs' store, whose latest run of the date supplies the discrepancies."""
+    try:
+        module = importlib.import_module("adapters.db.runs")
+    except ModuleNotFoundError as exc:
+        if exc.name != "adapters.db.runs":
+            raise
+        return None
+    store: RunStore = module.SqlRunStore(engine)
+    return store
+
+
+def handle(args: argparse.Namespace, settings: Settings) -> int:
+    engine = create_engine_for(settings.database_url)
+    try:
+        require_schema(engine)
+        path = write_province_statement(
+            engine, settings, args.province, args.date, args.format, args.out, runs=run_store(engine)
+        )
+    finally:
+        engine.dispose()
+    print(f"statement {args.province} {args.date.isoformat()} ({args.format}): {path}")
+    return 0
