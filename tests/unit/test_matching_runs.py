@@ -1,0 +1,124 @@
+"""Runs over days: versions, carried items that close themselves or age, and diffs between runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from matching_world import D, FakeRunStore, World, account, found
+
+from reconcile.runs import diff_runs, item_key, reconcile_day, run_id
+
+NEXT = dt.date(2026, 11, 26)
+AFTER = dt.date(2026, 11, 27)
+BATCH = "B-01-20261125"
+
+
+def day_with_a_batch() -> World:
+    world = World()
+    world.payment("P1", "T1", 100_000)
+    world.payment("P2", "T2", 200_000)
+    return world
+
+
+def test_a_run_is_version_one_and_a_rerun_is_the_next_version_with_its_reason() -> None:
+    store = FakeRunStore(day_with_a_batch())
+    first = reconcile_day(store, D)
+    second = reconcile_day(store, D, reason="corrected VNPay file")
+    assert (first.id, first.run.version, first.run.reason) == (run_id(D, (), 1), 1, None)
+    assert (second.id, second.run.version, second.run.reason) == ("2026-11-25-v2", 2, "corrected VNPay file")
+    assert store.get_run(first.id).version == 1  # the old one stays readable
+
+
+def test_a_run_limited_to_provinces_has_its_own_versions_and_only_their_rows() -> None:
+    world = day_with_a_batch()
+    world.txn("T9", "NO-SUCH", province_code="79")
+    store = FakeRunStore(world)
+    summary = reconcile_day(store, D, ["79"])
+    assert summary.id == "2026-11-25-79-v1"
+    assert {row["province_code"] for row in store.discrepancies(summary.id).to_pylist()} == {"79"}
+    assert reconcile_day(store, D).run.version == 1
+
+
+def test_a_pending_batch_is_carried_and_closes_itself_when_its_credit_arrives() -> None:
+    world = day_with_a_batch()
+    world.bank_covered = {account("01"): D}
+    store = FakeRunStore(world)
+    first = reconcile_day(store, D)
+    assert [(r["category"], r["status"]) for r in store.discrepancies(first.id).to_pylist()] == [
+        ("MISSING_BANK_CREDIT", "pending")
+    ]
+    world.entry(300_000, account("01"), NEXT, "BANK1", end_to_end_id=BATCH)
+    later = reconcile_day(store, NEXT)
+    assert store.discrepancies(later.id).num_rows == 0
+
+
+def test_a_carried_break_is_reported_again_with_its_age_until_it_is_fixed() -> None:
+    world = day_with_a_batch()
+    world.bank_covered = {account("01"): NEXT}
+    store = FakeRunStore(world)
+    reconcile_day(store, D)
+    world.bank_covered = {account("01"): AFTER}
+    later = reconcile_day(store, AFTER)
+    (row,) = store.discrepancies(later.id).to_pylist()
+    assert (row["category"], row["status"], row["business_date"], row["age_days"]) == (
+        "MISSING_BANK_CREDIT",
+        "open",
+        D,
+        2,
+    )
+
+
+def test_a_missing_credit_that_arrives_late_becomes_a_late_settlement() -> None:
+    world = day_with_a_batch()
+    world.bank_covered = {account("01"): NEXT}
+    store = FakeRunStore(world)
+    first = reconcile_day(store, D)
+    assert found(store.discrepancies(first.id)) == {("MISSING_BANK_CREDIT", BATCH)}
+    world.entry(300_000, account("01"), AFTER, "BANK1", end_to_end_id=BATCH)
+    later = reconcile_day(store, AFTER)
+    assert found(store.discrepancies(later.id)) == {("LATE_SETTLEMENT", BATCH)}
+
+
+def test_a_corrected_gateway_file_after_the_run_changes_the_rerun_and_the_diff_shows_it() -> None:
+    world = day_with_a_batch()
+    world.entry(300_000, account("01"), NEXT, "BANK1", end_to_end_id=BATCH)
+    world.txns[1]["amount_vnd"] = 150_000  # the first file had T2 wrong
+    store = FakeRunStore(world)
+    first = reconcile_day(store, D)
+    assert found(store.discrepancies(first.id)) == {
+        ("UNDERPAID", "T2"),
+        ("SETTLEMENT_AMOUNT_MISMATCH", BATCH),
+    }
+    world.txns[1]["amount_vnd"] = 200_000  # the corrected file replaces it
+    world.txns.append({**world.txns[0], "txn_id": "T3", "payment_code": "NO-SUCH"})
+    world.entries[0]["amount"] = 350_000
+    second = reconcile_day(store, D, reason="corrected file")
+    diff = diff_runs(store.discrepancies(first.id), store.discrepancies(second.id))
+    assert [item_key(r) for r in diff.new] == ["ORPHAN_PAYMENT:T3"]
+    assert [item_key(r) for r in diff.gone] == ["UNDERPAID:T2"]
+    assert [(item_key(r), r["changes"]) for r in diff.changed] == [
+        (
+            f"SETTLEMENT_AMOUNT_MISMATCH:{BATCH}",
+            "expected_vnd: 250000 → 400000; actual_vnd: 300000 → 350000; difference_vnd: 50000 → -50000",
+        )
+    ]
+    assert [r["change"] for r in diff.rows()] == ["new", "changed", "gone"]
+
+
+def test_a_rerun_on_the_same_inputs_gives_the_same_rows() -> None:
+    world = day_with_a_batch()
+    world.txn("T9", "NO-SUCH")
+    store = FakeRunStore(world)
+    first = reconcile_day(store, D)
+    second = reconcile_day(store, D, reason="again")
+    assert store.discrepancies(first.id).equals(store.discrepancies(second.id))
+    assert diff_runs(store.discrepancies(first.id), store.discrepancies(second.id)).rows() == []
+
+
+def test_the_summary_names_the_run_and_its_categories() -> None:
+    world = day_with_a_batch()
+    world.txn("T9", "NO-SUCH")
+    lines = reconcile_day(FakeRunStore(world), D).lines()
+    assert lines[0] == "run 2026-11-25-v1: 2026-11-25 version 1"
+    assert "    ORPHAN_PAYMENT: 1" in lines
+    assert "    MISSING_BANK_CREDIT: 1" in lines
