@@ -5,14 +5,27 @@
   twice, and whether its ingestion finished (a crash in between is resumed).
 - ``job_runs`` is the scheduler's history: one row per job execution, with
   its outcome and what it touched (JSON in ``detail``).
-- ``job_locks`` holds one row per job name while a process runs that job; a
-  lock is taken with one atomic statement and expires, so a crashed holder
-  cannot block the job forever.
+- ``job_locks`` holds a row per job while a process runs it (``fetch:bank``),
+  and a row per fire time a process claimed (``fetch:bank@2026-11-26T01:30:00Z``),
+  so two scheduler processes never run a job at once nor twice for one fire
+  time. A lock is taken with one atomic statement and expires, so a crashed
+  holder cannot block the job forever.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Float,
+    Index,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    Unicode,
+    UniqueConstraint,
+)
 
 from adapters.db.meta import Id, UtcDateTime, metadata
 
@@ -40,6 +53,7 @@ job_runs = Table(
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("job_id", String(128), nullable=False),
     Column("holder", String(128), nullable=False),  # host:pid:token of the process that ran it
+    Column("scheduled_for", UtcDateTime),  # the fire time it ran for; NULL when started by hand
     Column("started_at", UtcDateTime, nullable=False),
     Column("finished_at", UtcDateTime),
     Column("outcome", String(16), nullable=False),  # running | succeeded | failed | skipped
@@ -54,4 +68,14 @@ job_locks = Table(
     Column("holder", String(128), nullable=False),
     Column("acquired_at", UtcDateTime, nullable=False),
     Column("expires_at", UtcDateTime, nullable=False),
+)
+
+#: APScheduler 3's job store (``SQLAlchemyJobStore``), created by the migration rather
+#: than by each scheduler at start, where two processes starting at once would race.
+apscheduler_jobs = Table(
+    "apscheduler_jobs",
+    metadata,
+    Column("id", Unicode(191), primary_key=True),
+    Column("next_run_time", Float(25), index=True),
+    Column("job_state", LargeBinary, nullable=False),
 )

@@ -1,4 +1,4 @@
-"""The operations tables: fetched files, job runs, job locks.
+"""The operations tables: fetched files, job runs, job locks, and the scheduler's job store.
 
 Revision ID: 0003_ops
 Revises: 0002_runs
@@ -46,6 +46,7 @@ def upgrade() -> None:
         sa.Column("id", ID, autoincrement=True, nullable=False),
         sa.Column("job_id", sa.String(length=128), nullable=False),
         sa.Column("holder", sa.String(length=128), nullable=False),
+        sa.Column("scheduled_for", sa.DateTime(timezone=True), nullable=True),
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("outcome", sa.String(length=16), nullable=False),
@@ -61,9 +62,19 @@ def upgrade() -> None:
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_job_locks")),
     )
+    op.create_table(
+        "apscheduler_jobs",
+        sa.Column("id", sa.Unicode(length=191), nullable=False),
+        sa.Column("next_run_time", sa.Float(precision=25), nullable=True),
+        sa.Column("job_state", sa.LargeBinary(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_apscheduler_jobs")),
+    )
+    op.create_index(op.f("ix_apscheduler_jobs_next_run_time"), "apscheduler_jobs", ["next_run_time"])
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_apscheduler_jobs_next_run_time"), table_name="apscheduler_jobs")
+    op.drop_table("apscheduler_jobs")
     op.drop_table("job_locks")
     op.drop_index(op.f("ix_job_runs_job_id_started_at"), table_name="job_runs")
     op.drop_table("job_runs")

@@ -1,0 +1,59 @@
+"""``recon fetch [--source NAME]``: pull new files from the SFTP sources and ingest them.
+
+One line per source (what was fetched, what waits, how ingestion went), the
+names skipped or refused as warnings on stderr. Exit 0 when every source was
+reached and nothing was refused or rejected, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from typing import Any
+
+from adapters.db.engine import create_engine_for, require_schema
+from adapters.fetch import SourceResult, fetch_sources
+from adapters.settings import Settings
+from reconcile.errors import ConfigError
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "fetch",
+        help="pull new files from the SFTP sources and ingest them",
+        description="Fetch new files from every configured SFTP source (or one) and ingest them.",
+    )
+    parser.add_argument("--source", metavar="NAME", help="only this source (a [[sources]] name)")
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace, settings: Settings) -> int:
+    if not settings.sources:
+        raise ConfigError("no SFTP sources configured: add [[sources]] to recon.toml")
+    engine = create_engine_for(settings.database_url)
+    try:
+        require_schema(engine)
+        summary = fetch_sources(settings, engine, source=args.source)
+    finally:
+        engine.dispose()
+    for result in summary.sources:
+        print(describe(result))
+        for line in (*result.warnings, *result.errors):
+            print(f"  warning: {line}", file=sys.stderr)
+        if result.failure:
+            print(f"  failed: {result.failure}", file=sys.stderr)
+    return 0 if summary.ok else 1
+
+
+def describe(result: SourceResult) -> str:
+    """``bank: 3 fetched, 2 already fetched, 1 still being written; ingested 3 accepted``."""
+    parts = [f"{len(result.fetched)} fetched", f"{result.already} already fetched"]
+    if result.growing:
+        parts.append(f"{len(result.growing)} still being written")
+    if result.errors:
+        parts.append(f"{len(result.errors)} refused by the server")
+    statuses = Counter(i.status for i in result.ingested)
+    ingested = ", ".join(f"{n} {status}" for status, n in sorted(statuses.items())) or "nothing new"
+    state = "FAILED" if result.failure else "ok"
+    return f"{result.source}: {state}; {', '.join(parts)}; ingested {ingested}"

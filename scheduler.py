@@ -1,0 +1,257 @@
+"""The scheduled jobs (``recon scheduler``): fetch → ingest → run → publish, on cron triggers.
+
+APScheduler 3 keeps the jobs in the service's database (``SQLAlchemyJobStore``),
+so a restarted scheduler knows which fire times it missed; misfires are
+coalesced into one run when they are younger than :data:`MISFIRE_GRACE_S`.
+Triggers are cron expressions in Asia/Ho_Chi_Minh from ``[schedule]`` and
+each source's ``schedule`` (five fields; a sixth, leading field gives seconds).
+Day-of-week numbers follow APScheduler (0 = Monday): prefer names (``mon-fri``).
+
+Every job runs through :func:`adapters.db.jobs.run_exclusively`: several
+scheduler processes may share one database, and a database lock makes sure a
+job never runs twice at once and each fire time runs once; ``job_runs`` keeps
+the history. The jobs:
+
+- ``fetch:NAME`` for each source: :func:`adapters.fetch.fetch_sources`;
+- ``daily_run``: :func:`reconcile.runs.reconcile_day` for the previous business date;
+- ``publish``: render the previous business date's statements of every
+  province with an outbox and upload them (:func:`adapters.publish.publish_statements`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import Engine
+
+from adapters.db.jobs import JobRun, run_exclusively
+from adapters.settings import Settings
+from reconcile.errors import ConfigError, NotFoundError
+
+TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+MISFIRE_GRACE_S = 3600
+logger = logging.getLogger("recon.scheduler")
+
+
+@dataclass(frozen=True, slots=True)
+class JobSpec:
+    """One scheduled job: its id in the job store, its cron expression, what it does."""
+
+    id: str
+    cron: str
+    kind: str  # fetch | daily_run | publish
+    source: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Runtime:
+    """What this process's jobs work with (set by :func:`start_scheduler`)."""
+
+    settings: Settings
+    engine: Engine
+
+
+_runtime: list[Runtime] = []  # at most one; filled at start, never at import
+
+
+def job_specs(settings: Settings) -> tuple[JobSpec, ...]:
+    """The jobs the configuration asks for."""
+    specs = [
+        JobSpec(f"fetch:{s.name}", s.schedule or settings.schedule.fetch, "fetch", s.name)
+        for s in settings.sources
+    ]
+    specs.append(JobSpec("daily_run", settings.schedule.daily_run, "daily_run"))
+    if settings.publish:
+        specs.append(JobSpec("publish", settings.schedule.publish, "publish"))
+    return tuple(specs)
+
+
+def cron_trigger(expression: str) -> CronTrigger:
+    """A trigger in Asia/Ho_Chi_Minh from ``"m h dom mon dow"`` or ``"s m h dom mon dow"``."""
+    fields = expression.split()
+    try:
+        if len(fields) == 5:
+            return CronTrigger.from_crontab(expression, timezone=TIMEZONE)
+        if len(fields) == 6:
+            second, minute, hour, day, month, dow = fields
+            return CronTrigger(
+                second=second,
+                minute=minute,
+                hour=hour,
+                day=day,
+                month=month,
+                day_of_week=dow,
+                timezone=TIMEZONE,
+            )
+    except ValueError as exc:
+        raise ConfigError(f"schedule {expression!r} is not a valid cron expression: {exc}") from exc
+    raise ConfigError(f"schedule {expression!r} must have 5 fields (or 6, seconds first)")
+
+
+def latest_fire_time(
+    trigger: CronTrigger, now: dt.datetime, within_s: int = MISFIRE_GRACE_S
+) -> dt.datetime | None:
+    """The trigger's last fire time at or before ``now``, looking back ``within_s`` seconds."""
+    latest = None
+    fire = trigger.get_next_fire_time(None, now - dt.timedelta(seconds=within_s))
+    while fire is not None and fire <= now:
+        latest = fire
+        fire = trigger.get_next_fire_time(fire, fire + dt.timedelta(microseconds=1))
+    return latest
+
+
+def run_job(job_id: str) -> JobRun | None:
+    """What the job store calls (by the reference ``scheduler:run_job``) at each fire time."""
+    if not _runtime:
+        raise RuntimeError("the scheduler's runtime is not set: start it with start_scheduler()")
+    runtime = _runtime[0]
+    spec = {s.id: s for s in job_specs(runtime.settings)}.get(job_id)
+    if spec is None:
+        logger.warning("job %s is no longer configured; skipped", job_id)
+        return None
+    now = dt.datetime.now(TIMEZONE)
+    slot = latest_fire_time(cron_trigger(spec.cron), now)
+    return run_now(runtime, spec, scheduled_for=slot)
+
+
+def run_now(runtime: Runtime, spec: JobSpec, *, scheduled_for: dt.datetime | None = None) -> JobRun | None:
+    """Run one job under its database lock, recorded in the history."""
+    body = JOB_BODIES[spec.kind]
+    run = run_exclusively(
+        runtime.engine, spec.id, lambda: body(runtime, spec, scheduled_for), scheduled_for=scheduled_for
+    )
+    if run is not None:
+        logger.info("job %s %s: %s", spec.id, run.outcome, dict(run.detail))
+    return run
+
+
+def _fetch(runtime: Runtime, spec: JobSpec, _slot: dt.datetime | None) -> Mapping[str, Any]:
+    from adapters.fetch import fetch_sources
+
+    summary = fetch_sources(runtime.settings, runtime.engine, source=spec.source)
+    return {
+        "ok": summary.ok,
+        "fetched": [name for r in summary.sources for name in r.fetched],
+        "growing": [name for r in summary.sources for name in r.growing],
+        "ingested": {str(i.path.name): i.status for r in summary.sources for i in r.ingested},
+        "errors": [e for r in summary.sources for e in r.errors],
+        "failure": next((r.failure for r in summary.sources if r.failure), None),
+    }
+
+
+def previous_business_date(engine: Engine, slot: dt.datetime | None) -> dt.date:
+    """The business date a job firing at ``slot`` (local time) works on: the business day before."""
+    from adapters.db.reference import business_calendar
+
+    today = (slot or dt.datetime.now(TIMEZONE)).astimezone(TIMEZONE).date()
+    with engine.connect() as connection:
+        return business_calendar(connection).previous(today)
+
+
+def _daily_run(runtime: Runtime, _spec: JobSpec, slot: dt.datetime | None) -> Mapping[str, Any]:
+    from adapters.db.runs import SqlRunStore
+
+    from reconcile.runs import reconcile_day
+
+    business_date = previous_business_date(runtime.engine, slot)
+    summary = reconcile_day(SqlRunStore(runtime.engine), business_date, reason="scheduled")
+    return {
+        "ok": True,
+        "business_date": business_date.isoformat(),
+        "run_id": summary.id,
+        "discrepancies": summary.run.counts.get("discrepancies", 0),
+    }
+
+
+def _publish(runtime: Runtime, _spec: JobSpec, slot: dt.datetime | None) -> Mapping[str, Any]:
+    from adapters.publish import publish_statements
+
+    business_date = previous_business_date(runtime.engine, slot)
+    files = render_statements(runtime, business_date)
+    summary = publish_statements(runtime.settings, files)
+    return {
+        "ok": summary.ok,
+        "business_date": business_date.isoformat(),
+        "uploaded": {p.province: list(p.uploaded) for p in summary.provinces},
+        "failures": {p.province: p.failure for p in summary.provinces if p.failure},
+    }
+
+
+def render_statements(runtime: Runtime, business_date: dt.date) -> dict[str, list[Path]]:
+    """Write the statements of every province with an outbox, in the formats it asks for."""
+    from adapters.db.runs import SqlRunStore
+    from adapters.statement_files import write_province_statement
+
+    settings = runtime.settings
+    folder = Path(settings.data_dir) / "statements" / business_date.isoformat()
+    folder.mkdir(parents=True, exist_ok=True)
+    store = SqlRunStore(runtime.engine)
+    files: dict[str, list[Path]] = {}
+    for target in settings.publish:
+        try:
+            files[target.province] = [
+                write_province_statement(
+                    runtime.engine, settings, target.province, business_date, fmt, folder, store
+                )
+                for fmt in target.formats
+            ]
+        except NotFoundError:
+            logger.warning("publish: province %s is not in the reference data", target.province)
+    return files
+
+
+JOB_BODIES: Mapping[str, Callable[[Runtime, JobSpec, dt.datetime | None], Mapping[str, Any]]] = {
+    "fetch": _fetch,
+    "daily_run": _daily_run,
+    "publish": _publish,
+}
+
+
+def start_scheduler(settings: Settings, engine: Engine) -> BackgroundScheduler:
+    """Start the jobs in background threads of this process; the caller waits and shuts down."""
+    specs = job_specs(settings)
+    triggers = {spec.id: cron_trigger(spec.cron) for spec in specs}  # a bad expression fails here
+    _runtime[:] = [Runtime(settings, engine)]
+    scheduler = BackgroundScheduler(
+        jobstores={"default": SQLAlchemyJobStore(engine=engine)},
+        executors={"default": ThreadPoolExecutor(max_workers=4)},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_S},
+        timezone=TIMEZONE,
+    )
+    scheduler.start(paused=True)
+    sync_jobs(scheduler, triggers)
+    scheduler.resume()
+    return scheduler
+
+
+def sync_jobs(scheduler: BackgroundScheduler, triggers: Mapping[str, CronTrigger]) -> None:
+    """Make the store hold exactly these jobs; an unchanged job keeps its next fire time.
+
+    Keeping it is what lets a restarted scheduler see (and coalesce) what it missed.
+    """
+    for job in scheduler.get_jobs():
+        if job.id not in triggers:
+            scheduler.remove_job(job.id)
+    for job_id, trigger in triggers.items():
+        existing = scheduler.get_job(job_id)
+        if existing is not None and repr(existing.trigger) == repr(trigger):
+            continue
+        scheduler.add_job(
+            "scheduler:run_job", trigger, args=[job_id], id=job_id, name=job_id, replace_existing=True
+        )
+
+
+def stop_scheduler(scheduler: BackgroundScheduler) -> None:
+    """Stop firing, wait for running jobs, forget this process's runtime."""
+    scheduler.shutdown(wait=True)
+    _runtime.clear()
