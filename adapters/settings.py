@@ -47,6 +47,7 @@ class SourceSettings:
     remote_dir: str = "/"
     pattern: str = "*"
     schedule: str | None = None  # cron expression for the scheduler
+    settle_seconds: float = 2.0  # pause between the two looks that tell a finished file from a growing one
 
 
 @dataclass(frozen=True, slots=True)
