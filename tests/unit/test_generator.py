@@ -1,0 +1,349 @@
+"""The data generator: reproducible, realistic, and labelled exactly.
+
+The generated files are read back with the service's own parsers, so these
+tests check what is on disk, not what the generator meant to write. The
+strongest check hands the parsed day to the matching core (in memory, no
+database) and asks for exactly the labelled problems, each once, and nothing
+else.
+"""
+
+from __future__ import annotations
+
+import collections
+import csv
+import datetime as dt
+import itertools
+import json
+import tomllib
+from decimal import Decimal
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from adapters.formats.base import detect
+from adapters.formats.registry import parsers_for
+from adapters.settings import settings_from_mapping
+from fixtures.generator import World, generate_world
+from reconcile.calendar import BusinessCalendar
+from reconcile.columns import BANK_ENTRIES, BANK_ENTRY_DETAILS
+from reconcile.discrepancies import DISCREPANCIES, KEY_OF, Category
+from reconcile.matching import reconcile_inputs
+from reconcile.money import apply_rate
+from reconcile.ports import FEE_SCHEDULE, PROVINCES, TAX_RATES, DayInputs, GatewayTerms
+from reconcile.records import BankStatement
+from reconcile.statements import continuity_issue
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+DAY = dt.date(2026, 11, 26)
+BATCH_PROBLEMS = {"MISSING_BANK_CREDIT", "SETTLEMENT_AMOUNT_MISMATCH", "LATE_SETTLEMENT"}
+
+
+def _reference(name: str) -> list[dict[str, str]]:
+    with (FIXTURES / name).open(encoding="utf-8", newline="") as stream:
+        return list(csv.DictReader(stream))
+
+
+def _date(text: str) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text else None
+
+
+class ReadBack:
+    """A generated world as the service's parsers read it."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.settings = settings_from_mapping(tomllib.loads(world.config_text))
+        parsers = parsers_for(self.settings)
+        obligations: list[pa.Table] = []
+        txns: list[pa.Table] = []
+        statements: list[BankStatement] = []
+        for path in world.input_files:
+            parsed = detect(path, parsers).parse(path)
+            assert parsed.issues == (), parsed.issues
+            if parsed.table is None:
+                statements += parsed.statements
+            elif parsed.format.startswith("obligations"):
+                obligations.append(parsed.table)
+            else:
+                txns.append(parsed.table)
+        self.obligations = pa.concat_tables(obligations)
+        self.txns = pa.concat_tables(txns)
+        self.statements: list[BankStatement] = statements
+
+    def day_inputs(self) -> DayInputs:
+        entries: list[dict[str, object]] = []
+        details: list[dict[str, object]] = []
+        for statement in self.statements:
+            for entry in statement.entries:
+                entry_id = len(entries) + 1
+                entries.append(
+                    {
+                        "entry_id": entry_id,
+                        "account": statement.account,
+                        "currency": entry.currency,
+                        "direction": entry.direction.value,
+                        "amount": entry.amount,
+                        "booking_date": entry.booking_date,
+                        "value_date": entry.value_date,
+                        "reversal": entry.reversal,
+                        "status": entry.status,
+                        "bank_ref": entry.bank_ref,
+                        "end_to_end_id": entry.end_to_end_id,
+                        "remittance": entry.remittance,
+                    }
+                )
+                details += [
+                    {
+                        "entry_id": entry_id,
+                        "end_to_end_id": d.end_to_end_id,
+                        "amount": d.amount,
+                        "remittance": d.remittance,
+                    }
+                    for d in entry.details
+                ]
+        covered: dict[str, dt.date] = {}
+        for statement in self.statements:
+            assert statement.to_date is not None
+            covered[statement.account] = max(
+                covered.get(statement.account, statement.to_date), statement.to_date
+            )
+        paid = self.txns.group_by("gateway").aggregate([("paid_date", "max")])
+        return DayInputs(
+            business_date=self.world.business_date,
+            obligations=self.obligations,
+            txns=self.txns,
+            entries=pa.Table.from_pylist(entries, schema=BANK_ENTRIES),
+            details=pa.Table.from_pylist(details, schema=BANK_ENTRY_DETAILS),
+            provinces=pa.Table.from_pylist(
+                [
+                    {"code": r["code"], "treasury_account": r["treasury_account"]}
+                    for r in _reference("provinces.csv")
+                ],
+                schema=PROVINCES,
+            ),
+            tax_rates=pa.Table.from_pylist(
+                [
+                    {**r, "valid_from": _date(r["valid_from"]), "valid_to": _date(r["valid_to"])}
+                    for r in _reference("registration_tax_rates.csv")
+                ],
+                schema=TAX_RATES,
+            ),
+            fee_schedule=pa.Table.from_pylist(
+                [
+                    {
+                        **r,
+                        "amount_vnd": int(r["amount_vnd"]),
+                        "valid_from": _date(r["valid_from"]),
+                        "valid_to": _date(r["valid_to"]),
+                    }
+                    for r in _reference("fee_schedule.csv")
+                ],
+                schema=FEE_SCHEDULE,
+            ),
+            bank_coverage=pa.table(
+                {"name": list(covered), "covered_to": pa.array(list(covered.values()), pa.date32())}
+            ),
+            gateway_coverage=pa.table({"name": paid["gateway"], "covered_to": paid["paid_date_max"]}),
+            carried=DISCREPANCIES.empty_table(),
+            calendar=BusinessCalendar.of(
+                dt.date.fromisoformat(r["date"]) for r in _reference("holidays.csv")
+            ),
+            gateways={
+                g.name: GatewayTerms(g.settlement_days, g.fee_mode) for g in self.settings.gateways.values()
+            },
+            merges={r["old_code"]: r["new_code"] for r in _reference("province_merges.csv")},
+        )
+
+    def reported(self) -> list[tuple[str, str, str]]:
+        """(category, key, status) of every row the matching core reports."""
+        rows = reconcile_inputs(self.day_inputs()).discrepancies.to_pylist()
+        return [(r["category"], r[KEY_OF[Category(r["category"])]], r["status"]) for r in rows]
+
+
+@pytest.fixture(scope="module")
+def moderate(tmp_path_factory: pytest.TempPathFactory) -> ReadBack:
+    world = generate_world(
+        tmp_path_factory.mktemp("moderate"), business_date=DAY, n_payments=4_000, seed=2026
+    )
+    return ReadBack(world)
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_the_same_seed_gives_byte_identical_files(tmp_path: Path) -> None:
+    first = generate_world(tmp_path / "a", business_date=DAY, n_payments=400, seed=5)
+    second = generate_world(tmp_path / "b", business_date=DAY, n_payments=400, seed=5)
+    assert _files(tmp_path / "a") == _files(tmp_path / "b")
+    assert first.ground_truth == second.ground_truth
+
+
+def test_another_seed_gives_another_day(tmp_path: Path) -> None:
+    generate_world(tmp_path / "a", business_date=DAY, n_payments=400, seed=5)
+    generate_world(tmp_path / "b", business_date=DAY, n_payments=400, seed=6)
+    a, b = _files(tmp_path / "a"), _files(tmp_path / "b")
+    assert a.keys() == b.keys()
+    assert a["portal/obligations_20261126.csv"] != b["portal/obligations_20261126.csv"]
+
+
+def test_every_category_is_labelled_in_a_moderate_day(moderate: ReadBack) -> None:
+    labelled = collections.Counter(category for category, _ in moderate.world.ground_truth)
+    assert set(labelled) == {category.value for category in Category}
+    written = json.loads(moderate.world.ground_truth_file.read_text(encoding="utf-8"))
+    assert [(row["category"], row["key"]) for row in written] == list(moderate.world.ground_truth)
+
+
+def test_the_matcher_reports_exactly_the_labelled_problems(moderate: ReadBack) -> None:
+    reported = moderate.reported()
+    assert sorted((category, key) for category, key, _ in reported) == sorted(moderate.world.ground_truth)
+    assert {status for _, _, status in reported} == {"open"}  # every window is covered: nothing pending
+
+
+def test_a_day_without_problems_reports_nothing(tmp_path: Path) -> None:
+    world = generate_world(tmp_path, business_date=DAY, n_payments=500, seed=9, problems=False)
+    assert world.ground_truth == ()
+    assert ReadBack(world).reported() == []
+
+
+def test_clean_batches_are_credited_their_successes_less_refunds_and_net_fees(moderate: ReadBack) -> None:
+    net = {name for name, g in moderate.settings.gateways.items() if g.fee_mode == "net"}
+    t = moderate.txns
+    refund = pc.equal(t["status"], "REFUND")
+    fee = pc.if_else(pc.is_in(t["gateway"], pa.array(sorted(net))), t["fee_vnd"], 0)
+    signed = pc.if_else(refund, pc.negate(t["amount_vnd"]), pc.subtract(t["amount_vnd"], fee))
+    expected = {
+        row["batch_id"]: row["signed_sum"]
+        for row in pa.table({"batch_id": t["batch_id"], "signed": signed})
+        .group_by("batch_id")
+        .aggregate([("signed", "sum")])
+        .to_pylist()
+    }
+    credited = _credits_by_batch(moderate.statements, moderate.txns)
+    troubled = {key for category, key in moderate.world.ground_truth if category in BATCH_PROBLEMS}
+    assert troubled <= expected.keys()
+    assert sum(1 for batch_id in expected if batch_id not in troubled) > 10
+    for batch_id, amount in expected.items():
+        if batch_id not in troubled:
+            assert credited.get(batch_id) == amount, batch_id
+
+
+def _credits_by_batch(statements: list[BankStatement], txns: pa.Table) -> dict[str, int]:
+    """What the statements credit to each batch, found by the batch id or by the TxDtls' transactions."""
+    batch_of: dict[str | None, str] = dict(
+        zip(txns["txn_id"].to_pylist(), txns["batch_id"].to_pylist(), strict=True)
+    )
+    batches = set(batch_of.values())
+    credited: dict[str, int] = {}
+    for statement in statements:
+        for entry in statement.entries:
+            words = set((entry.remittance or "").split()) | {entry.end_to_end_id or ""}
+            named = words & batches or {
+                batch_of[d.end_to_end_id] for d in entry.details if d.end_to_end_id in batch_of
+            }
+            if named:
+                (batch_id,) = named
+                credited[batch_id] = credited.get(batch_id, 0) + entry.signed_amount
+    return credited
+
+
+def test_statements_are_continuous_within_and_between_days(moderate: ReadBack) -> None:
+    calendar = moderate.day_inputs().calendar
+    by_account: dict[str, list[BankStatement]] = {}
+    for statement in moderate.statements:
+        assert continuity_issue(statement, "generated") is None
+        by_account.setdefault(statement.account, []).append(statement)
+    assert len(by_account) == 54
+    for statements in by_account.values():
+        ordered = sorted(statements, key=lambda s: s.to_date or DAY)
+        days = [s.to_date for s in ordered]
+        assert days[0] == DAY
+        assert days == [calendar.add(DAY, i) for i in range(len(days))]  # every business day, none skipped
+        for before, after in itertools.pairwise(ordered):
+            assert before.closing is not None
+            assert after.opening is not None
+            assert before.closing.amount == after.opening.amount
+
+
+def test_obligation_amounts_follow_the_reference_data_except_the_injected_mismatches(
+    moderate: ReadBack,
+) -> None:
+    fees = _reference("fee_schedule.csv")
+    rates = _reference("registration_tax_rates.csv")
+    wrong: set[str] = set()
+    kinds: collections.Counter[str] = collections.Counter()
+    for row in moderate.obligations.to_pylist():
+        kinds[row["kind"]] += 1
+        if row["kind"] in ("fee", "charge"):
+            (due,) = (
+                int(f["amount_vnd"])
+                for f in fees
+                if _applies(f, row, "procedure_code", row["procedure_code"])
+            )
+        elif row["kind"] == "registration_tax":
+            (rate,) = (
+                Decimal(r["rate"]) for r in rates if _applies(r, row, "asset_class", row["asset_class"])
+            )
+            due = apply_rate(row["taxable_value_vnd"], rate)
+        else:
+            continue
+        if due != row["amount_vnd"]:
+            wrong.add(row["payment_code"])
+    labelled = {
+        key
+        for category, key in moderate.world.ground_truth
+        if category.endswith("_MISMATCH") and "SETTLEMENT" not in category
+    }
+    assert wrong == labelled
+    assert set(kinds) == {"fee", "charge", "land_charge", "registration_tax"}
+
+
+def _applies(reference: dict[str, str], obligation: dict[str, object], column: str, value: object) -> bool:
+    day = obligation["issued_date"]
+    assert isinstance(day, dt.date)
+    start, end = _date(reference["valid_from"]), _date(reference["valid_to"])
+    in_force = start is not None and start <= day and (end is None or day <= end)
+    return (
+        reference["province_code"] == obligation["province_code"] and reference[column] == value and in_force
+    )
+
+
+def test_the_configuration_fragment_declares_a_net_and_a_two_day_gateway(moderate: ReadBack) -> None:
+    gateways = moderate.settings.gateways
+    assert set(gateways) == {"vnptpay", "viettelmoney", "vnpay", "momo", "payoo", "napas"}
+    assert any(g.fee_mode == "net" for g in gateways.values())
+    assert any(g.settlement_days == 2 for g in gateways.values())
+    assert set(moderate.txns["gateway"].to_pylist()) == set(gateways)
+
+
+def test_transaction_ids_are_unique_and_payments_fall_on_the_business_date(moderate: ReadBack) -> None:
+    ids = moderate.txns["txn_id"]
+    assert len(pc.unique(ids)) == len(ids)
+    assert set(moderate.txns["paid_date"].to_pylist()) == {DAY}
+    assert pc.all(pc.less(moderate.obligations["issued_date"], pa.scalar(DAY, pa.date32()))).as_py()
+
+
+def test_a_day_too_small_for_every_problem_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="too small"):
+        generate_world(tmp_path, business_date=DAY, n_payments=3, seed=1)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n_payments=st.integers(60, 600),
+    day=st.dates(dt.date(2026, 1, 1), dt.date(2026, 12, 31)),
+)
+def test_any_small_day_reports_exactly_its_labels(
+    tmp_path_factory: pytest.TempPathFactory, seed: int, n_payments: int, day: dt.date
+) -> None:
+    world = generate_world(
+        tmp_path_factory.mktemp("any"), business_date=day, n_payments=n_payments, seed=seed
+    )
+    reported = ReadBack(world).reported()
+    assert sorted((category, key) for category, key, _ in reported) == sorted(world.ground_truth)
+    assert {status for _, _, status in reported} == {"open"}
