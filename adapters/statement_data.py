@@ -29,7 +29,7 @@ from adapters.statement_credits import BatchTarget, link_credits, load_entries
 from adapters.statement_runs import load_run_discrepancies
 from reconcile.calendar import BusinessCalendar
 from reconcile.errors import NotFoundError
-from reconcile.ports import LOOKAHEAD_DAYS, LOOKBACK_DAYS, RunStore
+from reconcile.ports import LOOKAHEAD_DAYS, LOOKBACK_DAYS
 from reports.statement_model import (
     BankCredit,
     BatchStatus,
@@ -58,14 +58,13 @@ def build_statement(
     province_code: str,
     business_date: dt.date,
     terms_of: GatewayTermsOf | None = None,
-    runs: RunStore | None = None,
 ) -> SettlementStatement:
     """The statement of ``province_code`` for ``business_date``; unknown province: NotFoundError.
 
     ``terms_of`` gives a gateway's settlement window and fee mode
     (``Settings.gateway``); without it every gateway settles in 1 business day, gross.
-    ``runs`` is where the runs are kept: the latest run of the date that covered the
-    province gives the discrepancies and the verdict on each batch it flagged.
+    The latest run of the date that covered the province gives the discrepancies and
+    the verdict on each batch it flagged.
     """
     terms = terms_of or (lambda name: GatewaySettings(name=name))
     name, account = _province(conn, province_code)
@@ -79,7 +78,7 @@ def build_statement(
         business_date + dt.timedelta(days=LOOKAHEAD_DAYS),
     )
     credits = link_credits(entries, list(targets.values()), _txn_batches(conn, account, business_date))
-    run = load_run_discrepancies(runs, province_code, business_date)
+    run = load_run_discrepancies(conn, province_code, business_date)
     covered_to = _covered_to(conn, account)
     sections: dict[str, list[StatementBatch]] = {}
     for s in sums:

@@ -18,7 +18,6 @@ from sqlalchemy import Engine, select
 from adapters.db.schema import provinces
 from adapters.settings import Settings
 from adapters.statement_data import build_statement
-from reconcile.ports import RunStore
 from reports.statement_model import SettlementStatement
 from reports.statements import FORMATS, statement_file_name, write_statement
 
@@ -28,11 +27,10 @@ def load_statement(
     settings: Settings,
     province_code: str,
     business_date: dt.date,
-    runs: RunStore | None = None,
 ) -> SettlementStatement:
     """The statement as of now; :class:`~reconcile.errors.NotFoundError` for an unknown province."""
     with engine.connect() as conn, conn.begin():
-        return build_statement(conn, province_code, business_date, settings.gateway, runs)
+        return build_statement(conn, province_code, business_date, settings.gateway)
 
 
 def write_province_statement(
@@ -42,10 +40,9 @@ def write_province_statement(
     business_date: dt.date,
     fmt: str,
     out: Path,
-    runs: RunStore | None = None,
 ) -> Path:
     """Write the statement to ``out`` (a file, or a directory to put the standard name in)."""
-    statement = load_statement(engine, settings, province_code, business_date, runs)
+    statement = load_statement(engine, settings, province_code, business_date)
     path = Path(out)
     if path.is_dir():
         path = path / statement_file_name(statement, fmt)
@@ -59,7 +56,6 @@ def write_day_statements(
     business_date: dt.date,
     out_dir: Path,
     formats: Iterable[str] = FORMATS,
-    runs: RunStore | None = None,
 ) -> dict[str, list[Path]]:
     """Every active province's statement in each format under ``out_dir``: ``code → files``.
 
@@ -71,7 +67,7 @@ def write_day_statements(
         codes = list(conn.execute(select(p.code).where(p.active.is_(True)).order_by(p.code)).scalars())
     written: dict[str, list[Path]] = {}
     for code in codes:
-        statement = load_statement(engine, settings, code, business_date, runs)
+        statement = load_statement(engine, settings, code, business_date)
         for fmt in formats:
             path = out_dir / statement_file_name(statement, fmt)
             write_statement(statement, path, fmt)

@@ -1,21 +1,24 @@
 """The run behind a statement: its discrepancies for the province, and its verdict on each batch.
 
 A statement shows the latest run of its date that covered the province (a
-run for all provinces, or one limited to a list that names it). The run's
-rows are the same the discrepancy report lists, so a province sees in its
-statement exactly what the treasury sees in the report.
+run for all provinces, or one limited to a list that names it), read in the
+statement's own transaction. The run's rows are the ones the discrepancy
+report lists, so a province sees in its statement what the treasury sees
+in the report.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from reconcile.discrepancies import Category, Status
-from reconcile.errors import NotFoundError
-from reconcile.ports import RunStore
+from sqlalchemy import Connection, select
+
+from adapters.db.run_tables import discrepancies, runs
+from reconcile.discrepancies import DISCREPANCIES, Category, Status
 from reports.statement_model import BatchStatus, StatementDiscrepancy
 
 #: Batch-level categories and the batch status each means (pending rows stay pending).
@@ -45,21 +48,28 @@ class RunDiscrepancies:
         return None
 
 
-def load_run_discrepancies(
-    runs: RunStore | None, province_code: str, business_date: dt.date
-) -> RunDiscrepancies:
-    """The latest run of ``business_date`` if it covered ``province_code``; empty otherwise."""
-    if runs is None:
-        return RunDiscrepancies()
-    try:
-        run = runs.latest_run(business_date)
-    except NotFoundError:
-        return RunDiscrepancies()
-    if run.provinces and province_code not in run.provinces:
-        return RunDiscrepancies()
-    rows = runs.discrepancies(run.id).to_pylist()
-    mine = tuple(_discrepancy(row) for row in rows if row.get("province_code") == province_code)
-    return RunDiscrepancies(run.id, run.version, mine)
+def load_run_discrepancies(conn: Connection, province_code: str, business_date: dt.date) -> RunDiscrepancies:
+    """The latest run of ``business_date`` that covered ``province_code``; empty if there is none."""
+    r = runs.c
+    candidates = conn.execute(
+        select(r.id, r.version, r.scope, r.provinces)
+        .where(r.business_date == business_date)
+        .order_by(r.finished_at.desc(), r.version.desc(), r.id.desc())
+    )
+    for run in candidates:
+        if run.scope == "" or province_code in json.loads(run.provinces):
+            return RunDiscrepancies(run.id, run.version, _rows(conn, run.id, province_code))
+    return RunDiscrepancies()
+
+
+def _rows(conn: Connection, run_id: str, province_code: str) -> tuple[StatementDiscrepancy, ...]:
+    d = discrepancies.c
+    query = (
+        select(*(d[name] for name in DISCREPANCIES.names))
+        .where(d.run_id == run_id, d.province_code == province_code)
+        .order_by(d.position)
+    )
+    return tuple(_discrepancy(dict(row)) for row in conn.execute(query).mappings())
 
 
 def _discrepancy(row: Mapping[str, Any]) -> StatementDiscrepancy:

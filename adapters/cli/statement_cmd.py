@@ -9,16 +9,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import importlib
 from pathlib import Path
 from typing import Any
-
-from sqlalchemy import Engine
 
 from adapters.db.engine import create_engine_for, require_schema
 from adapters.settings import Settings
 from adapters.statement_files import write_province_statement
-from reconcile.ports import RunStore
 from reports.statements import FORMATS
 
 
@@ -44,25 +40,11 @@ def business_date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
-def run_store(engine: Engine) -> RunStore | None:
-    """The runs' store, whose latest run of the date supplies the discrepancies."""
-    try:
-        module = importlib.import_module("adapters.db.runs")
-    except ModuleNotFoundError as exc:
-        if exc.name != "adapters.db.runs":
-            raise
-        return None
-    store: RunStore = module.SqlRunStore(engine)
-    return store
-
-
 def handle(args: argparse.Namespace, settings: Settings) -> int:
     engine = create_engine_for(settings.database_url)
     try:
         require_schema(engine)
-        path = write_province_statement(
-            engine, settings, args.province, args.date, args.format, args.out, runs=run_store(engine)
-        )
+        path = write_province_statement(engine, settings, args.province, args.date, args.format, args.out)
     finally:
         engine.dispose()
     print(f"statement {args.province} {args.date.isoformat()} ({args.format}): {path}")

@@ -13,10 +13,12 @@ from sqlalchemy import Engine, inspect
 
 from adapters.db.engine import create_engine_for, migrate
 from adapters.db.reference import load_reference_data
+from adapters.db.runs import SqlRunStore
 from adapters.ingest import ingest_file
 from adapters.settings import GatewaySettings, Settings
 from adapters.statement_files import load_statement, write_day_statements, write_province_statement
 from reconcile.errors import NotFoundError
+from reconcile.runs import reconcile_day
 from reports.statement_model import BatchStatus
 from reports.statements import validate_statement_xml
 
@@ -174,3 +176,26 @@ def test_the_pdf_of_a_stored_statement_reads_back_in_vietnamese(world, tmp_path:
     assert "BẢNG ĐỐI CHIẾU QUYẾT TOÁN — Hà Nội" in text
     assert "2.996.000 ₫" in text
     assert "Ghi có muộn" in text
+
+
+def test_after_a_run_the_statement_carries_the_runs_discrepancies_and_agrees_with_it(world) -> None:
+    summary = reconcile_day(SqlRunStore(world, SETTINGS), D)
+    statement = load_statement(world, SETTINGS, "01", D)
+    assert statement.run_id == summary.id
+    assert statement.discrepancies
+    assert {d.category for d in statement.discrepancies} >= {
+        "SETTLEMENT_AMOUNT_MISMATCH",
+        "MISSING_BANK_CREDIT",
+        "LATE_SETTLEMENT",
+    }
+    # No obligations were ingested: every payment is an orphan, reported under its transaction.
+    assert {d.txn_id for d in statement.discrepancies if d.category == "ORPHAN_PAYMENT"} >= {"T1", "M1"}
+    batch_level = {"SETTLEMENT_AMOUNT_MISMATCH", "MISSING_BANK_CREDIT", "LATE_SETTLEMENT"}
+    flagged = {d.batch_id: d.category for d in statement.discrepancies if d.category in batch_level}
+    assert flagged == {
+        "VNP-B2": "SETTLEMENT_AMOUNT_MISMATCH",
+        "VNP-B4": "MISSING_BANK_CREDIT",
+        "VNP-B5": "LATE_SETTLEMENT",
+    }
+    other = load_statement(world, SETTINGS, "79", D)
+    assert all(d.batch_id != "VNP-B2" for d in other.discrepancies)
