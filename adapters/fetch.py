@@ -189,7 +189,7 @@ def fetch_sources(
     engine: Any,
     *,
     source: str | None = None,
-    connect: Callable[[SourceSettings], RemoteInbox] = SftpSource,
+    connect: Callable[[SourceSettings], RemoteInbox] | None = None,
     ingest: Ingest | None = None,
 ) -> FetchSummary:
     """Fetch every configured source (or the one named) and ingest what is new."""
@@ -199,9 +199,14 @@ def fetch_sources(
     ledger = SqlFetchLedger(engine)
     run_ingest = ingest or _database_ingest(settings, engine)
     results = [
-        fetch_source(s, inbox_for(settings, s.name), ledger, run_ingest, connect=connect) for s in sources
+        fetch_source(s, inbox_for(settings, s.name), ledger, run_ingest, connect=connect or _sftp)
+        for s in sources
     ]
     return FetchSummary(sources=tuple(results))
+
+
+def _sftp(source: SourceSettings) -> SftpSource:
+    return SftpSource(source, settle_s=source.settle_seconds)
 
 
 def _database_ingest(settings: Settings, engine: Any) -> Ingest:

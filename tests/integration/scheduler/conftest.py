@@ -1,0 +1,95 @@
+"""A configured service for the scheduler tests: a database, a real SFTP source, a recon.toml."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from adapters.db.engine import create_engine_for, migrate, write_transaction
+from adapters.db.reference import load_reference_data
+from adapters.settings import Settings, load_settings
+from adapters.sftp_server import LocalSftpServer, generate_client_key
+
+SAMPLES = Path(__file__).resolve().parents[3] / "fixtures" / "samples"
+
+
+@dataclass
+class Service:
+    """A service directory: its configuration, database and the SFTP inbox it fetches from."""
+
+    root: Path
+    config: Path
+    served: Path
+    server: LocalSftpServer
+    engine: Engine
+
+    def settings(self) -> Settings:
+        return load_settings(self.config)
+
+    def serve_sample(self, sample: str, name: str) -> None:
+        shutil.copyfile(SAMPLES / sample, self.served / name)
+
+
+def write_config(
+    service_root: Path, server: LocalSftpServer, key_file: Path, url: str, fetch_cron: str
+) -> Path:
+    config = service_root / "recon.toml"
+    config.write_text(
+        f"""
+[database]
+url = "{url}"
+
+[storage]
+data_dir = "{service_root / "data"}"
+
+[schedule]
+daily_run = "30 2 1 1 *"
+publish = "0 6 1 1 *"
+
+[[sources]]
+name = "bank"
+host = "{server.host}"
+port = {server.port}
+username = "recon"
+key_file = "{key_file}"
+host_key = "{server.host_key_line}"
+remote_dir = "/"
+pattern = "*.csv"
+schedule = "{fetch_cron}"
+settle_seconds = 0.2
+""",
+        encoding="utf-8",
+    )
+    return config
+
+
+@pytest.fixture
+def fetch_cron() -> str:
+    """The fetch job's schedule; tests override it."""
+    return "0 * * * *"
+
+
+@pytest.fixture
+def service(tmp_path: Path, fetch_cron: str) -> Iterator[Service]:
+    served = tmp_path / "served"
+    served.mkdir()
+    private, public = generate_client_key()
+    key_file = tmp_path / "client_key"
+    key_file.write_text(private)
+    key_file.chmod(0o600)
+    url = f"sqlite:///{tmp_path / 'recon.db'}"
+    engine = create_engine_for(url)
+    migrate(engine)
+    with write_transaction(engine) as connection:
+        load_reference_data(connection)
+    with LocalSftpServer(served, authorized_keys=[public]) as server:
+        config = write_config(tmp_path, server, key_file, url, fetch_cron)
+        try:
+            yield Service(tmp_path, config, served, server, engine)
+        finally:
+            engine.dispose()

@@ -1,0 +1,107 @@
+"""The scheduler in this process: a job run by hand, history on the command line, missed fire times."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import pytest
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from conftest import Service
+from sqlalchemy import func, select
+
+import scheduler
+from adapters.cli import main
+from adapters.db.jobs import job_history
+from adapters.db.ops_tables import fetched_files
+
+WAIT_S = 60.0
+
+
+def wait_for(condition, what: str):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + WAIT_S
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"gave up waiting for {what}")
+
+
+def test_a_job_run_by_hand_fetches_and_shows_in_the_history(
+    service: Service, capsys: pytest.CaptureFixture[str]
+) -> None:
+    service.serve_sample("gateway_canonical.csv", "vnptpay-2026-11-25.csv")
+
+    assert main(["--config", str(service.config), "scheduler", "--run", "fetch:bank"]) == 0
+    assert main(["--config", str(service.config), "scheduler", "--history"]) == 0
+
+    out = capsys.readouterr().out
+    assert "fetch:bank" in out
+    assert "succeeded" in out
+    assert "vnptpay-2026-11-25.csv" in out
+    assert "by hand" in out
+    with service.engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(fetched_files)).scalar_one() == 1
+
+
+def test_an_unknown_job_is_refused_with_one_line(
+    service: Service, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--config", str(service.config), "scheduler", "--run", "fetch:nowhere"]) == 2
+    assert "fetch:nowhere" in capsys.readouterr().err
+
+
+def pretend_down_since(service: Service, job_id: str, when: dt.datetime) -> None:
+    """Set a stored job's next fire time, as the job store holds it after a long stop."""
+    store = SQLAlchemyJobStore(engine=service.engine)
+    store.start(BackgroundScheduler(timezone=scheduler.TIMEZONE), "default")
+    job = store.lookup_job(job_id)
+    job._modify(next_run_time=when)
+    store.update_job(job)
+
+
+def test_a_restarted_scheduler_runs_the_fire_times_it_missed_once(service: Service) -> None:
+    settings = service.settings()
+    service.serve_sample("gateway_canonical.csv", "vnptpay-2026-11-25.csv")
+    trigger = scheduler.cron_trigger("0 * * * *")  # hourly: the last fire time is always within the grace
+
+    first = scheduler.start_scheduler(settings, service.engine)
+    scheduler.stop_scheduler(first)
+    # The process was down for five hours: the job store still says the job was due then.
+    pretend_down_since(service, "fetch:bank", dt.datetime.now(scheduler.TIMEZONE) - dt.timedelta(hours=5))
+    before = scheduler.latest_fire_time(trigger, dt.datetime.now(scheduler.TIMEZONE))
+
+    second = scheduler.start_scheduler(settings, service.engine)
+    stored = second.get_job("fetch:bank")
+    assert (stored.coalesce, stored.max_instances) == (True, 1)
+    try:
+        runs = wait_for(
+            lambda: [r for r in job_history(service.engine, job_id="fetch:bank") if r.outcome != "running"],
+            "the missed fetch to run",
+        )
+        wait_for(lambda: second.get_job("fetch:bank").next_run_time > dt.datetime.now(dt.UTC), "rescheduling")
+    finally:
+        scheduler.stop_scheduler(second)
+    after = scheduler.latest_fire_time(trigger, dt.datetime.now(scheduler.TIMEZONE))
+
+    runs = job_history(service.engine, job_id="fetch:bank")
+    assert len(runs) == 1  # five missed fire times, coalesced into one run
+    assert runs[0].outcome == "succeeded"
+    assert runs[0].scheduled_for in {before, after}
+    assert runs[0].detail["fetched"] == ["vnptpay-2026-11-25.csv"]
+
+
+def test_a_job_no_longer_configured_is_removed_from_the_store(service: Service) -> None:
+    settings = service.settings()
+    running = scheduler.start_scheduler(settings, service.engine)
+    try:
+        assert {job.id for job in running.get_jobs()} == {"fetch:bank", "daily_run"}
+        running.add_job("scheduler:run_job", "interval", args=["fetch:old"], id="fetch:old", hours=1)
+        scheduler.sync_jobs(
+            running, {s.id: scheduler.cron_trigger(s.cron) for s in scheduler.job_specs(settings)}
+        )
+        assert {job.id for job in running.get_jobs()} == {"fetch:bank", "daily_run"}
+    finally:
+        scheduler.stop_scheduler(running)
