@@ -1,0 +1,221 @@
+"""A bad MT940 file is refused with its name, the line and the reason; soft problems become issues."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from adapters.formats.mt940 import Mt940Parser, read_mt940
+from reconcile.errors import AmountError, InputError
+
+GOOD = [
+    ":20:KBNN0125112026",
+    ":25:VN3711101000000",
+    ":28C:00001/001",
+    ":60F:C261124VND1000000,",
+    ":61:2611251125C150000,NTRFNONREF//FT2633001",
+    ":86:166?20EREF+LPTB-2026-0001 SVWZ+?21Le phi truoc ba",
+    ":61:2611251125D50000,NTRFNONREF//FT2633002",
+    ":86:Phi dich vu",
+    ":62F:C261125VND1100000,",
+    "-",
+]
+
+
+def _write(tmp_path: Path, lines: list[str], name: str = "kbnn.sta") -> Path:
+    path = tmp_path / name
+    path.write_bytes("\r\n".join(lines).encode("utf-8"))
+    return path
+
+
+def _replaced(prefix: str, line: str) -> list[str]:
+    return [line if original.startswith(prefix) else original for original in GOOD]
+
+
+def _line_of(lines: list[str], prefix: str) -> str:
+    return f"line {next(i for i, text in enumerate(lines, start=1) if text.startswith(prefix))}"
+
+
+def _refused(path: Path) -> InputError:
+    with pytest.raises(InputError) as caught:
+        Mt940Parser().parse(path)
+    return caught.value
+
+
+def test_the_good_sample_is_read(tmp_path: Path) -> None:
+    parsed = Mt940Parser().parse(_write(tmp_path, GOOD))
+
+    assert parsed.issues == ()
+    assert [entry.signed_amount for entry in parsed.statements[0].entries] == [150000, -50000]
+    assert parsed.statements[0].entries[0].end_to_end_id == "LPTB-2026-0001"
+
+
+@pytest.mark.parametrize(
+    ("lines", "at", "reason"),
+    [
+        pytest.param(
+            [line for line in GOOD if not line.startswith(":62F:")],
+            ":20:",
+            "MT940 statement KBNN0125112026 has no closing balance (:62F:)",
+            id="no-closing-balance",
+        ),
+        pytest.param(
+            [line for line in GOOD if not line.startswith(":60F:")],
+            ":20:",
+            "MT940 statement KBNN0125112026 has no opening balance (:60F:)",
+            id="no-opening-balance",
+        ),
+        pytest.param(
+            [line for line in GOOD if not line.startswith(":25:")],
+            ":20:",
+            "MT940 statement KBNN0125112026 has no account (:25:)",
+            id="no-account",
+        ),
+        pytest.param(
+            _replaced(":61:2611251125C", ":61:2611251125C150.000,NTRFNONREF//FT2633001"),
+            ":61:2611251125C",
+            "amount in '2611251125C150.000,NTRFNONREF//FT2633001' is not readable",
+            id="unreadable-amount",
+        ),
+        pytest.param(
+            _replaced(":61:2611251125C", ":61:2313451125C150000,NTRFNONREF//FT2633001"),
+            ":61:2313451125C",
+            ":61: value date '231345' is not a valid YYMMDD date",
+            id="impossible-value-date",
+        ),
+        pytest.param(
+            _replaced(":61:2611251125C", ":61:2611251345C150000,NTRFNONREF//FT2633001"),
+            ":61:2611251345C",
+            ":61: entry date '1345' is not a valid MMDD date",
+            id="impossible-entry-date",
+        ),
+        pytest.param(
+            _replaced(":61:2611251125C", ":61:2611251125X150000,NTRFNONREF//FT2633001"),
+            ":61:2611251125X",
+            "debit/credit mark (C, D, RC, RD)",
+            id="no-debit-credit-mark",
+        ),
+        pytest.param(
+            _replaced(":60F:", ":60F:C2611VND1000000,"),
+            ":60F:",
+            ":60F: 'C2611VND1000000,' is not a balance",
+            id="malformed-balance",
+        ),
+        pytest.param(
+            _replaced(":62F:", ":62F:C261345VND1100000,"),
+            ":62F:",
+            ":62F: date '261345' is not a valid YYMMDD date",
+            id="impossible-balance-date",
+        ),
+        pytest.param(
+            _replaced(":20:", ":20:   "),
+            ":20:",
+            "MT940 statement reference :20: is empty",
+            id="empty-statement-reference",
+        ),
+    ],
+)
+def test_a_bad_statement_is_refused_with_file_line_and_reason(
+    tmp_path: Path, lines: list[str], at: str, reason: str
+) -> None:
+    error = _refused(_write(tmp_path, lines))
+
+    assert error.source == "kbnn.sta"
+    assert error.where == _line_of(lines, at)
+    assert reason in error.reason
+    assert str(error).startswith(f"kbnn.sta, {error.where}: ")
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency"),
+    [("150000,5", "VND"), ("12,345", "EUR")],
+)
+def test_an_amount_finer_than_its_currency_is_refused(tmp_path: Path, amount: str, currency: str) -> None:
+    lines = [
+        ":20:STMT1",
+        ":25:VN3711101000000",
+        f":60F:C261124{currency}0,",
+        f":61:2611251125C{amount}NTRFNONREF//FT1",
+        f":62F:C261125{currency}0,",
+        "-",
+    ]
+    with pytest.raises(AmountError) as caught:
+        Mt940Parser().parse(_write(tmp_path, lines, "fine.sta"))
+
+    assert caught.value.source == "fine.sta"
+    assert caught.value.where == "line 4"
+    assert "more decimal digits than" in caught.value.reason
+    assert "MT940 statement STMT1" in caught.value.reason
+
+
+def test_a_file_without_any_statement_reference_is_refused(tmp_path: Path) -> None:
+    lines = [line for line in GOOD if not line.startswith(":20:")]
+
+    error = _refused(_write(tmp_path, lines, "noref.sta"))
+
+    assert error.source == "noref.sta"
+    assert error.where is None  # the whole file is wrong, no line is to blame
+    assert error.reason == "no MT940 statement in the file: no :20: field found"
+
+
+def test_binary_content_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "image.sta"
+    path.write_bytes(b":20:X\r\n" + bytes(range(256)) * 4)
+
+    error = _refused(path)
+
+    assert error.source == "image.sta"
+    assert "binary content" in error.reason
+    assert not Mt940Parser().identify(path, path.read_bytes()[:4096])
+
+
+def test_a_balance_that_does_not_add_up_is_an_issue_not_a_refusal(tmp_path: Path) -> None:
+    lines = _replaced(":62F:", ":62F:C261125VND1100001,")
+
+    parsed = Mt940Parser().parse(_write(tmp_path, lines))
+
+    [issue] = parsed.issues
+    assert (issue.source, issue.where) == ("kbnn.sta", "line 1")
+    assert "balance continuity broken" in issue.message
+    assert "difference -1" in issue.message
+
+
+def test_an_entry_date_far_from_its_value_date_is_an_issue(tmp_path: Path) -> None:
+    lines = _replaced(":61:2611251125C", ":61:2609011125C150000,NTRFNONREF//FT2633001")
+
+    parsed = Mt940Parser().parse(_write(tmp_path, lines))
+
+    [issue] = parsed.issues
+    assert issue.where == _line_of(lines, ":61:2609011125C")
+    assert "value date 2026-09-01 is 85 days from entry date 2026-11-25" in issue.message
+
+
+@pytest.mark.parametrize("encoding", ["cp852", "cp1252"])
+def test_single_byte_text_is_read_in_its_code_page(tmp_path: Path, encoding: str) -> None:
+    text = {"cp852": "Átutalás díja, Łódź", "cp1252": "Überweisung Straße"}[encoding]
+    lines = [*GOOD[:7], f":86:{text}", *GOOD[8:]]
+    path = tmp_path / f"{encoding}.sta"
+    path.write_bytes("\r\n".join(lines).encode(encoding))
+
+    read = read_mt940(path)
+
+    assert read.encoding == encoding
+    assert read.parsed.statements[0].entries[1].remittance == text
+
+
+def test_prose_swift_blocks_and_framing_bytes_around_the_data_are_ignored(tmp_path: Path) -> None:
+    lines = [
+        "Kho bac Nha nuoc - sao ke tai khoan",
+        "",
+        "\x01{1:F01BFTVVNVXAXXX0000000000}{2:O940BFTVVNVXAXXXN}{3:{108:REF}}{4:",
+        *GOOD[:-1],
+        "-}{5:{CHK:123}}\x03",
+    ]
+    path = _write(tmp_path, lines, "swift.sta")
+
+    parsed = Mt940Parser().parse(path)
+
+    assert Mt940Parser().identify(path, path.read_bytes())
+    assert [statement.statement_id for statement in parsed.statements] == ["KBNN0125112026"]
+    assert parsed.statements[0].entries[0].position == "line 8"
