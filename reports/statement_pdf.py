@@ -85,6 +85,8 @@ def write_statement_pdf(statement: SettlementStatement, path: Path) -> None:
     _write_totals(pdf, statement.totals)
     for section in statement.gateways:
         _write_gateway(pdf, section)
+    if not statement.gateways:
+        _note(pdf, "Không có lô quyết toán nào cho tài khoản này trong ngày.")
     _write_discrepancies(pdf, statement.discrepancies)
     pdf.output(str(path))
 
@@ -172,8 +174,7 @@ def _batch_row(batch: StatementBatch) -> tuple[str, ...]:
 def _write_discrepancies(pdf: FPDF, discrepancies: Sequence[StatementDiscrepancy]) -> None:
     _section_title(pdf, f"Chênh lệch cần xử lý ({len(discrepancies)})")
     if not discrepancies:
-        pdf.set_font(FAMILY, size=9)
-        pdf.cell(0, 6, "Không có chênh lệch.", new_x="LMARGIN", new_y="NEXT")
+        _note(pdf, "Không có chênh lệch.")
         return
     rows = [
         (
@@ -189,6 +190,11 @@ def _write_discrepancies(pdf: FPDF, discrepancies: Sequence[StatementDiscrepancy
         for d in discrepancies
     ]
     _table(pdf, DISCREPANCY_COLUMNS, rows, numeric_from=5, numeric_to=8)
+
+
+def _note(pdf: FPDF, text: str) -> None:
+    pdf.set_font(FAMILY, size=9)
+    pdf.cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
 
 
 def _section_title(pdf: FPDF, text: str) -> None:
