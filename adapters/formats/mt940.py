@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Final
 
 from adapters.formats.mt940_fields import StatementLine, read_balance, read_information, read_statement_line
-from adapters.formats.mt940_lines import Field, decode, looks_like_mt940, statement_groups
+from adapters.formats.mt940_lines import Field, decode, head_text, looks_like_mt940, statement_groups
 from reconcile.errors import InputError
 from reconcile.money import to_minor
 from reconcile.records import Balance, BankEntry, BankStatement, Direction, Issue, Parsed
@@ -58,7 +58,7 @@ class Mt940Parser:
     name = "mt940"
 
     def identify(self, path: Path, head: bytes) -> bool:
-        return b"\x00" not in head and looks_like_mt940(head.decode("latin-1"))
+        return looks_like_mt940(head_text(head))
 
     def parse(self, path: Path) -> Parsed:
         return read_mt940(path).parsed
@@ -107,7 +107,7 @@ def _read_statement(group: list[Field], source: str) -> BankStatement:
     statement_id = head.value
     if not statement_id:
         raise InputError("MT940 statement reference :20: is empty", source=source, where=head.where)
-    account = _first(group, ("25",))
+    account = _first(group, ("25", "25P"))
     if account is None or not account.value:
         raise InputError(
             f"MT940 statement {statement_id} has no account (:25:)", source=source, where=head.where
@@ -173,7 +173,7 @@ def _entries(group: list[Field], currency: str) -> list[BankEntry]:
         elif field.tag == "86":
             if attach:
                 pending[-1][1].append(field.lines)
-        else:
+        elif field.tag != "NS":  # bank-specific :NS: lines may sit between :61: and its :86:
             attach = False
     return [_entry(field, information, currency) for field, information in pending]
 

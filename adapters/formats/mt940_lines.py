@@ -29,6 +29,7 @@ _TERMINATOR: Final = re.compile(r"-(\}.*)?")
 _FRAMING: Final = str.maketrans("", "", "\x01\x03")
 # Control characters a text statement may carry: tab, line ends, SOH/ETX, form feed, DOS EOF.
 _ALLOWED_CONTROLS: Final = frozenset("\t\n\r\x01\x03\x0c\x1a")
+_UTF16_BOMS: Final = (b"\xff\xfe", b"\xfe\xff")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,18 +64,30 @@ def decode(data: bytes, source: str) -> tuple[str, str]:
     Windows-1252, Windows-1252 ``ß`` as ``▀`` in CP852), so that a Hungarian
     or Polish statement reads as its bank wrote it.
     """
-    if b"\x00" in data:
+    if data.startswith(_UTF16_BOMS):
+        text, encoding = _utf16(data, source), "utf-16"
+    elif b"\x00" in data:
         raise InputError("binary content: not an MT940 statement", source=source)
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        text, encoding = data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        text, encoding = _best_single_byte(data)
+    else:
+        text, encoding = _utf8_or_single_byte(data.removeprefix(b"\xef\xbb\xbf"))
     controls = sum(1 for char in text if unicodedata.category(char) == "Cc" and char not in _ALLOWED_CONTROLS)
     if controls > max(2, len(text) // 100):
         raise InputError("binary content: not an MT940 statement", source=source)
     return text, encoding
+
+
+def _utf16(data: bytes, source: str) -> str:
+    try:
+        return data.decode("utf-16")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not valid UTF-16 text at byte {exc.start}", source=source) from exc
+
+
+def _utf8_or_single_byte(data: bytes) -> tuple[str, str]:
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return _best_single_byte(data)
 
 
 def _best_single_byte(data: bytes) -> tuple[str, str]:
@@ -133,6 +146,13 @@ def statement_groups(text: str) -> list[list[Field]]:
     return groups
 
 
+def head_text(head: bytes) -> str:
+    """The first bytes of a file as text good enough to spot tags in (UTF-16 or any 8-bit code)."""
+    if head.startswith(_UTF16_BOMS):
+        return head.decode("utf-16", errors="ignore")
+    return "" if b"\x00" in head else head.decode("latin-1")
+
+
 def looks_like_mt940(head: str) -> bool:
     """``:20:`` and a statement tag at the start of lines, after any prose or SWIFT blocks."""
     tags = set()
@@ -140,4 +160,4 @@ def looks_like_mt940(head: str) -> bool:
         match = _TAG.match(_BLOCKS.sub("", raw.translate(_FRAMING)))
         if match:
             tags.add(match.group(1))
-    return "20" in tags and bool(tags & {"25", "28C", "60F", "60M", "61", "62F", "34F"})
+    return "20" in tags and bool(tags & {"25", "25P", "28C", "60F", "60M", "61", "62F", "34F"})

@@ -219,3 +219,59 @@ def test_prose_swift_blocks_and_framing_bytes_around_the_data_are_ignored(tmp_pa
     assert Mt940Parser().identify(path, path.read_bytes())
     assert [statement.statement_id for statement in parsed.statements] == ["KBNN0125112026"]
     assert parsed.statements[0].entries[0].position == "line 8"
+
+
+def test_utf16_text_with_its_byte_order_mark_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "utf16.sta"
+    path.write_bytes("\r\n".join(GOOD).encode("utf-16"))
+
+    read = read_mt940(path)
+
+    assert Mt940Parser().identify(path, path.read_bytes()[:4096])
+    assert read.encoding == "utf-16"
+    assert [entry.signed_amount for entry in read.parsed.statements[0].entries] == [150000, -50000]
+
+
+def test_ns_lines_account_with_bic_and_lf_line_ends_are_read(tmp_path: Path) -> None:
+    lines = [
+        ":20:KBNN0225112026",
+        ":25P:VN3711101000000",
+        "BFTVVNVX",
+        ":60M:D261124VND500000,",
+        ":61:2611251125RC500000,NTRFNONREF//FT9",
+        ":NS:22Hoan tra",
+        ":86:Hoan tra giao dich",
+        ":62M:D261125VND1000000,",
+        "-",
+    ]
+    path = tmp_path / "lf.sta"
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+    [statement] = Mt940Parser().parse(path).statements
+
+    assert statement.account == "VN3711101000000"
+    assert statement.opening is not None
+    assert (statement.opening.kind, statement.opening.amount) == ("PRCD", -500000)
+    [entry] = statement.entries
+    assert (entry.signed_amount, entry.reversal, entry.remittance) == (-500000, True, "Hoan tra giao dich")
+
+
+def test_an_mt942_interim_report_needs_no_balances(tmp_path: Path) -> None:
+    lines = [
+        ":20:INTRADAY1",
+        ":25:VN3711101000000",
+        ":28C:1/1",
+        ":34F:VND0,",
+        ":13D:2611251015+0700",
+        ":61:2611251125C150000,NTRFNONREF//FT1",
+        ":90C:1VND150000,",
+        "-",
+    ]
+    parsed = Mt940Parser().parse(_write(tmp_path, lines, "mt942.sta"))
+
+    [statement] = parsed.statements
+    assert parsed.format == "mt942"
+    assert statement.balances == ()
+    assert statement.created_at is not None
+    assert statement.created_at.isoformat() == "2026-11-25T10:15:00+07:00"
+    assert [(e.currency, e.signed_amount) for e in statement.entries] == [("VND", 150000)]
