@@ -26,7 +26,7 @@ from adapters.db.reference import business_calendar
 from adapters.db.schema import bank_statements, files, gateway_txns, provinces
 from adapters.settings import GatewaySettings
 from adapters.statement_credits import BatchTarget, link_credits, load_entries
-from adapters.statement_runs import load_run_discrepancies
+from adapters.statement_runs import RunDiscrepancies, load_run_discrepancies
 from reconcile.calendar import BusinessCalendar
 from reconcile.errors import NotFoundError
 from reconcile.ports import LOOKAHEAD_DAYS, LOOKBACK_DAYS
@@ -68,35 +68,8 @@ def build_statement(
     """
     terms = terms_of or (lambda name: GatewaySettings(name=name))
     name, account = _province(conn, province_code)
-    sums = _batch_sums(conn, account, business_date)
-    calendar = business_calendar(conn)
-    targets = {s.batch_id: _target(s, terms(s.gateway), business_date, calendar) for s in sums}
-    entries = load_entries(
-        conn,
-        account,
-        business_date - dt.timedelta(days=LOOKBACK_DAYS),
-        business_date + dt.timedelta(days=LOOKAHEAD_DAYS),
-    )
-    credits = link_credits(entries, list(targets.values()), _txn_batches(conn, account, business_date))
     run = load_run_discrepancies(conn, province_code, business_date)
-    covered_to = _covered_to(conn, account)
-    sections: dict[str, list[StatementBatch]] = {}
-    for s in sums:
-        target = targets[s.batch_id]
-        status = _status(credits[s.batch_id], target, covered_to, run.batch_verdict(s.batch_id))
-        sections.setdefault(s.gateway, []).append(
-            StatementBatch(
-                s.batch_id,
-                s.settlement_date,
-                s.transactions,
-                s.collected,
-                s.refunded,
-                s.fees,
-                target.expected,
-                credits[s.batch_id],
-                status,
-            )
-        )
+    sections = _sections(conn, account, business_date, terms, run)
     return SettlementStatement(
         province_code=province_code,
         province_name=name,
@@ -110,6 +83,44 @@ def build_statement(
         run_id=run.run_id,
         run_version=run.version,
     )
+
+
+def _sections(
+    conn: Connection,
+    account: str,
+    business_date: dt.date,
+    terms: GatewayTermsOf,
+    run: RunDiscrepancies,
+) -> dict[str, list[StatementBatch]]:
+    """The day's batches to ``account`` per gateway, each with its credits and status."""
+    sums = _batch_sums(conn, account, business_date)
+    calendar = business_calendar(conn)
+    targets = {s.batch_id: _target(s, terms(s.gateway), business_date, calendar) for s in sums}
+    entries = load_entries(
+        conn,
+        account,
+        business_date - dt.timedelta(days=LOOKBACK_DAYS),
+        business_date + dt.timedelta(days=LOOKAHEAD_DAYS),
+    )
+    credits = link_credits(entries, list(targets.values()), _txn_batches(conn, account, business_date))
+    covered_to = _covered_to(conn, account)
+    sections: dict[str, list[StatementBatch]] = {}
+    for s in sums:
+        target = targets[s.batch_id]
+        status = _status(credits[s.batch_id], target, covered_to, run.batch_verdict(s.batch_id))
+        batch = StatementBatch(
+            s.batch_id,
+            s.settlement_date,
+            s.transactions,
+            s.collected,
+            s.refunded,
+            s.fees,
+            target.expected,
+            credits[s.batch_id],
+            status,
+        )
+        sections.setdefault(s.gateway, []).append(batch)
+    return sections
 
 
 def _province(conn: Connection, code: str) -> tuple[str, str]:
