@@ -160,11 +160,10 @@ def previous_business_date(engine: Engine, slot: dt.datetime | None) -> dt.date:
 
 def _daily_run(runtime: Runtime, _spec: JobSpec, slot: dt.datetime | None) -> Mapping[str, Any]:
     from adapters.db.runs import SqlRunStore
-
     from reconcile.runs import reconcile_day
 
     business_date = previous_business_date(runtime.engine, slot)
-    summary = reconcile_day(SqlRunStore(runtime.engine), business_date, reason="scheduled")
+    summary = reconcile_day(SqlRunStore(runtime.engine, runtime.settings), business_date, reason="scheduled")
     return {
         "ok": True,
         "business_date": business_date.isoformat(),
@@ -189,19 +188,17 @@ def _publish(runtime: Runtime, _spec: JobSpec, slot: dt.datetime | None) -> Mapp
 
 def render_statements(runtime: Runtime, business_date: dt.date) -> dict[str, list[Path]]:
     """Write the statements of every province with an outbox, in the formats it asks for."""
-    from adapters.db.runs import SqlRunStore
     from adapters.statement_files import write_province_statement
 
     settings = runtime.settings
     folder = Path(settings.data_dir) / "statements" / business_date.isoformat()
     folder.mkdir(parents=True, exist_ok=True)
-    store = SqlRunStore(runtime.engine)
     files: dict[str, list[Path]] = {}
     for target in settings.publish:
         try:
             files[target.province] = [
                 write_province_statement(
-                    runtime.engine, settings, target.province, business_date, fmt, folder, store
+                    runtime.engine, settings, target.province, business_date, fmt, folder
                 )
                 for fmt in target.formats
             ]

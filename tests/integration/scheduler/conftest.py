@@ -62,6 +62,16 @@ remote_dir = "/"
 pattern = "*.csv"
 schedule = "{fetch_cron}"
 settle_seconds = 0.2
+
+[[publish]]
+province = "01"
+host = "{server.host}"
+port = {server.port}
+username = "recon"
+key_file = "{key_file}"
+host_key = "{server.host_key_line}"
+remote_dir = "/outbox"
+formats = ["pdf", "xml"]
 """,
         encoding="utf-8",
     )
@@ -78,6 +88,7 @@ def fetch_cron() -> str:
 def service(tmp_path: Path, fetch_cron: str) -> Iterator[Service]:
     served = tmp_path / "served"
     served.mkdir()
+    (served / "outbox").mkdir()
     private, public = generate_client_key()
     key_file = tmp_path / "client_key"
     key_file.write_text(private)

@@ -97,11 +97,49 @@ def test_a_job_no_longer_configured_is_removed_from_the_store(service: Service) 
     settings = service.settings()
     running = scheduler.start_scheduler(settings, service.engine)
     try:
-        assert {job.id for job in running.get_jobs()} == {"fetch:bank", "daily_run"}
+        assert {job.id for job in running.get_jobs()} == {"fetch:bank", "daily_run", "publish"}
         running.add_job("scheduler:run_job", "interval", args=["fetch:old"], id="fetch:old", hours=1)
         scheduler.sync_jobs(
             running, {s.id: scheduler.cron_trigger(s.cron) for s in scheduler.job_specs(settings)}
         )
-        assert {job.id for job in running.get_jobs()} == {"fetch:bank", "daily_run"}
+        assert {job.id for job in running.get_jobs()} == {"fetch:bank", "daily_run", "publish"}
     finally:
         scheduler.stop_scheduler(running)
+
+
+def test_the_daily_run_and_publishing_work_on_the_previous_business_date(service: Service) -> None:
+    runtime = scheduler.Runtime(service.settings(), service.engine)
+    specs = {spec.id: spec for spec in scheduler.job_specs(runtime.settings)}
+    service.serve_sample("obligations.csv", "portal-2026-11-25.csv")
+    service.serve_sample("gateway_canonical.csv", "vnptpay-2026-11-25.csv")
+    thursday_morning = dt.datetime(2026, 11, 26, 2, 30, tzinfo=scheduler.TIMEZONE)
+
+    fetched = scheduler.run_now(runtime, specs["fetch:bank"])
+    ran = scheduler.run_now(runtime, specs["daily_run"], scheduled_for=thursday_morning)
+    published = scheduler.run_now(runtime, specs["publish"], scheduled_for=thursday_morning.replace(hour=6))
+
+    assert fetched is not None
+    assert fetched.outcome == "succeeded", fetched
+    assert ran is not None
+    assert ran.outcome == "succeeded", ran
+    assert ran.detail["business_date"] == "2026-11-25"
+    assert ran.detail["run_id"] == "2026-11-25-v1"
+    assert published is not None
+    assert published.outcome == "succeeded", published
+    outbox = sorted(p.name for p in (service.served / "outbox").iterdir())
+    assert outbox == ["statement-01-2026-11-25.pdf", "statement-01-2026-11-25.xml"]
+    assert (service.served / "outbox" / outbox[0]).read_bytes().startswith(b"%PDF")
+
+
+def test_the_same_fire_time_run_twice_runs_once(service: Service) -> None:
+    runtime = scheduler.Runtime(service.settings(), service.engine)
+    spec = {spec.id: spec for spec in scheduler.job_specs(runtime.settings)}["daily_run"]
+    fire_time = dt.datetime(2026, 11, 26, 2, 30, tzinfo=scheduler.TIMEZONE)
+
+    first = scheduler.run_now(runtime, spec, scheduled_for=fire_time)
+    second = scheduler.run_now(runtime, spec, scheduled_for=fire_time)
+
+    assert first is not None
+    assert first.outcome == "succeeded"
+    assert second is None
+    assert len(job_history(service.engine, job_id="daily_run")) == 1
