@@ -12,7 +12,6 @@ each ``:20:``).
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Final
@@ -27,8 +26,9 @@ _TAG: Final = re.compile(r":(\d{2}[A-Z]?|NS):")
 _BLOCKS: Final = re.compile(r"^(?:\{\d:(?:[^{}]|\{[^{}]*\})*\})*\{4:")
 _TERMINATOR: Final = re.compile(r"-(\}.*)?")
 _FRAMING: Final = str.maketrans("", "", "\x01\x03")
-# Control characters a text statement may carry: tab, line ends, SOH/ETX, form feed, DOS EOF.
-_ALLOWED_CONTROLS: Final = frozenset("\t\n\r\x01\x03\x0c\x1a")
+_LINE_END: Final = re.compile(r"\r\n|\r|\n")
+# Control characters no text statement carries (tab, line ends, SOH/ETX, form feed and DOS EOF it may).
+_CONTROLS: Final = re.compile("[\x00\x02\x04-\x08\x0b\x0e-\x19\x1b-\x1f\x7f-\x9f]")
 _UTF16_BOMS: Final = (b"\xff\xfe", b"\xfe\xff")
 
 
@@ -70,8 +70,7 @@ def decode(data: bytes, source: str) -> tuple[str, str]:
         raise InputError("binary content: not an MT940 statement", source=source)
     else:
         text, encoding = _utf8_or_single_byte(data.removeprefix(b"\xef\xbb\xbf"))
-    controls = sum(1 for char in text if unicodedata.category(char) == "Cc" and char not in _ALLOWED_CONTROLS)
-    if controls > max(2, len(text) // 100):
+    if len(_CONTROLS.findall(text)) > max(2, len(text) // 100):
         raise InputError("binary content: not an MT940 statement", source=source)
     return text, encoding
 
@@ -114,8 +113,8 @@ def fields(text: str) -> Iterator[Field | None]:
     tag: str | None = None
     lines: list[str] = []
     start = 0
-    for number, raw in enumerate(re.split(r"\r\n|\r|\n", text), start=1):
-        line = _BLOCKS.sub("", raw.translate(_FRAMING))
+    for number, raw in enumerate(_LINE_END.split(text.translate(_FRAMING)), start=1):
+        line = _BLOCKS.sub("", raw) if raw.startswith("{") else raw
         match = _TAG.match(line)
         if match or _TERMINATOR.fullmatch(line.strip()):
             if tag is not None:
@@ -156,8 +155,8 @@ def head_text(head: bytes) -> str:
 def looks_like_mt940(head: str) -> bool:
     """``:20:`` and a statement tag at the start of lines, after any prose or SWIFT blocks."""
     tags = set()
-    for raw in re.split(r"\r\n|\r|\n", head):
-        match = _TAG.match(_BLOCKS.sub("", raw.translate(_FRAMING)))
+    for raw in _LINE_END.split(head.translate(_FRAMING)):
+        match = _TAG.match(_BLOCKS.sub("", raw))
         if match:
             tags.add(match.group(1))
     return "20" in tags and bool(tags & {"25", "25P", "28C", "60F", "60M", "61", "62F", "34F"})
