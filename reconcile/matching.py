@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from reconcile import payments, rules, settlement
@@ -79,12 +80,15 @@ def reconcile_inputs(inputs: DayInputs, provinces: Sequence[str] = ()) -> MatchR
         params = {"d": inputs.business_date, "run_window_end": _run_window_end(inputs)}
         payments.prepare(con)
         warnings = settlement.prepare(con, inputs.calendar, inputs.gateways)
-        _execute(con, rules.TOUCHED_SQL, params)
+        rules.prepare(con)
         found = _arrow(con, _SELECTION.format(union=_union(), key=_key_case()), params)
         con.register("found", found)
         con.register("ages", _ages(inputs, found))
         rows = _arrow(con, _FINAL.format(severity=_severity_case()), params)
         counts = _counts(con, params, bool(provinces))
+        counts["obligations_examined"] = counts["obligations_paid_on_day"] + counts.pop(
+            "obligations_paid_off_day"
+        )
         counts.update(_row_counts(rows))
         return MatchResult(rows.cast(DISCREPANCIES), counts, warnings)
     finally:
@@ -93,7 +97,8 @@ def reconcile_inputs(inputs: DayInputs, provinces: Sequence[str] = ()) -> MatchR
 
 def _register(con: duckdb.DuckDBPyConnection, inputs: DayInputs, provinces: Sequence[str]) -> None:
     con.register("obligations", inputs.obligations)
-    con.register("txns", inputs.txns)
+    txns = inputs.txns.append_column("i", pa.array(np.arange(inputs.txns.num_rows, dtype=np.int64)))
+    con.register("txns", txns)
     con.register("entries", inputs.entries)
     con.register("details", inputs.details)
     con.register("provinces", inputs.provinces)
@@ -215,7 +220,8 @@ def _counts(con: duckdb.DuckDBPyConnection, params: dict[str, Any], filtered: bo
 
 
 _OBLIGATION_COUNTS: Final = """
-SELECT count(*) FILTER (WHERE owned) AS obligations_examined FROM touched WHERE {province_filter}
+SELECT count(*) AS obligations_paid_on_day FROM obligations
+WHERE portal_status = 'paid' AND portal_paid_date = $d AND {province_filter}
 """
 
 

@@ -19,77 +19,86 @@ from typing import Final
 
 import duckdb
 
-#: Every transaction with the obligation it names and its rank among that obligation's payments.
-_PAY: Final = """
-CREATE TEMP TABLE pay AS
-SELECT
-    t.txn_id, t.payment_code, t.gateway, t.province_code AS txn_province, t.treasury_account,
-    t.amount_vnd, t.status, t.paid_at, t.paid_date, t.batch_id, t.original_txn_id,
-    o.payment_code IS NOT NULL AS has_obligation,
-    o.province_code AS o_province, o.amount_vnd AS due, o.portal_status, o.portal_txn_id,
-    p.treasury_account AS o_account,
-    coalesce(o.province_code, t.province_code) AS province_code,
-    CASE WHEN t.status = 'SUCCESS' AND o.payment_code IS NOT NULL THEN row_number() OVER w END AS rank,
-    CASE WHEN t.status = 'SUCCESS' AND o.payment_code IS NOT NULL THEN first_value(t.txn_id) OVER w END
-        AS first_txn_id
-FROM txns t
-LEFT JOIN obligations o ON o.payment_code = t.payment_code
-LEFT JOIN provinces p ON p.code = o.province_code
+#: SUCCESS payment codes paid more than once: only these need ranking (a few, out of millions).
+_CONTESTED: Final = """
+CREATE TEMP TABLE contested AS
+SELECT payment_code FROM txns WHERE status = 'SUCCESS' AND payment_code IS NOT NULL
+GROUP BY payment_code HAVING count(*) > 1
+"""
+
+_RANKS: Final = """
+CREATE TEMP TABLE ranks AS
+SELECT t.i, row_number() OVER w AS rank, first_value(t.txn_id) OVER w AS first_txn_id
+FROM txns t JOIN obligations o ON o.payment_code = t.payment_code
+WHERE t.status = 'SUCCESS' AND t.payment_code IN (SELECT payment_code FROM contested)
 WINDOW w AS (
-    PARTITION BY t.payment_code, (t.status = 'SUCCESS' AND o.payment_code IS NOT NULL)
+    PARTITION BY t.payment_code
     ORDER BY coalesce(t.txn_id = o.portal_txn_id, false) DESC, t.paid_at NULLS LAST, t.txn_id
 )
 """
 
-_SELECT: Final = """
-SELECT '{category}' AS category, province_code, paid_date AS business_date, payment_code, txn_id,
-       gateway, batch_id, NULL::VARCHAR AS bank_ref, {expected} AS expected_vnd,
-       amount_vnd AS actual_vnd, {detail} AS detail, false AS pending, paid_date = $d AS owned
-FROM pay WHERE {where}
+#: One narrow row per transaction (row number ``i``, flags, amounts): no text is copied.
+_PAY: Final = """
+CREATE TEMP TABLE pay AS
+SELECT
+    t.i, t.paid_date, t.status, t.amount_vnd,
+    o.payment_code IS NOT NULL AS has_obligation, o.amount_vnd AS due,
+    o.portal_status = 'unpaid' AS portal_unpaid, o.portal_paid_date,
+    coalesce(o.province_code, t.province_code) AS province_code,
+    (p.treasury_account IS NOT NULL AND t.treasury_account IS DISTINCT FROM p.treasury_account)
+      OR (t.province_code IS NOT NULL AND t.province_code <> o.province_code
+          AND t.province_code IS DISTINCT FROM m.new_code) AS misdirected,
+    CASE WHEN t.status = 'SUCCESS' AND o.payment_code IS NOT NULL THEN coalesce(r.rank, 1) END AS rank
+FROM txns t
+LEFT JOIN obligations o ON o.payment_code = t.payment_code
+LEFT JOIN provinces p ON p.code = o.province_code
+LEFT JOIN merges m ON m.old_code = o.province_code
+LEFT JOIN ranks r ON r.i = t.i
 """
 
-#: (category, expected, detail, condition) for the transaction-level categories.
-_TXN_RULES: Final = (
-    (
-        "ORPHAN_PAYMENT",
-        "NULL::BIGINT",
-        "'no obligation with payment code ' || coalesce(payment_code, '(none)')",
-        "status = 'SUCCESS' AND NOT has_obligation",
-    ),
-    (
-        "DUPLICATE_PAYMENT",
-        "NULL::BIGINT",
-        "'obligation already paid by transaction ' || first_txn_id",
-        "rank > 1",
-    ),
-    ("UNDERPAID", "due", "'paid less than the amount due'", "rank = 1 AND amount_vnd < due"),
-    ("OVERPAID", "due", "'paid more than the amount due'", "rank = 1 AND amount_vnd > due"),
-    (
-        "SETTLED_NOT_RECORDED",
-        "due",
-        "'the portal still shows the obligation unpaid'",
-        "rank = 1 AND portal_status = 'unpaid'",
-    ),
-    (
-        "WRONG_PROVINCE",
-        "NULL::BIGINT",
-        "'settled to account ' || coalesce(treasury_account, '(none)') || ' (province '"
-        " || coalesce(txn_province, '?') || ') instead of ' || coalesce(o_account, '?')"
-        " || ' (province ' || o_province || ')'",
-        "rank = 1 AND ((o_account IS NOT NULL AND treasury_account IS DISTINCT FROM o_account)"
-        " OR (txn_province IS NOT NULL AND txn_province <> o_province"
-        " AND txn_province IS DISTINCT FROM (SELECT new_code FROM merges m WHERE m.old_code = o_province)))",
-    ),
-    (
-        "UNMATCHED_REFUND",
-        "NULL::BIGINT",
-        "'refund of unknown transaction ' || coalesce(original_txn_id, '(none)')",
-        "status = 'REFUND' AND (original_txn_id IS NULL"
-        " OR NOT EXISTS (SELECT 1 FROM txns k WHERE k.txn_id = pay.original_txn_id))",
-    ),
+#: Which transactions fall in which category; only these few rows are dressed with text below.
+_CANDIDATES: Final = """
+SELECT i, 'ORPHAN_PAYMENT' AS category FROM pay WHERE status = 'SUCCESS' AND NOT has_obligation
+UNION ALL SELECT i, 'DUPLICATE_PAYMENT' FROM pay WHERE rank > 1
+UNION ALL SELECT i, 'UNDERPAID' FROM pay WHERE rank = 1 AND amount_vnd < due
+UNION ALL SELECT i, 'OVERPAID' FROM pay WHERE rank = 1 AND amount_vnd > due
+UNION ALL SELECT i, 'SETTLED_NOT_RECORDED' FROM pay WHERE rank = 1 AND portal_unpaid
+UNION ALL SELECT i, 'WRONG_PROVINCE' FROM pay WHERE rank = 1 AND misdirected
+UNION ALL SELECT r.i, 'UNMATCHED_REFUND' FROM txns r LEFT JOIN txns k ON k.txn_id = r.original_txn_id
+          WHERE r.status = 'REFUND' AND k.txn_id IS NULL
+"""
+
+_TXN_ROWS: Final = (
+    """
+SELECT c.category, pay.province_code, t.paid_date AS business_date, t.payment_code, t.txn_id, t.gateway,
+       t.batch_id, NULL::VARCHAR AS bank_ref,
+       CASE WHEN c.category IN ('UNDERPAID', 'OVERPAID', 'SETTLED_NOT_RECORDED') THEN pay.due END
+           AS expected_vnd,
+       t.amount_vnd AS actual_vnd,
+       CASE c.category
+           WHEN 'ORPHAN_PAYMENT' THEN 'no obligation with payment code ' || coalesce(t.payment_code, '(none)')
+           WHEN 'DUPLICATE_PAYMENT' THEN 'obligation already paid by transaction ' || r.first_txn_id
+           WHEN 'UNDERPAID' THEN 'paid less than the amount due'
+           WHEN 'OVERPAID' THEN 'paid more than the amount due'
+           WHEN 'SETTLED_NOT_RECORDED' THEN 'the portal still shows the obligation unpaid'
+           WHEN 'WRONG_PROVINCE' THEN 'settled to account ' || coalesce(t.treasury_account, '(none)')
+               || ' (province ' || coalesce(t.province_code, '?') || ') instead of '
+               || coalesce(p.treasury_account, '?') || ' (province ' || pay.province_code || ')'
+           WHEN 'UNMATCHED_REFUND'
+               THEN 'refund of unknown transaction ' || coalesce(t.original_txn_id, '(none)')
+       END AS detail,
+       false AS pending, t.paid_date = $d AS owned
+FROM ("""
+    + _CANDIDATES
+    + """) c
+JOIN pay USING (i)
+JOIN txns t USING (i)
+LEFT JOIN ranks r USING (i)
+LEFT JOIN provinces p ON p.code = pay.province_code
+"""
 )
 
-#: Obligations the portal shows paid with no gateway transaction of that id.
+#: Obligations the portal shows paid with no SUCCESS gateway transaction of that id.
 _PAID_NOT_SETTLED: Final = """
 SELECT 'PAID_NOT_SETTLED' AS category, o.province_code, o.portal_paid_date AS business_date,
        o.payment_code, o.portal_txn_id AS txn_id, NULL AS gateway, NULL AS batch_id,
@@ -100,24 +109,21 @@ SELECT 'PAID_NOT_SETTLED' AS category, o.province_code, o.portal_paid_date AS bu
            AS pending,
        o.portal_paid_date = $d AS owned
 FROM obligations o
-WHERE o.portal_status = 'paid' AND o.portal_paid_date IS NOT NULL
-  AND (o.portal_txn_id IS NULL
-       OR NOT EXISTS (SELECT 1 FROM txns k WHERE k.txn_id = o.portal_txn_id AND k.status = 'SUCCESS'))
+LEFT JOIN (SELECT txn_id FROM txns WHERE status = 'SUCCESS') k ON k.txn_id = o.portal_txn_id
+WHERE o.portal_status = 'paid' AND o.portal_paid_date IS NOT NULL AND k.txn_id IS NULL
 """
 
 
 def prepare(con: duckdb.DuckDBPyConnection) -> None:
-    """Build the ``pay`` table: every transaction with its obligation and rank."""
+    """Build ``pay``: every transaction (by row number ``i``) with its obligation's facts and rank."""
+    con.execute(_CONTESTED)
+    con.execute(_RANKS)
     con.execute(_PAY)
 
 
 def rows_sql() -> str:
-    """One SELECT (a UNION ALL) of every transaction- and payment-level discrepancy."""
-    parts = [
-        _SELECT.format(category=category, expected=expected, detail=detail, where=where)
-        for category, expected, detail, where in _TXN_RULES
-    ]
-    return "\nUNION ALL\n".join([*parts, _PAID_NOT_SETTLED])
+    """One SELECT of every transaction- and payment-level discrepancy."""
+    return f"{_TXN_ROWS}\nUNION ALL\n{_PAID_NOT_SETTLED}"
 
 
 COUNTS_SQL: Final = """
@@ -129,6 +135,7 @@ SELECT
     coalesce(sum(amount_vnd) FILTER (WHERE rank = 1), 0) AS amount_matched_vnd,
     coalesce(sum(amount_vnd) FILTER (WHERE rank > 1), 0) AS amount_duplicate_vnd,
     coalesce(sum(amount_vnd) FILTER (WHERE status = 'SUCCESS' AND NOT has_obligation), 0)
-        AS amount_orphan_vnd
+        AS amount_orphan_vnd,
+    count(*) FILTER (WHERE rank = 1 AND portal_paid_date IS DISTINCT FROM $d) AS obligations_paid_off_day
 FROM pay WHERE paid_date = $d AND {province_filter}
 """

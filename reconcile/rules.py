@@ -20,6 +20,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Final
 
+import duckdb
 import pyarrow as pa
 
 from reconcile.money import parse_decimal_rate
@@ -27,27 +28,13 @@ from reconcile.money import parse_decimal_rate
 #: Rates are exact decimals; this many decimal places are kept exactly, more is refused.
 RATE_SCALE: Final = 10**9
 
-#: Obligations the run touches, with the date its rule rows are dated by.
-_TOUCHED: Final = """
-CREATE TEMP TABLE touched AS
-SELECT o.*, coalesce(o.portal_paid_date, f.first_paid) AS rule_date,
-       coalesce(o.portal_paid_date = $d, false) OR coalesce(f.on_day, false) AS owned
-FROM obligations o
-LEFT JOIN (
-    SELECT payment_code, min(paid_date) AS first_paid, bool_or(paid_date = $d) AS on_day
-    FROM txns WHERE payment_code IS NOT NULL GROUP BY payment_code
-) f USING (payment_code)
-"""
-
 _TAX: Final = """
-SELECT 'TAX_RATE_MISMATCH' AS category, o.province_code, o.rule_date AS business_date, o.payment_code,
-       NULL AS txn_id, NULL AS gateway, NULL AS batch_id, NULL::VARCHAR AS bank_ref,
+SELECT 'TAX_RATE_MISMATCH' AS category, o.payment_code, o.province_code, o.portal_paid_date,
        ((o.taxable_value_vnd::HUGEINT * r.rate_scaled + {half}) // {scale})::BIGINT AS expected_vnd,
        o.amount_vnd AS actual_vnd,
        'taxable value ' || o.taxable_value_vnd || ' × rate ' || r.rate || ' (' || o.asset_class
-           || ', valid from ' || r.valid_from || ')' AS detail,
-       false AS pending, o.owned
-FROM touched o
+           || ', valid from ' || r.valid_from || ')' AS detail
+FROM obligations o
 JOIN tax_rates r ON r.province_code = o.province_code AND r.asset_class = o.asset_class
  AND o.issued_date BETWEEN r.valid_from AND coalesce(r.valid_to, DATE '9999-12-31')
 WHERE o.kind = 'registration_tax' AND o.taxable_value_vnd IS NOT NULL
@@ -55,24 +42,38 @@ WHERE o.kind = 'registration_tax' AND o.taxable_value_vnd IS NOT NULL
 """
 
 _FEE: Final = """
-SELECT 'FEE_SCHEDULE_MISMATCH' AS category, o.province_code, o.rule_date AS business_date, o.payment_code,
-       NULL AS txn_id, NULL AS gateway, NULL AS batch_id, NULL::VARCHAR AS bank_ref,
+SELECT 'FEE_SCHEDULE_MISMATCH' AS category, o.payment_code, o.province_code, o.portal_paid_date,
        f.amount_vnd AS expected_vnd, o.amount_vnd AS actual_vnd,
-       'schedule for ' || o.procedure_code || ' valid from ' || f.valid_from AS detail,
-       false AS pending, o.owned
-FROM touched o
+       'schedule for ' || o.procedure_code || ' valid from ' || f.valid_from AS detail
+FROM obligations o
 JOIN fee_schedule f ON f.province_code = o.province_code AND f.procedure_code = o.procedure_code
  AND o.issued_date BETWEEN f.valid_from AND coalesce(f.valid_to, DATE '9999-12-31')
 WHERE o.kind IN ('fee', 'charge') AND o.amount_vnd <> f.amount_vnd
 """
 
-TOUCHED_SQL: Final = _TOUCHED
+#: Mis-assessed obligations, dated and owned by the run if it touches them (few rows: the join is cheap).
+_ROWS: Final = """
+SELECT h.category, h.province_code, coalesce(h.portal_paid_date, f.first_paid) AS business_date,
+       h.payment_code, NULL AS txn_id, NULL AS gateway, NULL AS batch_id, NULL::VARCHAR AS bank_ref,
+       h.expected_vnd, h.actual_vnd, h.detail, false AS pending,
+       coalesce(h.portal_paid_date = $d, false) OR coalesce(f.on_day, false) AS owned
+FROM rule_hits h
+LEFT JOIN (
+    SELECT payment_code, min(paid_date) AS first_paid, bool_or(paid_date = $d) AS on_day FROM txns
+    WHERE payment_code IN (SELECT payment_code FROM rule_hits) GROUP BY payment_code
+) f USING (payment_code)
+"""
+
+
+def prepare(con: duckdb.DuckDBPyConnection) -> None:
+    """Build ``rule_hits``: every obligation its reference data disagrees with."""
+    tax = _TAX.format(half=RATE_SCALE // 2, scale=RATE_SCALE)
+    con.execute(f"CREATE TEMP TABLE rule_hits AS {tax} UNION ALL {_FEE}")
 
 
 def rows_sql() -> str:
-    """One SELECT of the rule discrepancies of the obligations in ``touched``."""
-    tax = _TAX.format(half=RATE_SCALE // 2, scale=RATE_SCALE)
-    return f"{tax}\nUNION ALL\n{_FEE}"
+    """One SELECT of the rule discrepancies, with the run's ownership of each."""
+    return _ROWS
 
 
 def scaled_rates(rates: pa.Table) -> pa.Table:
