@@ -80,6 +80,11 @@ class _StatementPDF(FPDF):
 
 def write_statement_pdf(statement: SettlementStatement, path: Path) -> None:
     """Render ``statement`` to ``path`` as PDF."""
+    Path(path).write_bytes(statement_pdf_bytes(statement))
+
+
+def statement_pdf_bytes(statement: SettlementStatement) -> bytes:
+    """The statement as PDF bytes."""
     pdf = _new_pdf(statement)
     _write_heading(pdf, statement)
     _write_totals(pdf, statement.totals)
@@ -88,7 +93,7 @@ def write_statement_pdf(statement: SettlementStatement, path: Path) -> None:
     if not statement.gateways:
         _note(pdf, "Không có lô quyết toán nào cho tài khoản này trong ngày.")
     _write_discrepancies(pdf, statement.discrepancies)
-    pdf.output(str(path))
+    return bytes(pdf.output())
 
 
 def _new_pdf(statement: SettlementStatement) -> FPDF:

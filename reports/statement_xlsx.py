@@ -24,7 +24,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from reconcile.columns import LOCAL_TZ
 from reports.statement_model import SettlementStatement, StatementTotals
-from reports.workbook import TOTAL_FONT, VND_FORMAT, fit_columns, new_workbook, save_workbook, write_table
+from reports.workbook import TOTAL_FONT, VND_FORMAT, fit_columns, new_workbook, workbook_bytes, write_table
 
 BATCH_HEADERS: Final = (
     "gateway",
@@ -73,13 +73,18 @@ TOTAL_ROWS: Final = (
 
 def write_statement_xlsx(statement: SettlementStatement, path: Path) -> None:
     """Render ``statement`` to ``path`` as an Excel workbook."""
+    Path(path).write_bytes(statement_xlsx_bytes(statement))
+
+
+def statement_xlsx_bytes(statement: SettlementStatement) -> bytes:
+    """The statement as ``.xlsx`` bytes."""
     workbook = new_workbook()
     _write_summary(workbook.create_sheet("Tổng hợp"), statement)
     _write_batches(workbook.create_sheet("Lô quyết toán"), statement)
     _write_credits(workbook.create_sheet("Ghi có ngân hàng"), statement)
     _write_discrepancies(workbook.create_sheet("Chênh lệch"), statement)
     midnight = dt.datetime.combine(statement.business_date, dt.time(), tzinfo=LOCAL_TZ)
-    save_workbook(workbook, Path(path), midnight)
+    return workbook_bytes(workbook, midnight)
 
 
 def _write_summary(sheet: Worksheet, statement: SettlementStatement) -> None:

@@ -14,13 +14,19 @@ from typing import Final
 
 from reconcile.errors import InputError
 from reports.statement_model import SettlementStatement
-from reports.statement_pdf import write_statement_pdf
-from reports.statement_xlsx import write_statement_xlsx
-from reports.statement_xml import statement_schema, validate_statement_xml, write_statement_xml
+from reports.statement_pdf import statement_pdf_bytes, write_statement_pdf
+from reports.statement_xlsx import statement_xlsx_bytes, write_statement_xlsx
+from reports.statement_xml import (
+    statement_schema,
+    statement_xml_bytes,
+    validate_statement_xml,
+    write_statement_xml,
+)
 
 __all__ = [
     "FORMATS",
     "MEDIA_TYPES",
+    "render_statement",
     "statement_file_name",
     "statement_schema",
     "validate_statement_xml",
@@ -30,12 +36,12 @@ __all__ = [
     "write_statement_xml",
 ]
 
-WRITERS: Final[dict[str, Callable[[SettlementStatement, Path], None]]] = {
-    "pdf": write_statement_pdf,
-    "xlsx": write_statement_xlsx,
-    "xml": write_statement_xml,
+RENDERERS: Final[dict[str, Callable[[SettlementStatement], bytes]]] = {
+    "pdf": statement_pdf_bytes,
+    "xlsx": statement_xlsx_bytes,
+    "xml": statement_xml_bytes,
 }
-FORMATS: Final = tuple(WRITERS)
+FORMATS: Final = tuple(RENDERERS)
 MEDIA_TYPES: Final = {
     "pdf": "application/pdf",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -43,13 +49,18 @@ MEDIA_TYPES: Final = {
 }
 
 
-def write_statement(statement: SettlementStatement, path: Path, fmt: str) -> None:
-    """Write ``statement`` to ``path`` in ``fmt`` (``pdf``, ``xlsx`` or ``xml``)."""
+def render_statement(statement: SettlementStatement, fmt: str) -> bytes:
+    """``statement`` in ``fmt`` (``pdf``, ``xlsx`` or ``xml``), e.g. for a download response."""
     try:
-        writer = WRITERS[fmt]
+        renderer = RENDERERS[fmt]
     except KeyError:
         raise InputError(f"unknown statement format {fmt!r} (expected one of {', '.join(FORMATS)})") from None
-    writer(statement, Path(path))
+    return renderer(statement)
+
+
+def write_statement(statement: SettlementStatement, path: Path, fmt: str) -> None:
+    """Write ``statement`` to ``path`` in ``fmt``; nothing is written if rendering fails."""
+    Path(path).write_bytes(render_statement(statement, fmt))
 
 
 def statement_file_name(statement: SettlementStatement, fmt: str) -> str:

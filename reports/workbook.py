@@ -94,6 +94,11 @@ def new_workbook() -> Workbook:
 
 def save_workbook(workbook: Workbook, path: Path, timestamp: dt.datetime) -> None:
     """Save with ``timestamp`` (aware) as created/modified time and fixed ZIP member dates."""
+    path.write_bytes(workbook_bytes(workbook, timestamp))
+
+
+def workbook_bytes(workbook: Workbook, timestamp: dt.datetime) -> bytes:
+    """The ``.xlsx`` bytes, stamped with ``timestamp`` instead of the wall clock."""
     # openpyxl writes naive datetimes as UTC.
     utc = timestamp.astimezone(dt.UTC).replace(tzinfo=None)
     workbook.properties.created = utc
@@ -103,7 +108,7 @@ def save_workbook(workbook: Workbook, path: Path, timestamp: dt.datetime) -> Non
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         # ExcelWriter, unlike openpyxl's save_workbook, does not overwrite ``modified`` with now().
         ExcelWriter(workbook, archive).save()
-    path.write_bytes(_pin_zip_dates(buffer.getvalue()))
+    return _pin_zip_dates(buffer.getvalue())
 
 
 def _pin_zip_dates(data: bytes) -> bytes:

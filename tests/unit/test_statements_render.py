@@ -25,6 +25,7 @@ from reports.statement_model import (
 )
 from reports.statement_xml import NAMESPACE, statement_schema, statement_xml_bytes
 from reports.statements import (
+    render_statement,
     statement_file_name,
     validate_statement_xml,
     write_statement,
@@ -252,6 +253,7 @@ def test_the_same_statement_gives_the_same_bytes_in_every_format(statement, tmp_
     write_statement(statement, first, fmt)
     write_statement(statement, second, fmt)
     assert first.read_bytes() == second.read_bytes()
+    assert render_statement(statement, fmt) == first.read_bytes()
 
 
 def test_an_unknown_format_is_refused(statement, tmp_path: Path) -> None:
