@@ -18,6 +18,7 @@ from fpdf.fonts import FontFace
 
 from reconcile.columns import LOCAL_TZ
 from reconcile.money import format_vnd
+from reports.charts import BarPair, draw_settlement_bars
 from reports.fonts import find_unicode_font
 from reports.statement_model import (
     GatewaySection,
@@ -87,7 +88,7 @@ def statement_pdf_bytes(statement: SettlementStatement) -> bytes:
     """The statement as PDF bytes."""
     pdf = _new_pdf(statement)
     _write_heading(pdf, statement)
-    _write_totals(pdf, statement.totals)
+    _write_totals(pdf, statement)
     for section in statement.gateways:
         _write_gateway(pdf, section)
     if not statement.gateways:
@@ -128,8 +129,17 @@ def _write_heading(pdf: FPDF, statement: SettlementStatement) -> None:
     pdf.ln(3)
 
 
-def _write_totals(pdf: FPDF, totals: StatementTotals) -> None:
+def _write_totals(pdf: FPDF, statement: SettlementStatement) -> None:
     _section_title(pdf, "Tổng hợp")
+    top = pdf.get_y()
+    _write_totals_table(pdf, statement.totals)
+    below_table = pdf.get_y()
+    pairs = [BarPair(s.gateway, s.totals.expected, s.totals.credited) for s in statement.gateways]
+    below_chart = draw_settlement_bars(pdf, pairs, x=165, y=top, width=120, family=FAMILY)
+    pdf.set_xy(pdf.l_margin, max(below_table, below_chart))
+
+
+def _write_totals_table(pdf: FPDF, totals: StatementTotals) -> None:
     rows = [
         (label, str(value) if name in _COUNTS else format_vnd(value))
         for label, name in TOTAL_LABELS

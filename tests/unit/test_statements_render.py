@@ -263,3 +263,14 @@ def test_an_unknown_format_is_refused(statement, tmp_path: Path) -> None:
 
 def test_a_statement_file_is_named_by_province_and_date(statement) -> None:
     assert statement_file_name(statement, "pdf") == "statement-75-2026-11-25.pdf"
+
+
+def test_the_pdf_charts_expected_against_credited_only_when_there_are_batches(statement, tmp_path) -> None:
+    chart_title = "Phải ghi có / đã ghi có theo cổng thanh toán"
+    write_statement_pdf(statement, tmp_path / "with.pdf")
+    empty = SettlementStatement("01", "Hà Nội", "7111010000001", DAY, ())
+    write_statement_pdf(empty, tmp_path / "without.pdf")
+    assert chart_title in PdfReader(tmp_path / "with.pdf").pages[0].extract_text()
+    without = PdfReader(tmp_path / "without.pdf").pages[0].extract_text()
+    assert chart_title not in without
+    assert "Không có lô quyết toán nào" in without
