@@ -1,0 +1,11 @@
+"""Storage: SQLAlchemy 2 Core over SQLite (embedded default) or PostgreSQL (production).
+
+- :mod:`adapters.db.meta` holds the one ``MetaData`` every tables module registers on;
+- :mod:`adapters.db.schema` the input tables (files, obligations, gateway transactions,
+  bank statements) and the reference data;
+- :mod:`adapters.db.engine` builds engines and runs the packaged Alembic migrations;
+- :mod:`adapters.db.bulk` loads Arrow tables fast (``COPY`` on PostgreSQL);
+- :mod:`adapters.db.files`, :mod:`adapters.db.stores` record ingested files and their content;
+- :mod:`adapters.db.reads` hands the current inputs back as Arrow tables;
+- :mod:`adapters.db.reference` loads and returns the reference data (``fixtures/*.csv``).
+"""

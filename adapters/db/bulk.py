@@ -1,0 +1,132 @@
+"""Arrow tables in and out of the database at bulk speed.
+
+Millions of payments a day cannot go through one SQLAlchemy object per row.
+Into PostgreSQL they go by ``COPY ... FROM STDIN`` fed with CSV that pyarrow
+writes; into SQLite by the driver's ``executemany`` with plain tuples. Out of
+either they come by the raw driver cursor, a chunk at a time, straight into
+Arrow arrays. Both paths run on the caller's connection, inside its
+transaction.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+from sqlalchemy import Connection, Executable, Table, func, select
+
+CHUNK_ROWS = 100_000
+
+
+def bulk_insert(conn: Connection, table: Table, rows: pa.Table) -> int:
+    """Insert every row of ``rows`` (columns named as ``table``'s) into ``table``; returns the count."""
+    unknown = set(rows.column_names) - set(table.columns.keys())
+    if unknown:
+        raise ValueError(f"columns {sorted(unknown)} are not in table {table.name}")
+    if rows.num_rows == 0:
+        return 0
+    rows = rows.select([c.name for c in table.columns if c.name in rows.column_names])  # table order
+    if conn.dialect.name == "postgresql":
+        _copy_in(conn, table, rows)
+    else:
+        _executemany(conn, table, rows)
+    return int(rows.num_rows)
+
+
+def _quoted(conn: Connection, names: list[str]) -> str:
+    quote = conn.dialect.identifier_preparer.quote
+    return ", ".join(quote(name) for name in names)
+
+
+def _copy_in(conn: Connection, table: Table, rows: pa.Table) -> None:
+    quote = conn.dialect.identifier_preparer.quote
+    sql = f"COPY {quote(table.name)} ({_quoted(conn, rows.column_names)}) FROM STDIN (FORMAT csv)"
+    options = pa_csv.WriteOptions(include_header=False, batch_size=CHUNK_ROWS)
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    with cursor.copy(sql) as copy:
+        for batch in rows.to_batches(max_chunksize=CHUNK_ROWS):
+            buffer = io.BytesIO()
+            # CSV tells NULL (unquoted empty) from '' (quoted), and writes timestamps with "Z"
+            pa_csv.write_csv(pa.Table.from_batches([batch]), buffer, options)
+            copy.write(buffer.getbuffer())
+
+
+def _executemany(conn: Connection, table: Table, rows: pa.Table) -> None:
+    sql = str(table.insert().compile(dialect=conn.dialect, column_keys=rows.column_names))
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        for batch in rows.to_batches(max_chunksize=CHUNK_ROWS):
+            columns = [_sqlite_values(column) for column in batch.columns]
+            cursor.executemany(sql, zip(*columns, strict=True))  # type: ignore[arg-type]
+    finally:
+        cursor.close()
+
+
+def _sqlite_values(column: pa.Array) -> list[Any]:
+    """Python values as SQLAlchemy's SQLite types store them: text dates, UTC text timestamps."""
+    kind = column.type
+    if pa.types.is_dictionary(kind):
+        return _sqlite_values(column.dictionary_decode())
+    if pa.types.is_timestamp(kind):
+        # UTC wall time with microseconds, as SQLAlchemy writes it (strftime is ~10x slower)
+        column = column.cast(pa.timestamp("us", tz="UTC")).cast(pa.timestamp("us")).cast(pa.string())
+    elif pa.types.is_date(kind):
+        column = column.cast(pa.string())
+    return list(column.to_pylist())
+
+
+def reserve_ids(conn: Connection, table: Table, count: int) -> pa.Array:
+    """``count`` fresh values for ``table.id``, so parent and child rows can be loaded in bulk.
+
+    PostgreSQL draws them from the column's sequence. On SQLite the caller must
+    already hold the write lock (see :func:`adapters.db.engine.write_transaction`),
+    so nobody else can take the ids between this call and the insert.
+    """
+    if count == 0:
+        return pa.array([], pa.int64())
+    if conn.dialect.name == "postgresql":
+        result = conn.exec_driver_sql(
+            "SELECT nextval(pg_get_serial_sequence(%(t)s, 'id')) FROM generate_series(1, %(n)s)",
+            {"t": table.name, "n": count},
+        )
+        return pa.array([row[0] for row in result], pa.int64())
+    top = conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
+    return pa.array(range(top + 1, top + 1 + count), pa.int64())
+
+
+def fetch_arrow(conn: Connection, statement: Executable, schema: pa.Schema) -> pa.Table:
+    """Run ``statement`` and return its rows as an Arrow table with ``schema`` (by position)."""
+    result = conn.execute(statement)
+    cursor = result.cursor
+    sqlite = conn.dialect.name == "sqlite"
+    batches = [
+        pa.record_batch(
+            [_to_arrow(values, field.type, sqlite) for values, field in zip(columns, schema, strict=True)],
+            schema=schema,
+        )
+        for columns in _column_chunks(cursor, len(schema))
+    ]
+    result.close()
+    return pa.Table.from_batches(batches, schema=schema)
+
+
+def _column_chunks(cursor: Any, width: int) -> Iterator[list[tuple[Any, ...]]]:
+    while rows := cursor.fetchmany(CHUNK_ROWS):
+        yield list(zip(*rows, strict=True))
+    return
+
+
+def _to_arrow(values: tuple[Any, ...], kind: pa.DataType, sqlite: bool) -> pa.Array:
+    if not sqlite:
+        return pa.array(values, kind)
+    if pa.types.is_timestamp(kind):
+        naive = pa.array(values, pa.string()).cast(pa.timestamp(kind.unit))
+        return naive.cast(kind)  # the stored text is UTC
+    if pa.types.is_date(kind):
+        return pa.array(values, pa.string()).cast(kind)
+    if pa.types.is_boolean(kind):
+        return pa.array(values, pa.int8()).cast(kind)
+    return pa.array(values, kind)

@@ -1,0 +1,108 @@
+"""Engines, migrations and write transactions for SQLite and PostgreSQL.
+
+SQLite is tuned for one writer and many readers: WAL, foreign keys on, a
+busy timeout, and transactions begun by us (``BEGIN``, or ``BEGIN IMMEDIATE``
+for :func:`write_transaction`) rather than by the driver, so a whole ingestion
+is one transaction and two writers queue instead of failing half-way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
+
+from reconcile.errors import StorageError
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+BUSY_TIMEOUT_MS = 30_000
+_BEGIN_OPTION = "recon_sqlite_begin"
+
+
+def create_engine_for(url: str, **kwargs: Any) -> Engine:
+    """An engine for ``url`` (``sqlite:///recon.db``, ``postgresql+psycopg://...``)."""
+    engine = create_engine(url, **kwargs)
+    if engine.dialect.name == "sqlite":
+        _tune_sqlite(engine)
+    return engine
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves, see below
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        # bulk loads update several indexes at once: a page cache of 64 MB keeps them off the disk
+        cursor.execute("PRAGMA cache_size = -65536")
+        cursor.execute("PRAGMA temp_store = MEMORY")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        mode = connection.get_execution_options().get(_BEGIN_OPTION, "")
+        connection.exec_driver_sql(f"BEGIN {mode}".strip())
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """One transaction that will write; on SQLite it takes the write lock up front.
+
+    A deferred SQLite transaction that reads first and writes later fails at
+    once if another writer committed in between; ``BEGIN IMMEDIATE`` waits
+    for the lock (``busy_timeout``) instead.
+    """
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            connection = connection.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
+        with connection.begin():
+            yield connection
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("path_separator", "os")
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def migrate(engine: Engine) -> tuple[str | None, str | None]:
+    """Upgrade the schema to the newest packaged revision; returns (before, after)."""
+    with engine.connect() as connection:
+        before = MigrationContext.configure(connection).get_current_revision()
+        command.upgrade(alembic_config(connection), "head")
+        connection.commit()
+        after = MigrationContext.configure(connection).get_current_revision()
+    return before, after
+
+
+def head_revision() -> str | None:
+    """The newest revision the package ships."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def require_schema(engine: Engine) -> None:
+    """Raise :class:`StorageError` unless the database has been initialised by ``recon init``."""
+    try:
+        with engine.connect() as connection:
+            present = inspect(connection).has_table("files")
+            current = MigrationContext.configure(connection).get_current_revision() if present else None
+    except Exception as exc:  # the driver's own errors: say where, keep the cause
+        raise StorageError(f"cannot open the database {engine.url!r}: {exc}") from exc
+    if current is None:
+        raise StorageError("database not initialised: run `recon init`")
+    if current != head_revision():
+        raise StorageError(f"database schema is at {current}, not {head_revision()}: run `recon init`")

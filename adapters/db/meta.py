@@ -1,0 +1,51 @@
+"""The one ``MetaData`` of the service, and the column types every tables module shares.
+
+Every tables module (inputs, runs, operations) registers on :data:`metadata`,
+so constraint names follow one convention and Alembic's autogenerate sees the
+whole schema. Timestamps go through :class:`UtcDateTime`: SQLite has no time
+zones, so the value stored is always UTC and comes back timezone-aware.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+#: Surrogate keys: BIGINT on PostgreSQL, INTEGER on SQLite (only that aliases the rowid).
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """A timezone-aware timestamp stored as UTC; naive datetimes are refused."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: timestamps must carry a time zone")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        stamp: dt.datetime = value
+        if stamp.tzinfo is None:
+            return stamp.replace(tzinfo=dt.UTC)
+        return stamp.astimezone(dt.UTC)

@@ -1,0 +1,203 @@
+"""Reference data (``fixtures/*.csv``, DESIGN.md §3) into the database and back out.
+
+``recon init`` loads the packaged CSV files; loading again replaces the rates,
+fees, holidays and merges with what the files say now, and updates provinces
+in place (other tables may refer to a province code). The read side returns
+Arrow tables in the shapes of :mod:`reconcile.ports` and a
+:class:`~reconcile.calendar.BusinessCalendar`.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Callable, Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+from sqlalchemy import Connection, Table, delete, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from adapters.db import schema
+from adapters.db.bulk import fetch_arrow
+from reconcile.calendar import BusinessCalendar
+from reconcile.errors import InputError, StorageError
+from reconcile.money import parse_decimal_rate
+
+Row = dict[str, Any]
+
+
+def fixtures_dir() -> Path:
+    """The packaged ``fixtures/`` directory (installed or in a checkout)."""
+    return Path(str(resources.files("fixtures")))
+
+
+def _date(text: str) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text.strip() else None
+
+
+def _flag(text: str) -> bool:
+    if text.strip().lower() not in ("true", "false"):
+        raise ValueError(f"{text!r} is not true or false")
+    return text.strip().lower() == "true"
+
+
+def _rate(text: str) -> str:
+    return str(parse_decimal_rate(text))
+
+
+#: file name → (table, how each column is read).
+_FILES: Mapping[str, tuple[Table, Mapping[str, Callable[[str], Any]]]] = {
+    "provinces.csv": (
+        schema.provinces,
+        {"code": str.strip, "name": str.strip, "treasury_account": str.strip, "active": _flag},
+    ),
+    "province_merges.csv": (
+        schema.province_merges,
+        {"old_code": str.strip, "new_code": str.strip, "new_name": str.strip, "effective_date": _date},
+    ),
+    "registration_tax_rates.csv": (
+        schema.registration_tax_rates,
+        {
+            "province_code": str.strip,
+            "asset_class": str.strip,
+            "rate": _rate,
+            "valid_from": _date,
+            "valid_to": _date,
+        },
+    ),
+    "fee_schedule.csv": (
+        schema.fee_schedule,
+        {
+            "province_code": str.strip,
+            "procedure_code": str.strip,
+            "kind": str.strip,
+            "amount_vnd": int,
+            "valid_from": _date,
+            "valid_to": _date,
+        },
+    ),
+    "holidays.csv": (schema.holidays, {"date": _date, "name": str.strip}),
+}
+
+
+def read_reference_csv(path: Path) -> list[Row]:
+    """The rows of one reference file, typed; :class:`InputError` names the line of a bad one."""
+    _table, readers = _FILES[path.name]
+    with path.open(encoding="utf-8-sig", newline="") as stream:
+        reader = csv.DictReader(stream)
+        missing = set(readers) - set(reader.fieldnames or ())
+        if missing:
+            raise InputError(
+                f"missing column(s) {', '.join(sorted(missing))}", source=path.name, where="line 1"
+            )
+        rows = []
+        for row in reader:
+            try:
+                rows.append({column: read(row[column] or "") for column, read in readers.items()})
+            except (ValueError, TypeError) as exc:
+                raise InputError(str(exc), source=path.name, where=f"line {reader.line_num}") from exc
+    return rows
+
+
+def load_reference_data(conn: Connection, directory: Path | None = None) -> dict[str, int]:
+    """Load every reference file found in ``directory`` (default: the packaged fixtures).
+
+    Returns the rows loaded per table. Idempotent: loading the same files again
+    leaves the same rows.
+    """
+    directory = directory or fixtures_dir()
+    counts: dict[str, int] = {}
+    for name, (table, _readers) in _FILES.items():
+        path = directory / name
+        if not path.is_file():
+            continue
+        rows = read_reference_csv(path)
+        if table is schema.provinces:
+            _upsert(conn, table, rows)
+        else:
+            conn.execute(delete(table))
+            if rows:
+                conn.execute(insert(table), rows)
+        counts[table.name] = len(rows)
+    return counts
+
+
+def _upsert(conn: Connection, table: Table, rows: list[Row]) -> None:
+    if not rows:
+        return
+    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    statement = dialect_insert(table)
+    keys = [column.name for column in table.primary_key.columns]
+    updates = {name: statement.excluded[name] for name in rows[0] if name not in keys}
+    conn.execute(statement.on_conflict_do_update(index_elements=keys, set_=updates), rows)
+
+
+PROVINCES = pa.schema(
+    [("code", pa.string()), ("name", pa.string()), ("treasury_account", pa.string()), ("active", pa.bool_())]
+)
+TAX_RATES = pa.schema(
+    [
+        ("province_code", pa.string()),
+        ("asset_class", pa.string()),
+        ("rate", pa.string()),
+        ("valid_from", pa.date32()),
+        ("valid_to", pa.date32()),
+    ]
+)
+FEE_SCHEDULE = pa.schema(
+    [
+        ("province_code", pa.string()),
+        ("procedure_code", pa.string()),
+        ("amount_vnd", pa.int64()),
+        ("valid_from", pa.date32()),
+        ("valid_to", pa.date32()),
+        ("kind", pa.string()),
+    ]
+)
+
+
+def provinces_table(conn: Connection) -> pa.Table:
+    """Every province: code, name, treasury_account, active (a superset of ``reconcile.ports.PROVINCES``)."""
+    p = schema.provinces.c
+    return fetch_arrow(conn, select(p.code, p.name, p.treasury_account, p.active).order_by(p.code), PROVINCES)
+
+
+def tax_rates_table(conn: Connection) -> pa.Table:
+    """Registration-tax rates as exact decimal text (``reconcile.ports.TAX_RATES``)."""
+    r = schema.registration_tax_rates.c
+    statement = select(r.province_code, r.asset_class, r.rate, r.valid_from, r.valid_to).order_by(
+        r.province_code, r.asset_class, r.valid_from
+    )
+    return fetch_arrow(conn, statement, TAX_RATES)
+
+
+def fee_schedule_table(conn: Connection) -> pa.Table:
+    """The fee schedule (``reconcile.ports.FEE_SCHEDULE`` plus ``kind``)."""
+    f = schema.fee_schedule.c
+    statement = select(f.province_code, f.procedure_code, f.amount_vnd, f.valid_from, f.valid_to, f.kind)
+    return fetch_arrow(
+        conn, statement.order_by(f.province_code, f.procedure_code, f.valid_from), FEE_SCHEDULE
+    )
+
+
+def province_merges(conn: Connection) -> dict[str, str]:
+    """``old_code → new_code`` of the 2025-07-01 merger."""
+    m = schema.province_merges.c
+    return {old: new for old, new in conn.execute(select(m.old_code, m.new_code))}
+
+
+def business_calendar(conn: Connection) -> BusinessCalendar:
+    """Business days with the stored holidays."""
+    return BusinessCalendar.of(day for (day,) in conn.execute(select(schema.holidays.c.date)))
+
+
+def province_codes(conn: Connection) -> dict[str, bool]:
+    """Every known province code and whether it is active; :class:`StorageError` if none is loaded."""
+    p = schema.provinces.c
+    codes = {code: bool(active) for code, active in conn.execute(select(p.code, p.active))}
+    if not codes:
+        raise StorageError("reference data not loaded (no provinces): run `recon init`")
+    return codes

@@ -1,0 +1,227 @@
+"""The input tables: files, obligations, gateway transactions, bank statements, reference data.
+
+The columns mirror :mod:`reconcile.columns` so Arrow tables load and come back
+without renaming. Money is ``BIGINT`` minor units, dates are ``DATE`` (local
+business dates), timestamps are UTC (:class:`~adapters.db.meta.UtcDateTime`).
+
+History is kept, never overwritten: a corrected gateway file or bank statement
+is a new version and the old one stays with ``current = false``; the portal's
+obligations keep the newest version in ``obligations`` and every version in
+``obligation_history``. Rates are text, not ``NUMERIC``: SQLite would turn
+``0.12`` into a float.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
+
+from adapters.db.meta import Id, UtcDateTime, metadata
+
+#: Every file offered for ingestion, accepted or rejected; duplicates add no row.
+files = Table(
+    "files",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("sha256", String(64), nullable=False, unique=True),
+    Column("path", Text, nullable=False),  # the name it was offered under
+    Column("format", String(64)),
+    Column("status", String(16), nullable=False),  # accepted | correction | rejected
+    Column("identity", Text),  # gateway:NAME:DATE...; bank files carry it per statement
+    Column("version", Integer),  # 1 for the first file of an identity; NULL when rejected
+    Column("supersedes_id", Id, ForeignKey("files.id")),
+    Column("current", Boolean, nullable=False),
+    Column("ingested_at", UtcDateTime, nullable=False),
+    Column("error", Text),
+    Column("warnings", Text, nullable=False, server_default="[]"),  # JSON list of text
+    Column("statements", Integer),
+    Column("entries", Integer),
+    Column("totals", Text, nullable=False, server_default="{}"),  # JSON {CCY: {credit, debit}}
+    Index(None, "identity"),
+)
+
+
+def _obligation_columns() -> list[Column[object]]:
+    return [
+        Column("province_code", String(8), nullable=False),
+        Column("kind", String(32), nullable=False),
+        Column("agency_code", String(64)),
+        Column("procedure_code", String(64)),
+        Column("amount_vnd", BigInteger, nullable=False),
+        Column("issued_at", UtcDateTime),
+        Column("issued_date", Date),
+        Column("portal_status", String(16), nullable=False),
+        Column("portal_txn_id", String(128)),
+        Column("portal_paid_at", UtcDateTime),
+        Column("portal_paid_date", Date),
+        Column("asset_class", String(32)),
+        Column("taxable_value_vnd", BigInteger),
+    ]
+
+
+#: The portal's register (sổ nghĩa vụ): the newest version of each obligation.
+obligations = Table(
+    "obligations",
+    metadata,
+    Column("payment_code", String(128), primary_key=True),
+    *_obligation_columns(),
+    Column("file_id", Id, ForeignKey("files.id"), nullable=False),
+    Index(None, "portal_paid_date"),
+)
+
+#: Every version of every obligation ever ingested, append-only.
+obligation_history = Table(
+    "obligation_history",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("payment_code", String(128), nullable=False),
+    *_obligation_columns(),
+    Column("file_id", Id, ForeignKey("files.id"), nullable=False),
+    # no secondary index: every one costs seconds per million rows on the ingestion path,
+    # and the history is read by file (an id range) or, rarely, by an auditor
+)
+
+#: Gateway transactions; a row is current when its file is.
+gateway_txns = Table(
+    "gateway_txns",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("file_id", Id, ForeignKey("files.id"), nullable=False),
+    Column("txn_id", String(128), nullable=False),
+    Column("payment_code", String(128)),
+    Column("gateway", String(64), nullable=False),
+    Column("province_code", String(8)),
+    Column("treasury_account", String(64)),
+    Column("amount_vnd", BigInteger, nullable=False),
+    Column("fee_vnd", BigInteger),
+    Column("status", String(16), nullable=False),
+    Column("paid_at", UtcDateTime),
+    Column("paid_date", Date),
+    Column("settlement_date", Date),
+    Column("batch_id", String(128)),
+    Column("original_txn_id", String(128)),
+    Column("line", BigInteger),
+    Index(None, "paid_date"),
+    Index(None, "batch_id"),
+    Index(None, "payment_code"),
+    Index(None, "txn_id"),
+)
+
+#: Bank statements (sao kê): the correction unit of bank files.
+bank_statements = Table(
+    "bank_statements",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("file_id", Id, ForeignKey("files.id"), nullable=False),
+    Column("identity", Text, nullable=False),
+    Column("statement_id", String(128), nullable=False),
+    Column("sequence", String(64)),
+    Column("account", String(64), nullable=False),
+    Column("currency", String(3)),
+    Column("from_date", Date),
+    Column("to_date", Date),
+    Column("opening_amount", BigInteger),
+    Column("closing_amount", BigInteger),
+    Column("created_at", UtcDateTime),
+    Column("current", Boolean, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("supersedes_id", Id, ForeignKey("bank_statements.id")),
+    Column("content_sha256", String(64), nullable=False),
+    Index(None, "identity"),
+    Index(None, "account", "to_date"),
+)
+
+#: Bank entries (``Ntry`` / ``:61:``); ``id`` is the ``entry_id`` of BANK_ENTRIES.
+bank_entries = Table(
+    "bank_entries",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("statement_row_id", Id, ForeignKey("bank_statements.id"), nullable=False),
+    Column("account", String(64), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("direction", String(4), nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("booking_date", Date),
+    Column("value_date", Date),
+    Column("reversal", Boolean, nullable=False),
+    Column("status", String(8), nullable=False),
+    Column("bank_ref", String(128)),
+    Column("end_to_end_id", String(128)),
+    Column("remittance", Text),
+    Column("charges", BigInteger, nullable=False),
+    Column("position", String(128)),
+    Index(None, "statement_row_id"),
+    Index(None, "booking_date"),
+    Index(None, "end_to_end_id"),
+)
+
+#: The ``TxDtls`` of batch-booked entries.
+bank_entry_details = Table(
+    "bank_entry_details",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("entry_id", Id, ForeignKey("bank_entries.id"), nullable=False),
+    Column("end_to_end_id", String(128)),
+    Column("amount", BigInteger),
+    Column("remittance", Text),
+    Column("references", Text, nullable=False, server_default="[]"),  # JSON list of text
+    Index(None, "entry_id"),
+    Index(None, "end_to_end_id"),
+)
+
+#: Reference data (``fixtures/*.csv``, DESIGN.md §3).
+provinces = Table(
+    "provinces",
+    metadata,
+    Column("code", String(8), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("treasury_account", String(64), nullable=False, unique=True),
+    Column("active", Boolean, nullable=False),
+)
+
+province_merges = Table(
+    "province_merges",
+    metadata,
+    Column("old_code", String(8), primary_key=True),
+    Column("new_code", String(8), nullable=False),
+    Column("new_name", Text, nullable=False),
+    Column("effective_date", Date, nullable=False),
+)
+
+registration_tax_rates = Table(
+    "registration_tax_rates",
+    metadata,
+    Column("province_code", String(8), primary_key=True),
+    Column("asset_class", String(32), primary_key=True),
+    Column("valid_from", Date, primary_key=True),
+    Column("rate", String(16), nullable=False),  # exact decimal text: 0.12
+    Column("valid_to", Date),
+)
+
+fee_schedule = Table(
+    "fee_schedule",
+    metadata,
+    Column("province_code", String(8), primary_key=True),
+    Column("procedure_code", String(64), primary_key=True),
+    Column("valid_from", Date, primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("amount_vnd", BigInteger, nullable=False),
+    Column("valid_to", Date),
+)
+
+holidays = Table(
+    "holidays",
+    metadata,
+    Column("date", Date, primary_key=True),
+    Column("name", Text, nullable=False),
+)

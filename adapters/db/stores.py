@@ -1,0 +1,197 @@
+"""What a parsed file puts into the database: obligations, gateway transactions, bank statements.
+
+Each function runs inside the caller's transaction, after the file's row is
+written, and loads in bulk (:mod:`adapters.db.bulk`). Obligations go to the
+append-only ``obligation_history`` by ``COPY``/``executemany`` and from there,
+in SQL, into ``obligations`` (``INSERT ... ON CONFLICT DO UPDATE``): the last
+row of a payment code wins, within a file and across files. Bank statements
+are versioned one by one by their business identity.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+from sqlalchemy import Connection, Executable, Table, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from adapters.db.bulk import bulk_insert, reserve_ids
+from adapters.db.schema import (
+    bank_entries,
+    bank_entry_details,
+    bank_statements,
+    gateway_txns,
+    obligation_history,
+    obligations,
+)
+from reconcile.columns import GATEWAY_TXNS, OBLIGATIONS
+from reconcile.records import BankStatement
+
+
+def _with_file_id(table: pa.Table, names: list[str], file_id: int) -> pa.Table:
+    present = [name for name in names if name in table.column_names]
+    selected = table.select(present)
+    return selected.append_column("file_id", pa.repeat(pa.scalar(file_id, pa.int64()), selected.num_rows))
+
+
+def store_obligations(conn: Connection, file_id: int, table: pa.Table) -> None:
+    """Append every row to the history and make the newest version of each payment code current."""
+    rows = _with_file_id(table, OBLIGATIONS.names, file_id)
+    # ingestion holds the write lock, so this file's history rows are exactly those past `before`
+    before = conn.execute(select(func.coalesce(func.max(obligation_history.c.id), 0))).scalar_one()
+    bulk_insert(conn, obligation_history, rows)
+    conn.execute(_upsert_from_history(conn, rows.column_names, file_id, before))
+
+
+def _upsert_from_history(conn: Connection, names: list[str], file_id: int, before: int) -> Executable:
+    h = obligation_history.c
+    source = select(*(h[name] for name in names)).where(h.id > before, h.file_id == file_id)
+    if conn.dialect.name == "postgresql":
+        # one row per key: ON CONFLICT may not touch a row twice in one statement
+        source = source.distinct(h.payment_code).order_by(h.payment_code, h.id.desc())
+        pg = postgresql.insert(obligations).from_select(names, source)
+        return pg.on_conflict_do_update(index_elements=["payment_code"], set_=_excluded(pg, names))
+    lite = sqlite.insert(obligations).from_select(names, source.order_by(h.id))
+    return lite.on_conflict_do_update(index_elements=["payment_code"], set_=_excluded(lite, names))
+
+
+def _excluded(statement: postgresql.Insert | sqlite.Insert, names: list[str]) -> dict[str, Any]:
+    return {name: statement.excluded[name] for name in names if name != "payment_code"}
+
+
+def store_gateway_txns(conn: Connection, file_id: int, table: pa.Table) -> None:
+    """Every transaction of the file, ``line`` included; they are current while the file is."""
+    bulk_insert(conn, gateway_txns, _with_file_id(table, GATEWAY_TXNS.names, file_id))
+
+
+@dataclass(slots=True)
+class StatementsStored:
+    """What storing a file's statements did."""
+
+    stored: int = 0
+    corrections: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def store_statements(
+    conn: Connection, file_id: int, statements: tuple[BankStatement, ...]
+) -> StatementsStored:
+    """Store each statement as a new version of its identity, unless the same content is already current."""
+    outcome = StatementsStored()
+    kept: list[tuple[int, BankStatement]] = []
+    for statement in statements:
+        content = hashlib.sha256(repr(statement).encode()).hexdigest()
+        previous = _current_statement(conn, statement.identity)
+        if previous is not None and previous[2] == content:
+            outcome.warnings.append(
+                f"statement {statement.statement_id} of account {statement.account} "
+                "is already stored with the same content; the stored one is kept"
+            )
+            continue
+        version = 1
+        if previous is not None:
+            conn.execute(
+                update(bank_statements).where(bank_statements.c.id == previous[0]).values(current=False)
+            )
+            version = previous[1] + 1
+            outcome.corrections += 1
+        row_id = _insert_statement(conn, file_id, statement, version, previous, content)
+        kept.append((row_id, statement))
+    outcome.stored = len(kept)
+    _store_entries(conn, kept)
+    return outcome
+
+
+def _current_statement(conn: Connection, identity: str) -> tuple[int, int, str] | None:
+    s = bank_statements.c
+    query = select(s.id, s.version, s.content_sha256).where(s.identity == identity, s.current.is_(True))
+    row = conn.execute(query).first()
+    return None if row is None else (row.id, row.version, row.content_sha256)
+
+
+def _insert_statement(
+    conn: Connection,
+    file_id: int,
+    statement: BankStatement,
+    version: int,
+    previous: tuple[int, int, str] | None,
+    content: str,
+) -> int:
+    opening, closing = statement.opening, statement.closing
+    values = {
+        "file_id": file_id,
+        "identity": statement.identity,
+        "statement_id": statement.statement_id,
+        "sequence": statement.sequence,
+        "account": statement.account,
+        "currency": statement.currency,
+        "from_date": statement.from_date,
+        "to_date": statement.to_date,
+        "opening_amount": opening.amount if opening else None,
+        "closing_amount": closing.amount if closing else None,
+        "created_at": statement.created_at,
+        "current": True,
+        "version": version,
+        "supersedes_id": previous[0] if previous else None,
+        "content_sha256": content,
+    }
+    row_id: int = conn.execute(
+        insert(bank_statements).values(**values).returning(bank_statements.c.id)
+    ).scalar_one()
+    return row_id
+
+
+def _store_entries(conn: Connection, kept: list[tuple[int, BankStatement]]) -> None:
+    entries = [(row_id, statement, entry) for row_id, statement in kept for entry in statement.entries]
+    ids = reserve_ids(conn, bank_entries, len(entries)).to_pylist()
+    _bulk(
+        conn,
+        bank_entries,
+        {
+            "id": ids,
+            "statement_row_id": [row_id for row_id, _, _ in entries],
+            "account": [statement.account for _, statement, _ in entries],
+            "currency": [entry.currency for _, _, entry in entries],
+            "direction": [entry.direction.value for _, _, entry in entries],
+            "amount": [entry.amount for _, _, entry in entries],
+            "booking_date": [entry.booking_date for _, _, entry in entries],
+            "value_date": [entry.value_date for _, _, entry in entries],
+            "reversal": [entry.reversal for _, _, entry in entries],
+            "status": [entry.status for _, _, entry in entries],
+            "bank_ref": [entry.bank_ref for _, _, entry in entries],
+            "end_to_end_id": [entry.end_to_end_id for _, _, entry in entries],
+            "remittance": [entry.remittance for _, _, entry in entries],
+            "charges": [entry.charges for _, _, entry in entries],
+            "position": [entry.position for _, _, entry in entries],
+        },
+    )
+    details = [
+        (entry_id, detail)
+        for entry_id, (_, _, entry) in zip(ids, entries, strict=True)
+        for detail in entry.details
+    ]
+    _bulk(
+        conn,
+        bank_entry_details,
+        {
+            "entry_id": [entry_id for entry_id, _ in details],
+            "end_to_end_id": [detail.end_to_end_id for _, detail in details],
+            "amount": [detail.amount for _, detail in details],
+            "remittance": [detail.remittance for _, detail in details],
+            "references": [json.dumps(list(detail.references), ensure_ascii=False) for _, detail in details],
+        },
+    )
+
+
+def _bulk(conn: Connection, table: Table, columns: dict[str, list[object]]) -> None:
+    arrays = {name: pa.array(values, _arrow_type(table, name)) for name, values in columns.items()}
+    bulk_insert(conn, table, pa.table(arrays))
+
+
+def _arrow_type(table: Table, name: str) -> pa.DataType:
+    python_type = table.c[name].type.python_type
+    return {int: pa.int64(), str: pa.string(), bool: pa.bool_()}.get(python_type, pa.date32())

@@ -1,0 +1,176 @@
+"""Ingestion: one local file in, recorded once, in one transaction (DESIGN.md §4, §6).
+
+For each file: hash it; the same bytes already stored are a ``duplicate``
+and change nothing. Otherwise detect the format, parse, check against the
+reference data, then store the file's row and its content in one transaction:
+
+- a gateway or obligations file whose business identity (``gateway:NAME:DATE``)
+  already has a current file becomes its next version (``correction``); the
+  old rows stay, no longer current;
+- a bank file is versioned per statement (``BankStatement.identity``); the file
+  is a ``correction`` when any of its statements replaced an older one;
+- any :class:`~reconcile.errors.InputError` makes the file ``rejected``: its row
+  records the reason and nothing else of it is stored. The same bytes offered
+  again are read again (the reason may be gone) and answered with the new verdict.
+
+Totals (minor units per currency): bank files sum credits and debits of every
+entry; gateway files put SUCCESS amounts under ``credit`` and REFUND amounts
+under ``debit`` (VND); obligations exports put the sum of ``amount_vnd`` under
+``credit`` and 0 under ``debit``. ``statements`` is null for CSV files;
+``entries`` is the row count for CSV files, 0 for a rejected file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from adapters.db.engine import require_schema, write_transaction
+from adapters.db.files import FileFacts, StoredFile, find_by_sha256, lock_ingestion, record_file
+from adapters.formats.base import Parser, detect
+from adapters.formats.registry import parsers_for
+from adapters.ingest_content import check_parsed, store_content, summarise
+from adapters.settings import Settings
+from reconcile.errors import InputError
+from reconcile.records import Parsed
+
+Totals = Mapping[str, Mapping[str, int]]
+
+
+@dataclass(frozen=True, slots=True)
+class IngestOutcome:
+    """What became of one file: exactly the object ``recon ingest --json`` prints per line."""
+
+    path: str
+    sha256: str | None
+    format: str | None
+    status: str  # accepted | duplicate | correction | rejected
+    statements: int | None
+    entries: int
+    totals: Totals = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    error: str | None = None
+
+    def to_json(self) -> str:
+        document = asdict(self)
+        document["warnings"] = list(self.warnings)
+        document["totals"] = {ccy: dict(sides) for ccy, sides in sorted(self.totals.items())}
+        return json.dumps(document, ensure_ascii=False)
+
+
+def ingest_files(
+    paths: Sequence[Path],
+    settings: Settings,
+    engine: Engine,
+    *,
+    on_progress: Callable[[IngestOutcome], None] | None = None,
+) -> list[IngestOutcome]:
+    """Ingest each file in turn; a rejected file does not stop the others."""
+    require_schema(engine)
+    parsers = parsers_for(settings)
+    outcomes = []
+    for path in paths:
+        outcome = ingest_file(path, settings, engine, parsers=parsers)
+        outcomes.append(outcome)
+        if on_progress is not None:
+            on_progress(outcome)
+    return outcomes
+
+
+def ingest_file(
+    path: Path, settings: Settings, engine: Engine, *, parsers: list[Parser] | None = None
+) -> IngestOutcome:
+    """Ingest one file (see the module docstring for what each status means)."""
+    path = Path(path)
+    try:
+        sha256 = file_sha256(path)
+    except OSError as exc:
+        reason = InputError(f"cannot read the file ({exc.strerror})", source=path.name)
+        return IngestOutcome(str(path), None, None, "rejected", None, 0, error=str(reason))
+    with engine.connect() as conn:
+        stored = find_by_sha256(conn, sha256)
+    if stored is not None and stored.status != "rejected":
+        return _duplicate(path, stored)
+    parser: Parser | None = None
+    try:
+        parser = detect(path, parsers if parsers is not None else parsers_for(settings))
+        parsed = parser.parse(path)
+        with engine.connect() as conn:
+            warnings = check_parsed(conn, parsed, settings, path.name)
+    except InputError as exc:
+        return _reject(engine, path, sha256, parser.name if parser else None, exc)
+    return _store(engine, path, sha256, parsed, warnings)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while chunk := stream.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _duplicate(path: Path, stored: StoredFile) -> IngestOutcome:
+    note = f"same bytes as {stored.path}, ingested {stored.ingested_at:%Y-%m-%d %H:%M} UTC; nothing changed"
+    return IngestOutcome(
+        str(path),
+        stored.sha256,
+        stored.format,
+        "duplicate",
+        stored.statements,
+        stored.entries or 0,
+        stored.totals,
+        (note,),
+    )
+
+
+def _reject(
+    engine: Engine, path: Path, sha256: str, format_name: str | None, exc: InputError
+) -> IngestOutcome:
+    error = str(exc.located(source=path.name))
+    facts = FileFacts(sha256=sha256, path=path.name, format=format_name, status="rejected", error=error)
+    with write_transaction(engine) as conn:
+        lock_ingestion(conn)
+        stored = find_by_sha256(conn, sha256)
+        if stored is not None and stored.status != "rejected":
+            return _duplicate(path, stored)  # another process accepted the same bytes meanwhile
+        record_file(conn, facts, replacing=stored.id if stored else None)
+    return IngestOutcome(str(path), sha256, format_name, "rejected", None, 0, error=error)
+
+
+def _store(engine: Engine, path: Path, sha256: str, parsed: Parsed, warnings: list[str]) -> IngestOutcome:
+    summary = summarise(parsed)
+    with write_transaction(engine) as conn:
+        lock_ingestion(conn)
+        stored = find_by_sha256(conn, sha256)
+        if stored is not None and stored.status != "rejected":
+            return _duplicate(path, stored)
+        facts = FileFacts(
+            sha256=sha256,
+            path=path.name,
+            format=parsed.format,
+            status="accepted",
+            identity=parsed.identity,
+            version=1,
+            current=True,
+            warnings=tuple(warnings),
+            statements=summary.statements,
+            entries=summary.entries,
+            totals=summary.totals,
+        )
+        status, extra = store_content(conn, facts, parsed, replacing=stored.id if stored else None)
+    return IngestOutcome(
+        str(path),
+        sha256,
+        parsed.format,
+        status,
+        summary.statements,
+        summary.entries,
+        summary.totals,
+        (*warnings, *extra),
+    )

@@ -1,0 +1,143 @@
+"""The content side of ingestion: checks against reference data, totals, and where rows go.
+
+Kept apart from :mod:`adapters.ingest` (which decides duplicates, rejections
+and transactions) so each reads on its own: this module knows the three
+families of content (obligations, gateway transactions, bank statements).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlalchemy import Connection
+
+from adapters.db.files import FileFacts, amend_file, current_for_identity, record_file, supersede_file
+from adapters.db.reference import province_codes
+from adapters.db.stores import store_gateway_txns, store_obligations, store_statements
+from adapters.settings import Settings
+from reconcile.errors import InputError
+from reconcile.records import Parsed
+from reconcile.statements import credit_debit_totals
+
+Totals = dict[str, dict[str, int]]
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """The counts ``recon ingest`` reports for a file."""
+
+    statements: int | None
+    entries: int
+    totals: Totals
+
+
+def table_kind(table: pa.Table) -> str:
+    """``gateway`` or ``obligations``, by the canonical columns the parser produced."""
+    if "txn_id" in table.column_names:
+        return "gateway"
+    if "portal_status" in table.column_names:
+        return "obligations"
+    raise ValueError(f"a parsed table with columns {table.column_names} is neither kind")
+
+
+def _sum(values: pa.Array) -> int:
+    total = pc.sum(values).as_py()
+    return int(total or 0)
+
+
+def summarise(parsed: Parsed) -> Summary:
+    if parsed.table is None:
+        totals: Totals = {}
+        for statement in parsed.statements:
+            for currency, sides in credit_debit_totals(statement).items():
+                bucket = totals.setdefault(currency, {"credit": 0, "debit": 0})
+                bucket["credit"] += sides["credit"]
+                bucket["debit"] += sides["debit"]
+        entries = sum(len(statement.entries) for statement in parsed.statements)
+        return Summary(len(parsed.statements), entries, totals)
+    table = parsed.table
+    if table_kind(table) == "obligations":
+        return Summary(None, table.num_rows, {"VND": {"credit": _sum(table["amount_vnd"]), "debit": 0}})
+    status = table["status"]
+    success = _sum(pc.filter(table["amount_vnd"], pc.equal(status, "SUCCESS")))
+    refund = _sum(pc.filter(table["amount_vnd"], pc.equal(status, "REFUND")))
+    return Summary(None, table.num_rows, {"VND": {"credit": success, "debit": refund}})
+
+
+def check_parsed(conn: Connection, parsed: Parsed, settings: Settings, source: str) -> list[str]:
+    """Warnings for the file; :class:`InputError` for what makes it unacceptable."""
+    warnings = [str(issue) for issue in parsed.issues]
+    table = parsed.table
+    if table is None:
+        return warnings
+    warnings += _check_provinces(conn, table, source)
+    if table_kind(table) == "gateway":
+        names = sorted(set(pc.unique(table["gateway"]).drop_null().to_pylist()))
+        warnings += [
+            f"gateway {name} not configured: settlement_days=1, gross"
+            for name in names
+            if name not in settings.gateways
+        ]
+    else:
+        counts = pc.value_counts(table["payment_code"])
+        repeated = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))
+        if len(repeated):
+            warnings.append(
+                f"{len(repeated)} payment code(s) appear more than once (e.g. {repeated[0].as_py()}); "
+                "the last row of each is kept as current"
+            )
+    return warnings
+
+
+def _check_provinces(conn: Connection, table: pa.Table, source: str) -> list[str]:
+    known = province_codes(conn)
+    codes = table["province_code"]
+    unknown = pc.and_(pc.invert(pc.is_in(codes, pa.array(list(known), pa.string()))), pc.is_valid(codes))
+    bad = pc.indices_nonzero(pc.fill_null(unknown, False))
+    if len(bad):
+        row = bad[0].as_py()
+        line = table["line"][row].as_py() if "line" in table.column_names else row + 2  # after the header
+        code = codes[row].as_py()
+        raise InputError(f"unknown province code {code!r}", source=source, where=f"line {line}")
+    used = set(pc.unique(codes).drop_null().to_pylist())
+    return [
+        f"province {code} is not connected to the service (inactive in the reference data)"
+        for code in sorted(used)
+        if not known[code]
+    ]
+
+
+def store_content(
+    conn: Connection, facts: FileFacts, parsed: Parsed, *, replacing: int | None
+) -> tuple[str, tuple[str, ...]]:
+    """Record the file and store its content; returns its status and any further warnings."""
+    if parsed.table is None:
+        return _store_bank_file(conn, facts, parsed, replacing)
+    if parsed.identity is not None:
+        previous = current_for_identity(conn, parsed.identity)
+        if previous is not None:
+            supersede_file(conn, previous[0])
+            facts = dataclasses.replace(
+                facts, status="correction", version=previous[1] + 1, supersedes_id=previous[0]
+            )
+    file_id = record_file(conn, facts, replacing=replacing)
+    if table_kind(parsed.table) == "obligations":
+        store_obligations(conn, file_id, parsed.table)
+    else:
+        store_gateway_txns(conn, file_id, parsed.table)
+    return facts.status, ()
+
+
+def _store_bank_file(
+    conn: Connection, facts: FileFacts, parsed: Parsed, replacing: int | None
+) -> tuple[str, tuple[str, ...]]:
+    file_id = record_file(conn, dataclasses.replace(facts, identity=None), replacing=replacing)
+    stored = store_statements(conn, file_id, parsed.statements)
+    status = "correction" if stored.corrections else "accepted"
+    extra = tuple(stored.warnings)
+    if extra or status != facts.status:
+        amend_file(conn, file_id, status=status, warnings=(*facts.warnings, *extra))
+    return status, extra
