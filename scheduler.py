@@ -40,6 +40,7 @@ from reconcile.errors import ConfigError, NotFoundError
 
 TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 MISFIRE_GRACE_S = 3600
+_LOOKBACK_S = (60, 3600, 86_400, 8 * 86_400, 32 * 86_400, 367 * 86_400)
 logger = logging.getLogger("recon.scheduler")
 
 
@@ -98,16 +99,17 @@ def cron_trigger(expression: str) -> CronTrigger:
     raise ConfigError(f"schedule {expression!r} must have 5 fields (or 6, seconds first)")
 
 
-def latest_fire_time(
-    trigger: CronTrigger, now: dt.datetime, within_s: int = MISFIRE_GRACE_S
-) -> dt.datetime | None:
-    """The trigger's last fire time at or before ``now``, looking back ``within_s`` seconds."""
-    latest = None
-    fire = trigger.get_next_fire_time(None, now - dt.timedelta(seconds=within_s))
-    while fire is not None and fire <= now:
-        latest = fire
-        fire = trigger.get_next_fire_time(fire, fire + dt.timedelta(microseconds=1))
-    return latest
+def latest_fire_time(trigger: CronTrigger, now: dt.datetime) -> dt.datetime | None:
+    """The trigger's last fire time at or before ``now`` (looking back up to a year)."""
+    for window_s in _LOOKBACK_S:  # short windows first: a per-second trigger fires often
+        latest: dt.datetime | None = None
+        fire: dt.datetime | None = trigger.get_next_fire_time(None, now - dt.timedelta(seconds=window_s))
+        while fire is not None and fire <= now:
+            latest = fire
+            fire = trigger.get_next_fire_time(fire, fire + dt.timedelta(microseconds=1))
+        if latest is not None:
+            return latest
+    return None
 
 
 def run_job(job_id: str) -> JobRun | None:

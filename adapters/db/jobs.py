@@ -3,7 +3,8 @@
 A lock is a row in ``job_locks``. Taking it is one transaction of two
 atomic statements that behave the same on SQLite and PostgreSQL: an
 ``UPDATE … WHERE expires_at < now`` takes over an expired lock, else an
-``INSERT … ON CONFLICT DO NOTHING`` creates it; the row count says who won.
+``INSERT … ON CONFLICT DO NOTHING`` creates it; the row each returns says who
+won (``RETURNING``: drivers do not all report a row count for these).
 Two processes racing for a lock cannot both win: the primary key lets one
 insert through, and PostgreSQL re-checks the ``UPDATE``'s condition after
 a concurrent one commits (SQLite serialises writers outright).
@@ -52,11 +53,13 @@ def acquire_lock(engine: Engine, name: str, holder: str, ttl: dt.timedelta) -> b
             update(job_locks)
             .where(and_(job_locks.c.name == name, job_locks.c.expires_at < now))
             .values(**values)
+            .returning(job_locks.c.name)
         )
-        if taken.rowcount == 1:
+        if taken.first() is not None:
             return True
-        created = connection.execute(_insert_if_absent(connection).values(name=name, **values))
-        return created.rowcount == 1
+        insert_row = _insert_if_absent(connection).values(name=name, **values)
+        created = connection.execute(insert_row.returning(job_locks.c.name))
+        return created.first() is not None
 
 
 def _insert_if_absent(connection: Connection) -> Any:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine, make_url, text
 
 from adapters.db.engine import create_engine_for, migrate, write_transaction
 from adapters.db.reference import load_reference_data
@@ -84,8 +87,46 @@ def fetch_cron() -> str:
     return "0 * * * *"
 
 
+def _postgres_server_url(request: pytest.FixtureRequest) -> str:
+    try:
+        return str(request.getfixturevalue("postgres_url"))  # the storage tests' server, when present
+    except pytest.FixtureLookupError:
+        pass
+    url = os.environ.get("RECON_TEST_POSTGRES_URL")
+    if not url:
+        if os.environ.get("RECON_REQUIRE_POSTGRES") == "1":
+            pytest.fail("RECON_REQUIRE_POSTGRES=1 but no PostgreSQL server is available")
+        pytest.skip("no PostgreSQL server (set RECON_TEST_POSTGRES_URL)")
+    return url
+
+
+@contextmanager
+def fresh_postgres_database(server_url: str) -> Iterator[str]:
+    """A new, empty database on the server for one test, dropped afterwards."""
+    name = f"recon_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database: a SQLite file, or a new database on the PostgreSQL server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'recon.db'}"
+        return
+    with fresh_postgres_database(_postgres_server_url(request)) as url:
+        yield url
+
+
 @pytest.fixture
-def service(tmp_path: Path, fetch_cron: str) -> Iterator[Service]:
+def service(tmp_path: Path, fetch_cron: str, database_url: str) -> Iterator[Service]:
     served = tmp_path / "served"
     served.mkdir()
     (served / "outbox").mkdir()
@@ -93,7 +134,7 @@ def service(tmp_path: Path, fetch_cron: str) -> Iterator[Service]:
     key_file = tmp_path / "client_key"
     key_file.write_text(private)
     key_file.chmod(0o600)
-    url = f"sqlite:///{tmp_path / 'recon.db'}"
+    url = database_url
     engine = create_engine_for(url)
     migrate(engine)
     with write_transaction(engine) as connection:
