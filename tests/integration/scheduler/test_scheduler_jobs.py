@@ -8,7 +8,7 @@ import time
 import pytest
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
-from conftest import Service
+from service_fixtures import Service
 from sqlalchemy import func, select
 
 import scheduler

@@ -10,7 +10,7 @@ import sys
 import time
 
 import pytest
-from conftest import SAMPLES, Service
+from service_fixtures import SAMPLES, Service
 from sqlalchemy import select
 
 from adapters.db.ops_tables import fetched_files, job_runs
