@@ -9,6 +9,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
+#: Database fixtures (``engine``, ``migrated_engine``, ``postgres_url``) for every test directory.
+pytest_plugins = ["db_fixtures"]
+
 
 def realdata_path() -> Path:
     """``../shared/realdata`` beside the checkout, or ``RECON_REALDATA``."""

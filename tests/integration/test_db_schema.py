@@ -1,0 +1,145 @@
+"""The schema: migrations from empty, idempotent, matching the metadata; reference data loaded."""
+
+from __future__ import annotations
+
+import csv
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, Table, func, inspect, select
+
+from adapters.db import schema
+from adapters.db.engine import head_revision, migrate, require_schema, write_transaction
+from adapters.db.meta import metadata
+from adapters.db.reference import (
+    business_calendar,
+    fee_schedule_table,
+    fixtures_dir,
+    load_reference_data,
+    province_merges,
+    provinces_table,
+    tax_rates_table,
+)
+from reconcile.errors import StorageError
+
+INPUT_TABLES = {
+    "files",
+    "obligations",
+    "obligation_history",
+    "gateway_txns",
+    "bank_statements",
+    "bank_entries",
+    "bank_entry_details",
+    "provinces",
+    "province_merges",
+    "registration_tax_rates",
+    "fee_schedule",
+    "holidays",
+}
+
+
+REFERENCE_TABLES = (
+    schema.provinces,
+    schema.province_merges,
+    schema.registration_tax_rates,
+    schema.fee_schedule,
+    schema.holidays,
+)
+
+
+def _table_name(item: tuple[Any, ...]) -> str:
+    """The table an autogenerate difference is about (("add_index", Index), ("modify_type", s, t, ...))."""
+    subject = item[1]
+    if isinstance(subject, Table):
+        return str(subject.name)
+    if hasattr(subject, "table"):
+        return str(subject.table.name)
+    return str(item[2])
+
+
+def _csv_rows(name: str) -> list[dict[str, str]]:
+    with (fixtures_dir() / name).open(encoding="utf-8", newline="") as stream:
+        return list(csv.DictReader(stream))
+
+
+def test_an_empty_database_is_refused_until_recon_init_has_run(engine: Engine) -> None:
+    with pytest.raises(StorageError, match=r"database not initialised: run `recon init`"):
+        require_schema(engine)
+
+
+def test_migrations_create_every_input_table_from_an_empty_database(engine: Engine) -> None:
+    before, after = migrate(engine)
+    assert before is None
+    assert after == head_revision()
+    assert set(inspect(engine).get_table_names()) >= INPUT_TABLES
+    require_schema(engine)
+
+
+def test_migrating_again_changes_nothing(engine: Engine) -> None:
+    migrate(engine)
+    tables = sorted(inspect(engine).get_table_names())
+    before, after = migrate(engine)
+    assert before == after == head_revision()
+    assert sorted(inspect(engine).get_table_names()) == tables
+
+
+def test_the_migrated_input_tables_match_the_metadata(engine: Engine) -> None:
+    migrate(engine)
+    with engine.connect() as conn:
+        differences = compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": True}), metadata
+        )
+
+    flat = [item for diff in differences for item in (diff if isinstance(diff, list) else [diff])]
+    assert [item for item in flat if _table_name(item) in INPUT_TABLES] == []
+
+
+def test_reference_data_loads_every_province_and_the_active_ones(migrated_engine: Engine) -> None:
+    rows = _csv_rows("provinces.csv")
+    provinces = provinces_table(migrated_engine.connect())
+    assert provinces.num_rows == len(rows) == 63
+    assert sum(provinces["active"].to_pylist()) == sum(r["active"] == "true" for r in rows) == 54
+    assert (
+        dict(zip(provinces["code"].to_pylist(), provinces["name"].to_pylist(), strict=True))["01"] == "Hà Nội"
+    )
+
+
+def test_loading_the_reference_data_again_leaves_the_same_rows(migrated_engine: Engine) -> None:
+    def snapshot() -> dict[str, list[tuple[object, ...]]]:
+        with migrated_engine.connect() as conn:
+            return {
+                table.name: sorted(tuple(row) for row in conn.execute(select(table)))
+                for table in REFERENCE_TABLES
+            }
+
+    first = snapshot()
+    with write_transaction(migrated_engine) as conn:
+        counts = load_reference_data(conn)
+    assert snapshot() == first
+    assert counts["provinces"] == len(first["provinces"])
+
+
+def test_rates_fees_holidays_and_merges_come_back_exactly_as_the_files_say(migrated_engine: Engine) -> None:
+    with migrated_engine.connect() as conn:
+        rates = tax_rates_table(conn)
+        fees = fee_schedule_table(conn)
+        calendar = business_calendar(conn)
+        merges = province_merges(conn)
+        holidays = conn.execute(select(func.count()).select_from(schema.holidays)).scalar_one()
+    expected_rates = sorted(
+        (r["province_code"], r["asset_class"], r["valid_from"], r["rate"])
+        for r in _csv_rows("registration_tax_rates.csv")
+    )
+    stored_rates = sorted(
+        (row["province_code"], row["asset_class"], row["valid_from"].isoformat(), row["rate"])
+        for row in rates.to_pylist()
+    )
+    assert [r[:3] for r in stored_rates] == [r[:3] for r in expected_rates]
+    assert [Decimal(r[3]) for r in stored_rates] == [Decimal(r[3]) for r in expected_rates]
+    assert fees.num_rows == len(_csv_rows("fee_schedule.csv"))
+    assert fees.schema.field("amount_vnd").type == "int64"
+    assert holidays == len(calendar.holidays) == len(_csv_rows("holidays.csv"))
+    assert merges == {r["old_code"]: r["new_code"] for r in _csv_rows("province_merges.csv")}
