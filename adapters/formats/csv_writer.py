@@ -14,6 +14,7 @@ and so does :func:`encode_cp1258`.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import os
@@ -32,6 +33,7 @@ from adapters.formats.obligations import LAYOUT as OBLIGATIONS_LAYOUT
 from adapters.settings import Settings
 
 _TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+_TONE_HANDLER = "recon-cp1258-tones"
 
 
 def write_obligations(table: pa.Table, path: str | os.PathLike[str]) -> None:
@@ -120,13 +122,26 @@ def encode(text: str, encoding: str) -> bytes:
 
 def encode_cp1258(text: str) -> bytes:
     """Windows-1258 bytes: letters it lacks are written as base letter + combining tone mark."""
-    table: dict[int, str] = {}
-    for char in set(text):
-        try:
-            char.encode("cp1258")
-        except UnicodeEncodeError:
-            table[ord(char)] = _split_tone(char)
-    return text.translate(table).encode("cp1258")
+    codecs.register_error(_TONE_HANDLER, _split_tones)  # idempotent; kept out of import time
+    return text.encode("cp1258", errors=_TONE_HANDLER)
+
+
+def _split_tones(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    chars = error.object[error.start : error.end]
+    split = "".join(_split_tone(char) for char in chars)
+    if any(_unencodable(char) for char in split):
+        raise error
+    return split, error.end
+
+
+def _unencodable(char: str) -> bool:
+    try:
+        char.encode("cp1258")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _split_tone(char: str) -> str:

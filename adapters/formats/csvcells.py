@@ -24,6 +24,15 @@ _NULL = pa.scalar(None, pa.string())
 _DIRECTIVES = {"d": r"\d{2}", "m": r"\d{2}", "Y": r"\d{4}", "y": r"\d{2}", "H": r"\d{2}", "M": r"\d{2}"}
 _DIRECTIVES |= {"S": r"\d{2}", "%": "%"}
 _READABLE = {"%d": "dd", "%m": "mm", "%Y": "yyyy", "%y": "yy", "%H": "HH", "%M": "MM", "%S": "SS"}
+_COMPONENTS: dict[str, Callable[[pa.Array], pa.Array]] = {
+    "d": pc.day,
+    "m": pc.month,
+    "Y": pc.year,
+    "y": lambda stamps: pc.subtract(pc.year(stamps), pc.multiply(pc.divide(pc.year(stamps), 100), 100)),
+    "H": pc.hour,
+    "M": pc.minute,
+    "S": pc.second,
+}
 _MAX_DIGITS = 18  # int64 holds every amount of up to 18 digits
 
 
@@ -75,14 +84,18 @@ def require_choice(text: pa.Array, choices: tuple[str, ...], label: str) -> None
 
 
 def format_regex(pattern: str) -> str:
-    """An anchored regular expression for the exact text ``strftime(pattern)`` writes."""
-    parts = re.split(r"(%.)", pattern)
+    """An anchored regular expression for the exact text ``strftime(pattern)`` writes.
+
+    Each field is a named group (``d0``, ``m1``...) so its digits can be compared
+    with what the parsed timestamp says.
+    """
     out = []
-    for part in parts:
+    for index, part in enumerate(re.split(r"(%.)", pattern)):
         if part.startswith("%") and len(part) == 2:
             if part[1] not in _DIRECTIVES:
                 raise ValueError(f"the directive {part} is not supported")
-            out.append(_DIRECTIVES[part[1]])
+            group = _DIRECTIVES[part[1]]
+            out.append(f"(?P<{part[1]}{index}>{group})" if part[1] in _COMPONENTS else group)
         else:
             out.append(re.escape(part))
     return "^" + "".join(out) + "$"
@@ -94,23 +107,32 @@ def readable(pattern: str) -> str:
 
 
 def strict_strptime(text: pa.Array, pattern: str, label: str) -> pa.Array:
-    """Naive timestamps read with ``pattern``; impossible dates (30/02) are refused, not rolled over."""
-    shaped = pc.match_substring_regex(text, format_regex(pattern))
-    row = first_true(pc.and_(pc.invert(shaped), pc.is_valid(text)))
+    """Naive timestamps read with ``pattern``; impossible dates (30/02) are refused, not rolled over.
+
+    The fields are cut out with one regular expression and reassembled as ISO
+    8601, whose cast checks the calendar (Arrow's ``strptime`` would roll
+    30/02 over to 02/03).
+    """
+    fields = pc.extract_regex(text, format_regex(pattern))
+    row = first_true(pc.and_(pc.is_null(fields), pc.is_valid(text)))
     if row is not None:
         raise _cell_error(row, f"{label} {text[row].as_py()!r} is not written as {readable(pattern)}")
-    stamps = pc.strptime(text, format=pattern, unit="us", error_is_null=True)
-    again = pc.strftime(pc.cast(stamps, pa.timestamp("s")), format=pattern)
-    row = first_true(pc.or_(pc.not_equal(again, text), pc.and_(pc.is_null(stamps), pc.is_valid(text))))
-    if row is not None:
-        value = text[row].as_py()
-        try:
-            dt.datetime.strptime(value, pattern)  # noqa: DTZ007 - only to explain the error
-            reason = "is not a real date"
-        except ValueError as exc:
-            reason = f"is not a real date ({exc})"
-        raise _cell_error(row, f"{label} {value!r} {reason}")
-    return stamps
+    named = {field.name[0]: pc.struct_field(fields, field.name) for field in fields.type}
+    year = named.get("Y") or pc.binary_join_element_wise("20", named.get("y", "00"), "")
+    parts = [year, "-", named.get("m", "01"), "-", named.get("d", "01"), "T"]
+    parts += [named.get("H", "00"), ":", named.get("M", "00"), ":", named.get("S", "00")]
+    iso = pc.if_else(pc.is_valid(text), pc.binary_join_element_wise(*parts, ""), _NULL)
+    try:
+        return pc.cast(iso, pa.timestamp("us"))
+    except pa.ArrowInvalid:
+        row = first_failure(iso, lambda part: pc.cast(part, pa.timestamp("us")))
+    value = text[row].as_py()
+    what = "date and time" if "%H" in pattern else "date"
+    try:
+        dt.datetime.strptime(value, pattern)  # noqa: DTZ007 - only to explain the error
+    except ValueError as exc:
+        raise _cell_error(row, f"{label} {value!r} is not a real {what} ({exc})") from None
+    raise _cell_error(row, f"{label} {value!r} is not a real {what}")
 
 
 def iso_timestamps(text: pa.Array, label: str) -> pa.Array:
@@ -127,6 +149,23 @@ def iso_timestamps(text: pa.Array, label: str) -> pa.Array:
     if parsed.tzinfo is None:
         raise _cell_error(row, f"{label} {value!r} has no UTC offset (write it as {value}+07:00)")
     raise _cell_error(row, f"{label} {value!r} is not an ISO 8601 timestamp")
+
+
+def iso_dates(text: pa.Array, label: str) -> pa.Array:
+    """``YYYY-MM-DD`` dates; impossible ones (2026-02-30) are refused."""
+    shaped = pc.match_substring_regex(text, r"^\d{4}-\d{2}-\d{2}$")
+    row = first_true(pc.and_(pc.invert(shaped), pc.is_valid(text)))
+    if row is None:
+        try:
+            return pc.cast(text, pa.date32())
+        except pa.ArrowInvalid:
+            row = first_failure(text, lambda part: pc.cast(part, pa.date32()))
+    value = text[row].as_py()
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise _cell_error(row, f"{label} {value!r} is not a real date ({exc})") from None
+    raise _cell_error(row, f"{label} {value!r} is not written as yyyy-mm-dd")
 
 
 def first_failure(values: pa.Array, attempt: Callable[[pa.Array], object]) -> int:
@@ -156,14 +195,17 @@ def whole_dong(text: pa.Array, decimal: str, thousands: str | None, label: str) 
     row = first_true(pc.and_(pc.invert(shaped), pc.is_valid(text)))
     if row is not None:
         raise _cell_error(row, explain_amount(text[row].as_py(), decimal, thousands, label))
-    digits = pc.replace_substring_regex(text, pattern=re.escape(decimal) + "0*$", replacement="")
-    if thousands:
+    digits = text
+    if pc.any(pc.match_substring(text, decimal)).as_py():
+        digits = pc.replace_substring_regex(text, pattern=re.escape(decimal) + "0*$", replacement="")
+    if thousands and pc.any(pc.match_substring(digits, thousands)).as_py():
         digits = pc.replace_substring(digits, pattern=thousands, replacement="")
-    digits = pc.utf8_ltrim(digits, characters="0")
-    digits = pc.if_else(pc.equal(digits, ""), "0", digits)
-    row = first_true(pc.greater(pc.utf8_length(digits), _MAX_DIGITS))
-    if row is not None:
-        raise _cell_error(row, f"{label} {text[row].as_py()!r} is too large")
+    if pc.any(pc.greater(pc.utf8_length(digits), _MAX_DIGITS)).as_py():
+        digits = pc.utf8_ltrim(digits, characters="0")  # leading zeros do not make an amount large
+        digits = pc.if_else(pc.equal(digits, ""), "0", digits)
+        row = first_true(pc.greater(pc.utf8_length(digits), _MAX_DIGITS))
+        if row is not None:
+            raise _cell_error(row, f"{label} {text[row].as_py()!r} is too large")
     return pc.cast(digits, pa.int64())
 
 
@@ -198,10 +240,35 @@ def grouped(digits: pa.Array, thousands: str) -> pa.Array:
     return pc.replace_substring(pc.utf8_reverse(trimmed_end), pattern="|", replacement=thousands)
 
 
-def iso_with_offset(local: pa.Array, tz: str) -> pa.Array:
-    """ISO 8601 local time with its offset (``2026-11-25T09:15:00+07:00``)."""
-    whole = pc.cast(local, pa.timestamp("s", tz=tz), safe=False)
-    exact = pc.all(pc.equal(pc.cast(whole, local.type), local)).as_py()
-    shown = whole if exact is not False else local
-    text = pc.strftime(shown, format="%Y-%m-%dT%H:%M:%S%z")
-    return pc.replace_substring_regex(text, pattern=r"([+-]\d{2})(\d{2})$", replacement=r"\1:\2")
+def format_stamps(stamps: pa.Array, pattern: str) -> pa.Array:
+    """``strftime`` for whole columns, built from the fields (Arrow's own is slow).
+
+    Timestamps with a zone are written in that zone's wall-clock time.
+    """
+    parts: list[pa.Array | str] = []
+    for part in re.split(r"(%.)", pattern):
+        if part.startswith("%") and len(part) == 2 and part[1] in _COMPONENTS:
+            width = 4 if part[1] == "Y" else 2
+            parts.append(pc.utf8_lpad(pc.cast(_COMPONENTS[part[1]](stamps), pa.string()), width, "0"))
+        elif part:
+            parts.append(part.replace("%%", "%"))
+    return pc.binary_join_element_wise(*parts, "")
+
+
+def iso_with_offset(local: pa.Array) -> pa.Array:
+    """ISO 8601 local time with its offset (``2026-11-25T09:15:00+07:00``); microseconds when present."""
+    text = format_stamps(local, "%Y-%m-%dT%H:%M:%S")
+    micros = pc.add(pc.multiply(pc.millisecond(local), 1000), pc.microsecond(local))
+    if pc.any(pc.not_equal(micros, 0)).as_py():
+        fraction = pc.utf8_lpad(pc.cast(micros, pa.string()), 6, "0")
+        text = pc.binary_join_element_wise(text, ".", fraction, "")
+    offset = pc.divide(
+        pc.subtract(pc.local_timestamp(local).cast(pa.int64()), local.cast(pa.int64())), 60_000_000
+    )
+    sign = pc.if_else(pc.less(offset, 0), "-", "+")
+    size = pc.abs(offset)
+    hours = pc.utf8_lpad(pc.cast(pc.divide(size, 60), pa.string()), 2, "0")
+    minutes = pc.utf8_lpad(
+        pc.cast(pc.subtract(size, pc.multiply(pc.divide(size, 60), 60)), pa.string()), 2, "0"
+    )
+    return pc.binary_join_element_wise(text, sign, hours, ":", minutes, "")

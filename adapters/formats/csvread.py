@@ -1,10 +1,11 @@
 """Read a CSV file into columns of text, knowing the physical line of every row.
 
 The bytes are decoded as the layout declares (UTF-8 with or without BOM,
-UTF-16, Windows-1258...) and NFC-normalised in memory, so that ``Hà Nội``
-typed with combining marks (NFD, or Windows-1258's base letter + tone mark)
-compares equal to the precomposed form; pure-ASCII UTF-8 skips that step.
-Then :mod:`pyarrow.csv` reads every column as text (``01`` stays ``01``).
+UTF-16, Windows-1258...) into UTF-8 in memory, and :mod:`pyarrow.csv` reads
+every column as text (``01`` stays ``01``). Text is then NFC-normalised
+column by column in Arrow, so that ``Hà Nội`` typed with combining marks
+(NFD, or Windows-1258's base letter + tone mark) compares equal to the
+precomposed form; all-ASCII columns are left alone.
 
 Title lines, the header and a ``Tổng cộng`` totals row are cut off the
 buffer first; the line numbers of the remaining rows come from the newline
@@ -16,12 +17,12 @@ to find and name the first broken line.
 from __future__ import annotations
 
 import csv
-import io
 import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from adapters.formats.csvspec import Layout
@@ -45,7 +46,7 @@ class RawRows:
 
     header: tuple[str, ...]
     header_line: int
-    columns: dict[str, pa.Array]
+    columns: dict[str, pa.ChunkedArray]
     lines: np.ndarray
     trailer: dict[str, str] | None = None
     trailer_line: int | None = None
@@ -55,7 +56,7 @@ class RawRows:
 
 
 def decode(data: bytes, encoding: str, source: str) -> bytes:
-    """``data`` as NFC UTF-8 bytes."""
+    """``data`` as UTF-8 bytes without a BOM (not yet NFC: see :func:`nfc_columns`)."""
     codec = _BOMS.get(encoding.lower().replace("_", "-"), encoding)
     if codec == "utf-8-sig" and data.isascii():
         return data
@@ -66,10 +67,19 @@ def decode(data: bytes, encoding: str, source: str) -> bytes:
         raise InputError(
             f"not valid {encoding} text ({exc.reason})", source=source, where=f"line {line}"
         ) from exc
-    text = text.removeprefix("\ufeff")
-    if not text.isascii():
-        text = unicodedata.normalize("NFC", text)
-    return text.encode("utf-8")
+    if codec == "utf-8-sig":
+        return data.removeprefix(b"\xef\xbb\xbf")  # valid as it is: spare a copy
+    return text.removeprefix("\ufeff").encode("utf-8")
+
+
+def nfc_columns(columns: dict[str, pa.ChunkedArray]) -> dict[str, pa.ChunkedArray]:
+    """Columns in NFC; only columns with non-ASCII text are touched (in Arrow, not Python)."""
+    return {
+        name: column
+        if pc.all(pc.string_is_ascii(column)).as_py() is not False
+        else pc.utf8_normalize(column, "NFC")
+        for name, column in columns.items()
+    }
 
 
 def read_rows(data: bytes, layout: Layout, source: str) -> RawRows:
@@ -77,42 +87,79 @@ def read_rows(data: bytes, layout: Layout, source: str) -> RawRows:
     if not data:
         raise InputError("the file is empty (zero bytes)", source=source)
     buffer = decode(data, layout.encoding, source)
-    starts, ends = _line_bounds(buffer)
-    header_index = layout.skip_lines
-    while header_index < len(starts) and starts[header_index] == ends[header_index]:
-        header_index += 1  # blank lines before the header are not the header
-    if header_index >= len(starts):
-        raise InputError("no header row", source=source)
-    header = _header(_line(buffer, starts, ends, header_index), layout.delimiter, source, header_index + 1)
-    body_end = len(buffer)
-    trailer, trailer_line = None, None
-    filled = np.flatnonzero(ends[header_index + 1 :] > starts[header_index + 1 :]) + header_index + 1
-    if layout.trailer and len(filled):
-        last = int(filled[-1])
-        cells = _cells(_line(buffer, starts, ends, last), layout.delimiter)
+    header_start, header_line = _header_position(buffer, layout.skip_lines, source)
+    header_end = _line_end(buffer, header_start)
+    header = _header(_text(buffer, header_start, header_end), layout.delimiter, source, header_line)
+    body_start = min(header_end + 1, len(buffer))
+    body_end, trailer, trailer_line = len(buffer), None, None
+    last = _last_line(buffer, body_start)
+    if layout.trailer and last is not None:
+        cells = _cells(_text(buffer, *last), layout.delimiter)
         if cells and cells[0].strip() == layout.trailer:
             trailer = dict(zip(header, cells, strict=False))
-            trailer_line, body_end = last + 1, int(starts[last])
-            filled = filled[:-1]
-    body = buffer[int(starts[header_index + 1]) if header_index + 1 < len(starts) else len(buffer) : body_end]
-    columns = _read_body(body, header, layout.delimiter, source, header_index + 2, len(filled))
-    return RawRows(header, header_index + 1, columns, filled + 1, trailer, trailer_line)
+            trailer_line = header_line + 1 + buffer.count(b"\n", body_start, last[0])
+            body_end = last[0]
+    body = memoryview(buffer)[body_start:body_end]
+    columns = nfc_columns(_read_body(body, header, layout.delimiter, source, header_line + 1))
+    rows = len(next(iter(columns.values()))) if columns else 0
+    lines = _data_lines(buffer, body_start, body_end, header_line + 1, rows)
+    if len(lines) != rows:
+        raise _locate(
+            bytes(body), len(header), layout.delimiter, source, header_line + 1, "a value spans lines"
+        )
+    return RawRows(header, header_line, columns, lines, trailer, trailer_line)
 
 
-def _line_bounds(buffer: bytes) -> tuple[np.ndarray, np.ndarray]:
-    """Start and end (without ``\\r\\n``) offsets of every physical line."""
-    raw = np.frombuffer(buffer, dtype=np.uint8)
+def _header_position(buffer: bytes, skip_lines: int, source: str) -> tuple[int, int]:
+    """Offset and line number of the header: after the title lines and any blank lines."""
+    position, line = 0, 1
+    while position < len(buffer):
+        end = _line_end(buffer, position)
+        if line > skip_lines and _text(buffer, position, end).strip():
+            return position, line
+        position, line = end + 1, line + 1
+    raise InputError("no header row", source=source)
+
+
+def _line_end(buffer: bytes, start: int) -> int:
+    end = buffer.find(b"\n", start)
+    return len(buffer) if end < 0 else end
+
+
+def _text(buffer: bytes, start: int, end: int) -> str:
+    """One line, NFC-normalised (the header and totals rows are compared by name)."""
+    return unicodedata.normalize("NFC", buffer[start:end].decode("utf-8").removesuffix("\r"))
+
+
+def _last_line(buffer: bytes, start: int) -> tuple[int, int] | None:
+    """Offsets of the last non-empty line at or after ``start``."""
+    end = len(buffer)
+    while end > start and buffer[end - 1] in b"\r\n":
+        end -= 1
+    if end <= start:
+        return None
+    return max(buffer.rfind(b"\n", start, end) + 1, start), end
+
+
+def _data_lines(buffer: bytes, start: int, end: int, first_line: int, rows: int) -> np.ndarray:
+    """The physical line numbers of the non-empty lines between ``start`` and ``end``.
+
+    When there are as many physical lines as rows, none is blank and the
+    numbers follow each other; only otherwise are the blank lines located.
+    """
+    if end <= start:
+        return np.zeros(0, dtype=np.int64)
+    count = buffer.count(b"\n", start, end) + (buffer[end - 1] != 10)
+    if count == rows:
+        return np.arange(first_line, first_line + count, dtype=np.int64)
+    raw = np.frombuffer(buffer, dtype=np.uint8, count=end - start, offset=start)
     newlines = np.flatnonzero(raw == 10)
     starts = np.concatenate(([0], newlines + 1))
     ends = np.concatenate((newlines, [len(raw)]))
-    if len(raw) and raw[-1] == 10:
+    if raw[-1] == 10:
         starts, ends = starts[:-1], ends[:-1]
     carriage = (ends > starts) & (raw[np.maximum(ends - 1, 0)] == 13)
-    return starts, ends - carriage
-
-
-def _line(buffer: bytes, starts: np.ndarray, ends: np.ndarray, index: int) -> str:
-    return buffer[int(starts[index]) : int(ends[index])].decode("utf-8")
+    return np.flatnonzero(ends - carriage > starts).astype(np.int64) + first_line
 
 
 def _cells(line: str, delimiter: str) -> list[str]:
@@ -134,13 +181,13 @@ def _header(line: str, delimiter: str, source: str, number: int) -> tuple[str, .
 
 
 def _read_body(
-    body: bytes, header: tuple[str, ...], delimiter: str, source: str, first_line: int, expected: int
-) -> dict[str, pa.Array]:
-    if expected == 0:
-        return {name: pa.array([], pa.string()) for name in header}
+    body: memoryview, header: tuple[str, ...], delimiter: str, source: str, first_line: int
+) -> dict[str, pa.ChunkedArray]:
+    if not bytes(body[:4096]).strip() and not bytes(body).strip():
+        return {name: pa.chunked_array([], pa.string()) for name in header}
     try:
         table = pacsv.read_csv(
-            io.BytesIO(body),
+            pa.BufferReader(pa.py_buffer(body)),
             read_options=pacsv.ReadOptions(column_names=list(header)),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False),
             convert_options=pacsv.ConvertOptions(
@@ -150,10 +197,8 @@ def _read_body(
             ),
         )
     except pa.ArrowInvalid as exc:
-        raise _locate(body, len(header), delimiter, source, first_line, str(exc)) from exc
-    if table.num_rows != expected:
-        raise _locate(body, len(header), delimiter, source, first_line, "a quoted value spans lines")
-    return {name: table.column(name).combine_chunks() for name in header}
+        raise _locate(bytes(body), len(header), delimiter, source, first_line, str(exc)) from exc
+    return {name: table.column(name) for name in header}
 
 
 def _locate(

@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +35,7 @@ from adapters.formats.csvcells import CellError
 from reconcile.errors import ConfigError
 
 _TS = pa.timestamp("us", tz="UTC")
+ISO_DATE = "%Y-%m-%d"
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,17 +92,19 @@ class Date:
 
     source: str
     label: str = "date"
-    format: str = "%Y-%m-%d"
+    format: str = ISO_DATE
     nullable: bool = False
 
     def convert(self, column: pa.Array) -> pa.Array:
         text = csvcells.trimmed(column)
         csvcells.require_filled(text, self.nullable, self.label)
+        if self.format == ISO_DATE:
+            return csvcells.iso_dates(text, self.label)
         stamps = csvcells.strict_strptime(text, self.format, self.label)
         return pc.cast(stamps, pa.date32())
 
     def render(self, column: pa.Array) -> pa.Array:
-        return pc.strftime(pc.cast(column, pa.timestamp("s")), format=self.format)
+        return csvcells.format_stamps(column, self.format)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,8 +131,8 @@ class Timestamp:
     def render(self, column: pa.Array) -> pa.Array:
         local = pc.cast(pc.cast(column, pa.timestamp("us", tz="UTC")), pa.timestamp("us", tz=self.tz))
         if self.format is not None:
-            return pc.strftime(pc.cast(local, pa.timestamp("s", tz=self.tz)), format=self.format)
-        return csvcells.iso_with_offset(local, self.tz)
+            return csvcells.format_stamps(local, self.format)
+        return csvcells.iso_with_offset(local)
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,7 +234,7 @@ def layout_from_mapping(name: str, raw: Mapping[str, Any], templates: Mapping[st
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
     columns_raw = _table(raw, "columns", where)
-    constants = {str(k): str(v) for k, v in _table(raw, "constants", where).items()}
+    constants = {str(k): _nfc(v) for k, v in _table(raw, "constants", where).items()}
     values = _table(raw, "values", where)
     columns: dict[str, ColumnSpec] = {}
     for canonical, declared in columns_raw.items():
@@ -248,11 +252,11 @@ def layout_from_mapping(name: str, raw: Mapping[str, Any], templates: Mapping[st
             delimiter=str(raw.get("delimiter", ",")),
             skip_lines=int(raw.get("skip_lines", 0)),
             title=raw.get("title"),
-            trailer=raw.get("trailer"),
+            trailer=_nfc(raw["trailer"]) if "trailer" in raw else None,
             trailer_total=raw.get("trailer_total"),
             constants=constants,
             strict=bool(raw.get("strict", False)),
-            currency=raw.get("currency"),
+            currency=_nfc(raw["currency"]) if "currency" in raw else None,
             templates=templates,
             newline=str(raw.get("newline", "\n")),
         ),
@@ -270,7 +274,7 @@ def _spec(template: ColumnSpec, declared: Any, raw: Mapping[str, Any], values: A
     source = options.pop("column", None)
     if not isinstance(source, str) or not source:
         raise ConfigError(f"{where}.columns.{template.label}: give the source column's header")
-    changes: dict[str, Any] = {"source": source}
+    changes: dict[str, Any] = {"source": _nfc(source)}
     for attribute, key in _SPEC_OPTIONS.get(type(template), {}).items():
         if key in options or key in raw:
             changes[attribute] = options.pop(key, raw.get(key))
@@ -279,7 +283,7 @@ def _spec(template: ColumnSpec, declared: Any, raw: Mapping[str, Any], values: A
     if values is not None:
         if not isinstance(template, Text) or not isinstance(values, Mapping):
             raise ConfigError(f"{where}.values: only text columns take a value map")
-        changes["values"] = tuple((str(k), str(v)) for k, v in values.items())
+        changes["values"] = tuple((_nfc(k), str(v)) for k, v in values.items())
     return dataclasses.replace(template, **changes)
 
 
@@ -316,6 +320,11 @@ def _table(raw: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
         raise ConfigError(f"{where}.{key} must be a table")
     return value
+
+
+def _nfc(text: object) -> str:
+    """Configuration typed with combining marks matches files read as NFC."""
+    return unicodedata.normalize("NFC", str(text))
 
 
 def _words(count: int) -> str:

@@ -78,14 +78,14 @@ def read_canonical(path: Path, layout: Layout) -> CanonicalRows:
 
 def first_duplicate(column: pa.Array) -> int | None:
     """The first row whose value already appeared on an earlier row (nulls ignored)."""
-    if pc.count_distinct(column).as_py() + column.null_count >= len(column):
+    if len(column) < 2:
         return None
-    order = pa.table({"value": column, "row": pa.array(np.arange(len(column)))})
-    ranked = order.take(pc.sort_indices(order, sort_keys=[("value", "ascending"), ("row", "ascending")]))
-    values, rows = ranked.column("value").combine_chunks(), ranked.column("row").combine_chunks()
-    repeats = pc.equal(values.slice(1), values.slice(0, len(values) - 1))
-    later = pc.filter(rows.slice(1), pc.fill_null(repeats, False))
-    return int(pc.min(later).as_py())
+    order = pc.sort_indices(column)  # stable: equal values keep their row order
+    ranked = column.take(order)
+    repeats = pc.fill_null(pc.equal(ranked.slice(1), ranked.slice(0, len(ranked) - 1)), False)
+    if not pc.any(repeats).as_py():
+        return None
+    return int(pc.min(pc.filter(order.slice(1), repeats)).as_py())
 
 
 def local_dates(stamps: pa.Array, tz: str) -> pa.Array:
