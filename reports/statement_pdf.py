@@ -9,6 +9,7 @@ not the wall clock, so the same statement gives the same bytes.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Final
@@ -66,6 +67,7 @@ TOTAL_LABELS: Final = (
     ("Chênh lệch (đã ghi có − phải ghi có)", "difference"),
 )
 _COUNTS: Final = {"batches", "transactions"}
+_CONTROL: Final = re.compile("[\x00-\x09\x0b-\x1f\x7f]")
 
 
 class _StatementPDF(FPDF):
@@ -115,7 +117,7 @@ def _new_pdf(statement: SettlementStatement) -> FPDF:
 
 def _write_heading(pdf: FPDF, statement: SettlementStatement) -> None:
     pdf.set_font(FAMILY, "B", 15)
-    pdf.multi_cell(0, 8, statement.title, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 8, _printable(statement.title), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FAMILY, size=10)
     lines = [
         f"Tỉnh/thành phố: {statement.province_code} — {statement.province_name}",
@@ -125,7 +127,7 @@ def _write_heading(pdf: FPDF, statement: SettlementStatement) -> None:
     if statement.run_id is not None:
         lines.append(f"Lần đối chiếu: {statement.run_id} (phiên bản {statement.run_version or 1})")
     for line in lines:
-        pdf.cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 6, _printable(line), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
 
 
@@ -242,8 +244,13 @@ def _table(
     ) as table:
         table.row([name for name, _ in columns])
         for values in rows:
-            table.row(list(values))
+            table.row([_printable(value) for value in values])
     pdf.ln(2)
+
+
+def _printable(text: str) -> str:
+    """Control characters from outside text (a tab, a stray \\x1f) as spaces; line breaks kept."""
+    return _CONTROL.sub(" ", text)
 
 
 def _date(value: dt.date | None) -> str:

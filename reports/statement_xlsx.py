@@ -24,7 +24,15 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from reconcile.columns import LOCAL_TZ
 from reports.statement_model import SettlementStatement, StatementTotals
-from reports.workbook import TOTAL_FONT, VND_FORMAT, fit_columns, new_workbook, workbook_bytes, write_table
+from reports.workbook import (
+    TOTAL_FONT,
+    VND_FORMAT,
+    excel_value,
+    fit_columns,
+    new_workbook,
+    workbook_bytes,
+    write_table,
+)
 
 BATCH_HEADERS: Final = (
     "gateway",
@@ -88,7 +96,7 @@ def statement_xlsx_bytes(statement: SettlementStatement) -> bytes:
 
 
 def _write_summary(sheet: Worksheet, statement: SettlementStatement) -> None:
-    sheet["A1"] = statement.title
+    sheet["A1"] = excel_value(statement.title)
     sheet["A1"].font = Font(bold=True, size=14)
     facts: list[tuple[str, object]] = [
         ("Mã tỉnh", statement.province_code),

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Final
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -53,13 +54,13 @@ def write_table(
     """
     money_columns = {index for index, name in enumerate(headers, start=1) if name in set(money)}
     for column, name in enumerate(headers, start=1):
-        cell = sheet.cell(row=first_row, column=column, value=safe_cell(name))
+        cell = sheet.cell(row=first_row, column=column, value=excel_value(name))
         cell.font, cell.fill = HEADER_FONT, HEADER_FILL
         cell.alignment = Alignment(vertical="center", wrap_text=True)
     row_number = first_row
     for row_number, values in enumerate(rows, start=first_row + 1):
         for column, value in enumerate(values, start=1):
-            cell = sheet.cell(row=row_number, column=column, value=safe_cell(value))
+            cell = sheet.cell(row=row_number, column=column, value=excel_value(value))
             if column in money_columns:
                 cell.number_format = VND_FORMAT
             elif isinstance(value, dt.date):
@@ -68,6 +69,14 @@ def write_table(
         sheet.freeze_panes = "A2"
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(row_number, 2)}"
     return row_number
+
+
+def excel_value(value: object) -> object:
+    """:func:`~reports.safe.safe_cell`, and control characters an ``.xlsx`` cannot hold made visible."""
+    safe = safe_cell(value)
+    if isinstance(safe, str):
+        return ILLEGAL_CHARACTERS_RE.sub("\ufffd", safe)
+    return safe
 
 
 def fit_columns(sheet: Worksheet, minimum: int = 8) -> None:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reconcile.discrepancies import DISCREPANCIES
 from reports.safe import safe_cell, safe_text
@@ -214,3 +217,41 @@ def test_safe_cell_leaves_numbers_and_dates_alone_but_quotes_numeric_text() -> N
     assert safe_cell(None) is None
     assert safe_cell("-150000") == "'-150000"
     assert safe_cell("Hà Nội") == "Hà Nội"
+
+
+_amounts = st.none() | st.integers(min_value=-(10**14), max_value=10**14)
+_rows = st.lists(
+    st.fixed_dictionaries(
+        {
+            "category": st.sampled_from(["UNDERPAID", "ORPHAN_PAYMENT", "LATE_SETTLEMENT"]),
+            "severity": st.sampled_from(["high", "medium", "low"]),
+            "status": st.sampled_from(["open", "pending", "resolved", "written_off"]),
+            "province_code": st.sampled_from(["01", "48", "79"]),
+            "payment_code": st.text(max_size=12),
+            "expected_vnd": _amounts,
+            "actual_vnd": _amounts,
+            "difference_vnd": _amounts,
+        }
+    ),
+    max_size=25,
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(rows=_rows)
+def test_every_summary_adds_up_to_the_detail_rows_to_the_dong(rows) -> None:
+    frame = pd.DataFrame([_row(**row) for row in rows], columns=DISCREPANCIES.names)
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "report.xlsx"
+        write_report_xlsx(RUN, frame, path)
+        workbook = openpyxl.load_workbook(path)
+    detail = _records(workbook["Discrepancies"])
+    assert len(detail) == len(rows)
+    for sheet in ("By province", "By category"):
+        *groups, total = _records(workbook[sheet])
+        for column in ("expected_vnd", "actual_vnd", "difference_vnd"):
+            exact = sum(row[column] or 0 for row in rows)
+            assert total[column] == exact
+            assert sum(group[column] for group in groups) == exact
+        assert total["discrepancies"] == len(rows)
+        assert total["open"] + total["pending"] + total["closed"] == len(rows)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import io
 from pathlib import Path
 
 import openpyxl
@@ -212,11 +214,24 @@ _discrepancies = st.builds(
     discrepancies=st.lists(_discrepancies, max_size=3),
     name=_text.filter(bool),
 )
-def test_every_xml_statement_validates_whatever_its_text(sections, discrepancies, name) -> None:
+def test_every_statement_renders_and_its_xml_validates_whatever_its_text(
+    sections, discrepancies, name
+) -> None:
     statement = SettlementStatement("01", name, "7111010000001", DAY, tuple(sections), tuple(discrepancies))
     document = etree.fromstring(statement_xml_bytes(statement))
     assert statement_schema().validate(document), statement_schema().error_log
     assert document.findtext("s:Totals/s:Credited", namespaces=NS) == str(statement.totals.credited)
+    workbook = openpyxl.load_workbook(io.BytesIO(render_statement(statement, "xlsx")))
+    total = list(workbook["Lô quyết toán"].iter_rows(values_only=True))[-1]
+    assert total[9] == statement.totals.credited
+
+
+def test_control_characters_in_outside_text_do_not_reach_the_pdf(statement, tmp_path: Path) -> None:
+    noisy = dataclasses.replace(statement.discrepancies[0], detail="thiếu\x1f tiền\tlệ phí")
+    path = tmp_path / "noisy.pdf"
+    write_statement_pdf(dataclasses.replace(statement, discrepancies=(noisy,)), path)
+    text = "\n".join(page.extract_text() for page in PdfReader(path).pages)
+    assert "thiếu  tiền lệ phí" in text  # each control character drawn as a space
 
 
 def test_the_excel_statement_totals_equal_the_sum_of_its_batches(statement, tmp_path: Path) -> None:
