@@ -133,6 +133,7 @@ SELECT
     coalesce(sum(amount_vnd) FILTER (WHERE status = 'SUCCESS'), 0) AS amount_collected_vnd,
     coalesce(sum(amount_vnd) FILTER (WHERE status = 'REFUND'), 0) AS amount_refunded_vnd,
     coalesce(sum(amount_vnd) FILTER (WHERE rank = 1), 0) AS amount_matched_vnd,
+    coalesce(sum(due) FILTER (WHERE rank = 1), 0) AS amount_due_matched_vnd,
     coalesce(sum(amount_vnd) FILTER (WHERE rank > 1), 0) AS amount_duplicate_vnd,
     coalesce(sum(amount_vnd) FILTER (WHERE status = 'SUCCESS' AND NOT has_obligation), 0)
         AS amount_orphan_vnd,

@@ -273,6 +273,8 @@ SELECT
         AS amount_settled_vnd,
     (SELECT count(*) FROM credits c LEFT JOIN provinces p ON p.treasury_account = c.account
       WHERE c.booking_date BETWEEN $d AND $run_window_end AND {province_filter_p}) AS entries_examined,
+    (SELECT coalesce(sum(c.signed), 0) FROM credits c LEFT JOIN provinces p ON p.treasury_account = c.account
+      WHERE c.booking_date BETWEEN $d AND $run_window_end AND {province_filter_p}) AS amount_credited_vnd,
     (SELECT count(*) FROM credits c LEFT JOIN provinces p ON p.treasury_account = c.account
       WHERE c.booking_date BETWEEN $d AND $run_window_end AND {province_filter_p}
         AND c.entry_id IN (SELECT entry_id FROM links)) AS entries_matched
