@@ -13,6 +13,7 @@ file with the same identity is a correction of the earlier one.
 
 from __future__ import annotations
 
+import dataclasses
 import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
@@ -60,7 +61,9 @@ OPTIONAL = frozenset({"original_txn_id"})
 
 def gateway_layouts(settings: Settings) -> dict[str, Layout]:
     """The canonical layout and every declared one, by name."""
-    layouts = {CANONICAL: canonical_layout(CANONICAL, GATEWAY_TEMPLATES)}
+    # A canonical file may add a ``currency`` column; then every value must be VND.
+    canonical = dataclasses.replace(canonical_layout(CANONICAL, GATEWAY_TEMPLATES), currency="currency")
+    layouts = {CANONICAL: canonical}
     for name, raw in settings.layouts.items():
         layout = layout_from_mapping(name, raw, GATEWAY_TEMPLATES)
         covered = set(layout.columns) | set(layout.constants) | OPTIONAL

@@ -14,6 +14,7 @@ from adapters.formats.gateway import GatewayParser
 from adapters.formats.obligations import ObligationsParser
 from adapters.settings import Settings, settings_from_mapping
 from reconcile.columns import GATEWAY_TXNS, OBLIGATIONS
+from reconcile.errors import ConfigError, InputError
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 SAMPLES = FIXTURES / "samples"
@@ -215,3 +216,51 @@ def test_a_layout_can_be_forced_by_name() -> None:
     parser = GatewayParser(layouts())
     parsed = parser.parse(SAMPLES / "gateway_momo_utf16.csv", layout="momo_utf16")
     assert parsed.format == "gateway:momo_utf16"
+
+
+def test_a_canonical_file_may_carry_a_currency_column_that_says_vnd(tmp_path: Path) -> None:
+    lines = (SAMPLES / "gateway_canonical.csv").read_text(encoding="utf-8").splitlines()
+    path = tmp_path / "with_currency.csv"
+    path.write_text(
+        "\n".join(f"{line},{'currency' if i == 0 else 'VND'}" for i, line in enumerate(lines)) + "\n"
+    )
+    assert summary(path) == summary(SAMPLES / "gateway_canonical.csv")
+    path.write_text(
+        "\n".join(f"{line},{'currency' if i == 0 else 'EUR'}" for i, line in enumerate(lines)) + "\n"
+    )
+    with pytest.raises(InputError, match=r"with_currency.csv, line 2: currency 'EUR' is not VND"):
+        GatewayParser(Settings()).parse(path)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        pytest.param({"separator": ";"}, r"layouts.vnpay_vi: unknown key\(s\) separator", id="unknown key"),
+        pytest.param({"encoding": "klingon"}, "unknown encoding 'klingon'", id="encoding"),
+        pytest.param({"date_format": "%d/%B/%Y"}, "bad date format", id="unsupported directive"),
+        pytest.param({"trailer_total": "total"}, "trailer_total names 'total'", id="trailer total"),
+    ],
+)
+def test_a_wrong_layout_table_is_a_configuration_error_naming_it(
+    change: dict[str, str], message: str
+) -> None:
+    raw = tomllib.loads((FIXTURES / "layouts.toml").read_text(encoding="utf-8"))
+    raw["layouts"]["vnpay_vi"].update(change)
+    with pytest.raises(ConfigError, match=message):
+        GatewayParser(settings_from_mapping(raw))
+
+
+def test_a_layout_must_map_or_fix_every_required_column() -> None:
+    raw = tomllib.loads((FIXTURES / "layouts.toml").read_text(encoding="utf-8"))
+    del raw["layouts"]["momo_utf16"]["constants"]
+    with pytest.raises(ConfigError, match=r"layouts.momo_utf16: no column or constant for gateway"):
+        GatewayParser(settings_from_mapping(raw))
+
+
+def test_layout_headers_typed_with_combining_marks_still_match() -> None:
+    raw = tomllib.loads((FIXTURES / "layouts.toml").read_text(encoding="utf-8"))
+    columns = raw["layouts"]["vnpay_vi"]["columns"]
+    raw["layouts"]["vnpay_vi"]["columns"] = {k: unicodedata.normalize("NFD", v) for k, v in columns.items()}
+    parsed = GatewayParser(settings_from_mapping(raw)).parse(SAMPLES / "gateway_vnpay_vi.csv")
+    assert parsed.table is not None
+    assert parsed.table.num_rows == 5
