@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from lxml import etree
 from pypdf import PdfReader
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine
 
-from adapters.db.engine import create_engine_for, migrate
-from adapters.db.reference import load_reference_data
 from adapters.db.runs import SqlRunStore
 from adapters.ingest import ingest_file
 from adapters.settings import GatewaySettings, Settings
@@ -68,23 +65,6 @@ SETTINGS = Settings(
 )
 
 
-@pytest.fixture
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """The shared ``engine`` fixture (SQLite and PostgreSQL) when present, else a SQLite file."""
-    own = None
-    try:
-        engine: Engine = request.getfixturevalue("engine")
-    except pytest.FixtureLookupError:
-        engine = own = create_engine_for(f"sqlite:///{tmp_path / 'recon.db'}")
-    if not inspect(engine).has_table("files"):
-        migrate(engine)
-    with engine.begin() as conn:
-        load_reference_data(conn)
-    yield engine
-    if own is not None:
-        own.dispose()
-
-
 def _ingest(engine: Engine, directory: Path, name: str, text: str) -> str:
     path = directory / name
     path.write_text(text, encoding="utf-8")
@@ -94,7 +74,9 @@ def _ingest(engine: Engine, directory: Path, name: str, text: str) -> str:
 
 
 @pytest.fixture
-def world(database: Engine, tmp_path: Path) -> Engine:
+def world(migrated_engine: Engine, tmp_path: Path) -> Engine:
+    """Reference data, two gateway files (one corrected), a later day's file, one MT940 statement."""
+    database = migrated_engine
     wrong = [line.replace("1000000,1100", "999000,1100") for line in VNPAY]
     _ingest(database, tmp_path, "vnpay-v1.csv", "\n".join([HEADER, *wrong]) + "\n")
     assert _ingest(database, tmp_path, "vnpay-v2.csv", "\n".join([HEADER, *VNPAY]) + "\n") == "correction"
