@@ -52,7 +52,7 @@ def _upsert_from_history(conn: Connection, names: list[str], file_id: int, befor
     source = select(*(h[name] for name in names)).where(h.id > before, h.file_id == file_id)
     if conn.dialect.name == "postgresql":
         # one row per key: ON CONFLICT may not touch a row twice in one statement
-        source = source.distinct(h.payment_code).order_by(h.payment_code, h.id.desc())
+        source = source.ext(postgresql.distinct_on(h.payment_code)).order_by(h.payment_code, h.id.desc())
         pg = postgresql.insert(obligations).from_select(names, source)
         return pg.on_conflict_do_update(index_elements=["payment_code"], set_=_excluded(pg, names))
     lite = sqlite.insert(obligations).from_select(names, source.order_by(h.id))

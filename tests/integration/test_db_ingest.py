@@ -1,0 +1,180 @@
+"""Ingestion into a real database (SQLite and PostgreSQL): accepted, duplicate, correction, rejected."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from db_ingest_files import GATEWAY_HEADER, OBLIGATION_HEADER, obligation, txn, write_csv
+from sqlalchemy import Engine, func, select
+
+from adapters.db import schema
+from adapters.ingest import ingest_file, ingest_files
+from adapters.settings import GatewaySettings, Settings
+
+SETTINGS = Settings(gateways={"vnpay": GatewaySettings(name="vnpay")})
+
+
+def count(engine: Engine, table: object, *where: object) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one())
+
+
+@pytest.fixture
+def obligations_csv(tmp_path: Path) -> Path:
+    rows = [obligation("HS-1", 150000, paid_txn="T1"), obligation("HS-2", 2000000), obligation("HS-3", 75000)]
+    return write_csv(tmp_path / "obligations.csv", OBLIGATION_HEADER, rows)
+
+
+@pytest.fixture
+def gateway_csv(tmp_path: Path) -> Path:
+    rows = [
+        txn("T1", "HS-1", 150000),
+        txn("T2", "HS-2", 2000000),
+        txn("T3", "HS-1", 50000, status="REFUND", original="T1"),
+    ]
+    return write_csv(tmp_path / "vnpay.csv", GATEWAY_HEADER, rows)
+
+
+def test_an_obligations_export_and_a_gateway_file_are_accepted_with_their_counts_and_totals(
+    migrated_engine: Engine, obligations_csv: Path, gateway_csv: Path
+) -> None:
+    outcomes = ingest_files([obligations_csv, gateway_csv], SETTINGS, migrated_engine)
+
+    assert [o.status for o in outcomes] == ["accepted", "accepted"]
+    assert [o.format for o in outcomes] == ["obligations", "gateway:canonical"]
+    assert [(o.statements, o.entries) for o in outcomes] == [(None, 3), (None, 3)]
+    assert outcomes[0].totals == {"VND": {"credit": 150000 + 2000000 + 75000, "debit": 0}}
+    assert outcomes[1].totals == {"VND": {"credit": 2150000, "debit": 50000}}
+    assert all(o.error is None and o.warnings == () for o in outcomes)
+    assert count(migrated_engine, schema.obligations) == 3
+    assert count(migrated_engine, schema.obligation_history) == 3
+    assert count(migrated_engine, schema.gateway_txns) == 3
+    with migrated_engine.connect() as conn:
+        refund = conn.execute(select(schema.gateway_txns).where(schema.gateway_txns.c.txn_id == "T3")).one()
+    assert (refund.amount_vnd, refund.original_txn_id, refund.line, refund.paid_date.isoformat()) == (
+        50000,
+        "T1",
+        4,
+        "2026-11-25",
+    )
+
+
+def test_the_same_bytes_again_are_a_duplicate_and_change_nothing(
+    migrated_engine: Engine, obligations_csv: Path, gateway_csv: Path
+) -> None:
+    first = ingest_files([obligations_csv, gateway_csv], SETTINGS, migrated_engine)
+    copy = gateway_csv.with_name("vnpay-again.csv")
+    copy.write_bytes(gateway_csv.read_bytes())
+
+    again = ingest_files([obligations_csv, copy], SETTINGS, migrated_engine)
+
+    assert [o.status for o in again] == ["duplicate", "duplicate"]
+    assert [o.sha256 for o in again] == [o.sha256 for o in first]
+    assert (again[1].totals, again[1].entries) == (first[1].totals, first[1].entries)
+    assert count(migrated_engine, schema.files) == 2
+    assert count(migrated_engine, schema.gateway_txns) == 3
+    assert count(migrated_engine, schema.obligation_history) == 3
+
+
+def test_a_different_file_for_the_same_gateway_and_date_is_a_correction_that_keeps_the_old_rows(
+    migrated_engine: Engine, gateway_csv: Path, tmp_path: Path
+) -> None:
+    ingest_file(gateway_csv, SETTINGS, migrated_engine)
+    corrected = write_csv(
+        tmp_path / "vnpay-corrected.csv",
+        GATEWAY_HEADER,
+        [txn("T1", "HS-1", 150000), txn("T2", "HS-2", 1900000)],
+    )
+
+    outcome = ingest_file(corrected, SETTINGS, migrated_engine)
+
+    assert outcome.status == "correction"
+    f, g = schema.files.c, schema.gateway_txns
+    with migrated_engine.connect() as conn:
+        versions = conn.execute(select(f.path, f.version, f.current, f.supersedes_id).order_by(f.id)).all()
+        current = conn.execute(
+            select(g.c.txn_id, g.c.amount_vnd)
+            .join(schema.files, f.id == g.c.file_id)
+            .where(f.current.is_(True))
+            .order_by(g.c.txn_id)
+        ).all()
+    assert [(v.path, v.version, v.current) for v in versions] == [
+        ("vnpay.csv", 1, False),
+        ("vnpay-corrected.csv", 2, True),
+    ]
+    assert versions[1].supersedes_id is not None
+    assert count(migrated_engine, g) == 5  # the old three stay, as history
+    assert [tuple(row) for row in current] == [("T1", 150000), ("T2", 1900000)]
+
+
+def test_a_rejected_file_among_good_ones_is_the_only_one_rejected(
+    migrated_engine: Engine, obligations_csv: Path, gateway_csv: Path, tmp_path: Path
+) -> None:
+    bad = write_csv(
+        tmp_path / "momo.csv",
+        GATEWAY_HEADER,
+        [
+            txn("M1", "HS-1", 150000, gateway="vnpay", settlement_date="2026-11-27"),
+            txn("M2", "HS-2", 10, province="99"),
+        ],
+    )
+
+    outcomes = ingest_files([obligations_csv, bad, gateway_csv], SETTINGS, migrated_engine)
+
+    assert [o.status for o in outcomes] == ["accepted", "rejected", "accepted"]
+    rejected = outcomes[1]
+    assert rejected.error is not None
+    assert rejected.error.startswith("momo.csv, line 3: ")
+    assert "'99'" in rejected.error
+    assert (rejected.entries, rejected.totals) == (0, {})
+    assert count(migrated_engine, schema.gateway_txns) == 3  # none from the rejected file
+    assert count(migrated_engine, schema.files, schema.files.c.status == "rejected") == 1
+
+
+def test_the_same_rejected_bytes_are_rejected_again_without_a_second_row(
+    migrated_engine: Engine, tmp_path: Path
+) -> None:
+    bad = write_csv(tmp_path / "bad.csv", GATEWAY_HEADER, [txn("X1", "HS-9", 100, province="99")])
+
+    first = ingest_file(bad, SETTINGS, migrated_engine)
+    second = ingest_file(bad, SETTINGS, migrated_engine)
+
+    assert (first.status, second.status) == ("rejected", "rejected")
+    assert first.error == second.error
+    assert count(migrated_engine, schema.files) == 1
+
+
+def test_an_obligations_re_export_updates_the_amount_and_the_history_keeps_both(
+    migrated_engine: Engine, obligations_csv: Path, tmp_path: Path
+) -> None:
+    ingest_file(obligations_csv, SETTINGS, migrated_engine)
+    later = write_csv(
+        tmp_path / "obligations-2.csv", OBLIGATION_HEADER, [obligation("HS-2", 1800000, paid_txn="T2")]
+    )
+
+    outcome = ingest_file(later, SETTINGS, migrated_engine)
+
+    assert outcome.status == "accepted"
+    o, h = schema.obligations.c, schema.obligation_history.c
+    with migrated_engine.connect() as conn:
+        current = conn.execute(
+            select(o.amount_vnd, o.portal_status, o.portal_txn_id).where(o.payment_code == "HS-2")
+        ).one()
+        history = (
+            conn.execute(select(h.amount_vnd).where(h.payment_code == "HS-2").order_by(h.id)).scalars().all()
+        )
+    assert tuple(current) == (1800000, "paid", "T2")
+    assert history == [2000000, 1800000]
+    assert count(migrated_engine, schema.obligations) == 3
+
+
+def test_a_gateway_missing_from_the_configuration_is_ingested_with_a_warning(
+    migrated_engine: Engine, tmp_path: Path
+) -> None:
+    path = write_csv(tmp_path / "payoo.csv", GATEWAY_HEADER, [txn("P1", "HS-1", 150000, gateway="payoo")])
+
+    outcome = ingest_file(path, SETTINGS, migrated_engine)
+
+    assert outcome.status == "accepted"
+    assert outcome.warnings == ("gateway payoo not configured: settlement_days=1, gross",)
