@@ -10,10 +10,6 @@ import openpyxl
 import pytest
 from pypdf import PdfReader
 
-from adapters.db.engine import create_engine_for, migrate
-from adapters.db.reference import load_reference_data
-from adapters.ingest import ingest_file
-from adapters.settings import Settings
 from reports.statements import validate_statement_xml
 
 GATEWAY_CSV = """\
@@ -35,19 +31,19 @@ MT940 = """\
 
 @pytest.fixture(scope="module")
 def config(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A database with reference data, one gateway file and one bank statement; its recon.toml."""
+    """``recon init``, ``recon ingest`` of a gateway file and a bank statement, ``recon run``."""
     directory = tmp_path_factory.mktemp("cli-statement")
-    url = f"sqlite:///{directory / 'recon.db'}"
-    engine = create_engine_for(url)
-    migrate(engine)
-    with engine.begin() as conn:
-        load_reference_data(conn)
+    path = directory / "recon.toml"
+    path.write_text(f'[database]\nurl = "sqlite:///{directory / "recon.db"}"\n', encoding="utf-8")
     for name, text in (("vnpay.csv", GATEWAY_CSV), ("vcb.sta", MT940)):
         (directory / name).write_text(text, encoding="utf-8")
-        assert ingest_file(directory / name, Settings(database_url=url), engine).error is None
-    engine.dispose()
-    path = directory / "recon.toml"
-    path.write_text(f'[database]\nurl = "{url}"\n', encoding="utf-8")
+    for command in (
+        ["init"],
+        ["ingest", str(directory / "vnpay.csv"), str(directory / "vcb.sta")],
+        ["run", "--date", "2026-11-25"],
+    ):
+        result = recon(path, *command)
+        assert result.returncode == 0, result.stderr
     return path
 
 
@@ -66,6 +62,8 @@ def test_a_pdf_statement_is_written_with_the_province_name_and_amounts(config: P
     text = "\n".join(page.extract_text() for page in PdfReader(out).pages)
     assert "BẢNG ĐỐI CHIẾU QUYẾT TOÁN — Đà Nẵng" in text
     assert "2.000.000 ₫" in text
+    assert "Lần đối chiếu: 2026-11-25-v1" in text  # the run's discrepancies are on it
+    assert "ORPHAN_PAYMENT" in text  # no obligations were ingested
 
 
 def test_an_xml_statement_validates_against_the_schema(config: Path, tmp_path: Path) -> None:
