@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -126,7 +125,13 @@ class Timestamp:
         if self.format is None:
             return csvcells.iso_timestamps(text, self.label)
         local = csvcells.strict_strptime(text, self.format, self.label)
-        return pc.cast(pc.assume_timezone(local, self.tz), _TS)
+        try:
+            return pc.cast(pc.assume_timezone(local, self.tz), _TS)
+        except pa.ArrowInvalid:  # a wall-clock time skipped or repeated by a DST change
+            row = csvcells.first_failure(local, lambda part: pc.assume_timezone(part, self.tz))
+            raise CellError(
+                row, f"{self.label} {text[row].as_py()!r} is not a single moment in {self.tz}"
+            ) from None
 
     def render(self, column: pa.Array) -> pa.Array:
         local = pc.cast(pc.cast(column, pa.timestamp("us", tz="UTC")), pa.timestamp("us", tz=self.tz))
@@ -329,8 +334,3 @@ def _nfc(text: object) -> str:
 
 def _words(count: int) -> str:
     return {1: "one", 2: "two", 3: "three", 4: "four"}.get(count, str(count))
-
-
-def label_of(canonical: str) -> str:
-    """``province_code`` → ``province code``, for messages."""
-    return re.sub(r"_vnd$", "", canonical).replace("_", " ")
