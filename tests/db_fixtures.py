@@ -5,6 +5,7 @@
   asks for it runs on both, with ids ``[sqlite]`` and ``[postgresql]``.
 - ``migrated_engine``: the same, migrated to head and with the packaged
   reference data loaded (what ``recon init`` leaves behind).
+- ``postgres_engine``: an empty PostgreSQL database only, for what only it does.
 - ``postgres_url``: the session's PostgreSQL server, database ``recon_test``.
   ``RECON_TEST_POSTGRES_URL`` names an existing server; otherwise the session
   starts a throwaway cluster with ``initdb``/``pg_ctl`` (as the ``postgres``
@@ -156,6 +157,17 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         return
     server_url = request.getfixturevalue("postgres_url")
     with _fresh_postgres_database(server_url) as url:
+        made = create_engine_for(url)
+        try:
+            yield made
+        finally:
+            made.dispose()
+
+
+@pytest.fixture
+def postgres_engine(postgres_url: str) -> Iterator[Engine]:
+    """An empty PostgreSQL database of its own, for tests of what only PostgreSQL does."""
+    with _fresh_postgres_database(postgres_url) as url:
         made = create_engine_for(url)
         try:
             yield made

@@ -1,0 +1,127 @@
+"""Bank statements into a real database: entries, details, and corrections per statement."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+
+from adapters.db import schema
+from adapters.formats.camt_writer import write_camt053
+from adapters.ingest import ingest_file
+from adapters.settings import Settings
+from reconcile.records import Balance, BankEntry, BankStatement, Direction, TxDetail
+
+DAY = dt.date(2026, 11, 26)
+ACCOUNT = "7111010000001"
+
+
+def statement(statement_id: str, credits: list[int], *, details: bool = False) -> BankStatement:
+    entries = tuple(
+        BankEntry(
+            amount=amount,
+            currency="VND",
+            direction=Direction.CREDIT,
+            booking_date=DAY,
+            value_date=DAY,
+            bank_ref=f"{statement_id}-REF{i}",
+            end_to_end_id=None if details else f"VNPAY-01-{i}",
+            remittance=f"VNPAY-01-2026-11-26 lô {i}",
+            details=(
+                TxDetail("T1", amount - 1000, "HS-1", ()),
+                TxDetail("T2", 1000, "HS-2", ()),
+            )
+            if details
+            else (),
+        )
+        for i, amount in enumerate(credits, start=1)
+    )
+    return BankStatement(
+        statement_id=statement_id,
+        sequence="1",
+        account=ACCOUNT,
+        currency="VND",
+        created_at=dt.datetime(2026, 11, 26, 18, tzinfo=dt.UTC),
+        balances=(
+            Balance("OPBD", 1_000_000, "VND", DAY),
+            Balance("CLBD", 1_000_000 + sum(credits), "VND", DAY),
+        ),
+        entries=entries,
+        from_date=DAY,
+        to_date=DAY,
+    )
+
+
+def test_a_camt_file_stores_its_statements_entries_and_details(
+    migrated_engine: Engine, tmp_path: Path
+) -> None:
+    path = tmp_path / "vcb.xml"
+    write_camt053([statement("S1", [150000, 2000000], details=True), statement("S2", [75000])], path)
+
+    outcome = ingest_file(path, Settings(), migrated_engine)
+
+    assert (outcome.status, outcome.statements, outcome.entries) == ("accepted", 2, 3)
+    assert outcome.totals == {"VND": {"credit": 2225000, "debit": 0}}
+    s, e, d = schema.bank_statements.c, schema.bank_entries.c, schema.bank_entry_details.c
+    with migrated_engine.connect() as conn:
+        statements = conn.execute(
+            select(s.statement_id, s.version, s.current, s.closing_amount).order_by(s.id)
+        ).all()
+        entries = conn.execute(
+            select(e.id, e.amount, e.direction, e.account, e.booking_date).order_by(e.id)
+        ).all()
+        details = conn.execute(select(d.entry_id, d.end_to_end_id, d.amount).order_by(d.id)).all()
+    assert [tuple(row) for row in statements] == [("S1", 1, True, 3150000), ("S2", 1, True, 1075000)]
+    assert [(row.amount, row.direction, row.account, row.booking_date) for row in entries] == [
+        (150000, "CRDT", ACCOUNT, DAY),
+        (2000000, "CRDT", ACCOUNT, DAY),
+        (75000, "CRDT", ACCOUNT, DAY),
+    ]
+    first_entry = entries[0].id
+    assert [tuple(row) for row in details[:2]] == [(first_entry, "T1", 149000), (first_entry, "T2", 1000)]
+    batch_booked = [row for row in details if row.entry_id in (entries[0].id, entries[1].id)]
+    assert [row.amount for row in batch_booked] == [149000, 1000, 1999000, 1000]
+
+
+def test_a_corrected_statement_is_a_new_version_and_the_old_one_stays(
+    migrated_engine: Engine, tmp_path: Path
+) -> None:
+    first, second = tmp_path / "vcb-1.xml", tmp_path / "vcb-2.xml"
+    write_camt053([statement("S1", [150000]), statement("S2", [75000])], first)
+    write_camt053([statement("S1", [150000, 1000])], second, message_id="RECON-CAMT053-CORR")
+
+    outcomes = [
+        ingest_file(first, Settings(), migrated_engine),
+        ingest_file(second, Settings(), migrated_engine),
+    ]
+
+    assert [o.status for o in outcomes] == ["accepted", "correction"]
+    s = schema.bank_statements.c
+    with migrated_engine.connect() as conn:
+        rows = conn.execute(
+            select(s.statement_id, s.version, s.current, s.supersedes_id, s.id).order_by(s.id)
+        ).all()
+    assert [(r.statement_id, r.version, r.current) for r in rows] == [
+        ("S1", 1, False),
+        ("S2", 1, True),
+        ("S1", 2, True),
+    ]
+    assert rows[2].supersedes_id == rows[0].id
+
+
+def test_a_statement_already_stored_with_the_same_content_is_kept_once(
+    migrated_engine: Engine, tmp_path: Path
+) -> None:
+    plain, wrapped = tmp_path / "vcb.xml", tmp_path / "vcb-envelope.xml"
+    write_camt053([statement("S1", [150000])], plain)
+    write_camt053([statement("S1", [150000])], wrapped, envelope=True)
+
+    first = ingest_file(plain, Settings(), migrated_engine)
+    again = ingest_file(wrapped, Settings(), migrated_engine)
+
+    assert (first.status, again.status) == ("accepted", "accepted")
+    assert any("already stored with the same content" in w for w in again.warnings)
+    with migrated_engine.connect() as conn:
+        versions = conn.execute(select(schema.bank_statements.c.version)).scalars().all()
+    assert versions == [1]
