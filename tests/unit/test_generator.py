@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import collections
 import csv
+import dataclasses
 import datetime as dt
 import itertools
 import json
@@ -27,7 +28,7 @@ from hypothesis import strategies as st
 from adapters.formats.base import detect
 from adapters.formats.registry import parsers_for
 from adapters.settings import settings_from_mapping
-from fixtures.generator import World, generate_world
+from fixtures.generator import World, generate_days, generate_world
 from reconcile.calendar import BusinessCalendar
 from reconcile.columns import BANK_ENTRIES, BANK_ENTRY_DETAILS
 from reconcile.discrepancies import DISCREPANCIES, KEY_OF, Category
@@ -158,9 +159,11 @@ class ReadBack:
             merges={r["old_code"]: r["new_code"] for r in _reference("province_merges.csv")},
         )
 
-    def reported(self) -> list[tuple[str, str, str]]:
-        """(category, key, status) of every row the matching core reports."""
-        rows = reconcile_inputs(self.day_inputs()).discrepancies.to_pylist()
+    def reported(self, day: dt.date | None = None) -> list[tuple[str, str, str]]:
+        """(category, key, status) of every row the matching core reports for ``day`` (default: the first)."""
+        inputs = self.day_inputs()
+        rows = reconcile_inputs(dataclasses.replace(inputs, business_date=day or inputs.business_date))
+        rows = rows.discrepancies.to_pylist()
         return [(r["category"], r[KEY_OF[Category(r["category"])]], r["status"]) for r in rows]
 
 
@@ -325,6 +328,23 @@ def test_transaction_ids_are_unique_and_payments_fall_on_the_business_date(moder
     assert len(pc.unique(ids)) == len(ids)
     assert set(moderate.txns["paid_date"].to_pylist()) == {DAY}
     assert pc.all(pc.less(moderate.obligations["issued_date"], pa.scalar(DAY, pa.date32()))).as_py()
+
+
+def test_consecutive_days_each_report_their_own_labels(tmp_path: Path) -> None:
+    world = generate_days(tmp_path, start=dt.date(2026, 11, 27), days=3, n_payments=300, seed=4)
+    assert world.business_dates == (dt.date(2026, 11, 27), dt.date(2026, 11, 30), dt.date(2026, 12, 1))
+    read = ReadBack(world)
+    later_credits: set[tuple[str, str]] = set()
+    for day in reversed(world.business_dates):
+        reported = {(category, key) for category, key, _ in read.reported(day)}
+        labelled = set(world.ground_truth_by_date[day])
+        assert labelled <= reported
+        # an earlier day's run also judges the credits booked inside its own settlement window
+        assert reported - labelled <= later_credits
+        later_credits |= {item for item in labelled if item[0] == "UNEXPECTED_BANK_CREDIT"}
+    rows = json.loads(world.ground_truth_file.read_text(encoding="utf-8"))
+    assert {row["business_date"] for row in rows} == {day.isoformat() for day in world.business_dates}
+    assert len(world.obligation_files) == 3
 
 
 def test_a_day_too_small_for_every_problem_is_refused(tmp_path: Path) -> None:
