@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import tempfile
 import tomllib
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from adapters.formats.csv_writer import encode_cp1258
 from adapters.formats.gateway import GatewayParser
@@ -314,3 +317,43 @@ def test_a_file_whose_header_matches_no_layout_is_rejected(tmp_path: Path) -> No
     error = rejection(path, GatewayParser(Settings()).parse)
     assert error.source == "unknown.csv"
     assert "matches no gateway layout" in error.reason
+
+
+SAMPLES = FIXTURES / "samples"
+SAMPLE_ENCODINGS = {"gateway_momo_utf16.csv": ("utf-16", "\t"), "gateway_payoo_cp1258.csv": ("cp1258", ",")}
+SAMPLE_ENCODINGS |= {"gateway_vnpay_vi.csv": ("utf-8", ";")}
+CELL_TEXT = '0123456789-.,:;/ T+ZEeé"\tSUCCESREFNDpaidunTổngcộngThành công'
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    name=st.sampled_from(sorted(path.name for path in SAMPLES.glob("*.csv"))),
+    line=st.integers(0, 10),
+    cell=st.integers(0, 12),
+    value=st.text(CELL_TEXT, max_size=24),
+)
+def test_a_sample_with_any_cell_changed_is_read_or_rejected_naming_the_file(
+    name: str, line: int, cell: int, value: str
+) -> None:
+    encoding, delimiter = SAMPLE_ENCODINGS.get(name, ("utf-8", ","))
+    lines = (SAMPLES / name).read_bytes().decode(encoding).split("\n")
+    cells = lines[line % len(lines)].split(delimiter)
+    cells[cell % len(cells)] = value
+    lines[line % len(lines)] = delimiter.join(cells)
+    text = "\n".join(lines)
+    data = encode_cp1258(text) if encoding == "cp1258" else text.encode(encoding)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
+        path.write_bytes(data)
+        parse = ObligationsParser().parse if name == "obligations.csv" else GatewayParser(layouts()).parse
+        outcome = outcome_of(parse, path)
+    assert outcome in ("read", f"rejected {name}")
+
+
+def outcome_of(parse, path: Path) -> str:  # type: ignore[no-untyped-def]
+    """``read``, or ``rejected FILE`` naming the file the error names; anything else propagates."""
+    try:
+        parsed = parse(path)
+    except InputError as error:
+        return f"rejected {error.source}"
+    return "read" if parsed.table is not None else "no table"
