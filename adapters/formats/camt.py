@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Final
 
-from adapters.formats.camt_elements import Scope, read_balance, read_datetime, read_entry, read_status
+from adapters.formats.camt_elements import Scope, read_balance, read_datetime
+from adapters.formats.camt_entries import has_status, read_entry
 from adapters.formats.xmlsafe import head_text, iter_events, localname, namespace, release
 from reconcile.errors import InputError
 from reconcile.records import Balance, BankEntry, BankStatement, Issue, Parsed
@@ -141,7 +142,7 @@ def _read_statements(
             entry, found = read_entry(scope, element, f"{position}/Ntry[{len(entries) + 1}]")
             entries.append(entry)
             issues.extend(found)
-            unstated += read_status(scope, element) is None
+            unstated += not has_status(scope, element)
             release(element, siblings="Ntry")
         elif name == "GrpHdr":
             group_created = read_datetime(scope, element, "CreDtTm", "GrpHdr")

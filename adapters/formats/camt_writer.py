@@ -117,6 +117,7 @@ class _Builder:
     def __init__(self, ns: str, number: int) -> None:
         self.ns = ns
         self.number = number
+        self._paths: dict[str, tuple[str, ...]] = {}
 
     def element(self, tag: str) -> Any:
         element = etree.Element(f"{{{self.ns}}}{tag}", nsmap=_default_namespace(self.ns))
@@ -125,10 +126,17 @@ class _Builder:
 
     def child(self, parent: Any, path: str, text: str | None = None) -> Any:
         element = parent
-        for step in path.split("/"):
-            element = etree.SubElement(element, f"{{{self.ns}}}{step}")
+        for tag in self._path(path):
+            element = etree.SubElement(element, tag)
         element.text = text
         return element
+
+    def _path(self, path: str) -> tuple[str, ...]:
+        # Qualified names are built once per path: a file holds millions of them.
+        tags = self._paths.get(path)
+        if tags is None:
+            tags = self._paths[path] = tuple(f"{{{self.ns}}}{step}" for step in path.split("/"))
+        return tags
 
     def amount(self, parent: Any, path: str, minor: int, currency: str) -> None:
         element = self.child(parent, path, format_minor(minor, currency))
@@ -228,7 +236,8 @@ class _Builder:
         if detail.amount is not None:
             self.detail_amount(element, detail.amount, entry)
         # Ustrd lines hold 140 characters; the parser joins them with one space.
-        lines = textwrap.wrap(detail.remittance or "", 140, break_on_hyphens=False)
+        text = detail.remittance or ""
+        lines = [text] if 0 < len(text) <= 140 else textwrap.wrap(text, 140, break_on_hyphens=False)
         if lines:
             remittance = self.child(element, "RmtInf")
             for line in lines:

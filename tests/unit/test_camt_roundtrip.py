@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from adapters.formats.base import read_head
 from adapters.formats.camt import SUPPORTED_VERSIONS, CamtParser
-from adapters.formats.camt_elements import single_end_to_end
+from adapters.formats.camt_entries import single_end_to_end
 from adapters.formats.camt_writer import write_camt053
 from reconcile.records import Balance, BankEntry, BankStatement, Direction, TxDetail
 

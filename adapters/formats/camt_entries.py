@@ -1,0 +1,141 @@
+"""Reading one camt entry (``Ntry``) and its transaction details (``TxDtls``).
+
+An entry is the booking the bank made; its details are the transactions
+inside it (one per payment when a gateway's settlement batch is booked as a
+lump sum). The entry keeps the booked direction even when it is a reversal,
+and its end-to-end id and remittance text are lifted from the details so
+that a batch can be matched by either.
+
+Entries are the hot path of a large statement, so each is read with one walk
+over its children (:meth:`Scope.kids`) rather than one path search per field.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from adapters.formats.camt_elements import (
+    Scope,
+    read_amount,
+    read_charges,
+    read_date_choice,
+    read_direction,
+    read_status,
+    text_of,
+)
+from reconcile.records import BankEntry, Direction, Issue, TxDetail
+
+_NOT_PROVIDED: Final = "NOTPROVIDED"
+#: Detail references kept besides the end-to-end id, in the order the schema has them.
+_DETAIL_REFS: Final = ("AcctSvcrRef", "PmtInfId", "InstrId", "UETR", "TxId")
+
+
+def read_entry(scope: Scope, element: Any, position: str) -> tuple[BankEntry, list[Issue]]:
+    """One ``Ntry`` whatever its status, with the soft issues found in it.
+
+    An entry without ``Sts`` (schema-invalid, but sent by real banks) is read
+    as booked; the caller counts them with :func:`has_status`.
+    """
+    kids = scope.kids(element)
+    amount_element = kids.get("Amt")
+    if amount_element is None:
+        raise scope.error("entry has no amount (Amt)", position, element)
+    amount, currency = read_amount(scope, amount_element, f"{position}/Amt")
+    if amount < 0:
+        reason = "negative entry amount: the direction belongs in CdtDbtInd"
+        raise scope.error(reason, f"{position}/Amt", amount_element)
+    direction = read_direction(scope, kids.get("CdtDbtInd"), position)
+    if direction is None:
+        raise scope.error("entry has no CdtDbtInd", position, element)
+    transactions = scope.findall(kids["NtryDtls"], "TxDtls") if "NtryDtls" in kids else []
+    details = tuple(
+        read_detail(scope, detail, currency, direction, f"{position}/NtryDtls/TxDtls[{index}]")
+        for index, detail in enumerate(transactions, start=1)
+    )
+    remittance = " ".join(detail.remittance for detail in details if detail.remittance)
+    entry = BankEntry(
+        amount=amount,
+        currency=currency,
+        direction=direction,
+        booking_date=read_date_choice(scope, kids.get("BookgDt"), f"{position}/BookgDt"),
+        value_date=read_date_choice(scope, kids.get("ValDt"), f"{position}/ValDt"),
+        reversal=(text_of(kids.get("RvslInd")) or "").lower() in ("true", "1"),
+        status=read_status(scope, kids.get("Sts")) or "BOOK",
+        bank_ref=text_of(kids.get("AcctSvcrRef")) or text_of(kids.get("NtryRef")),
+        end_to_end_id=single_end_to_end(details),
+        remittance=remittance or text_of(kids.get("AddtlNtryInf")),
+        details=details,
+        charges=_charges(scope, element, transactions, currency, position, has_own="Chrgs" in kids),
+        position=position,
+    )
+    return entry, _entry_issues(scope, entry)
+
+
+def has_status(scope: Scope, element: Any) -> bool:
+    """Whether an ``Ntry`` states its status."""
+    return read_status(scope, scope.find(element, "Sts")) is not None
+
+
+def _charges(
+    scope: Scope, element: Any, transactions: list[Any], currency: str, position: str, *, has_own: bool
+) -> int:
+    """The entry's own charges, else the sum of its details' charges."""
+    if has_own:
+        return read_charges(scope, element, currency, position) or 0
+    found = (
+        read_charges(scope, detail, currency, f"{position}/NtryDtls/TxDtls[{index}]")
+        for index, detail in enumerate(transactions, start=1)
+    )
+    return sum(value for value in found if value)
+
+
+def read_detail(scope: Scope, element: Any, currency: str, direction: Direction, where: str) -> TxDetail:
+    """One ``TxDtls``; its amount is negative when it runs against the entry's direction.
+
+    An amount in another currency than the entry's (a foreign instructed
+    amount) is not comparable with the entry and is left out (``None``).
+    """
+    kids = scope.kids(element)
+    refs = scope.kids(kids["Refs"]) if "Refs" in kids else {}
+    end_to_end = text_of(refs.get("EndToEndId"))
+    references = tuple(ref for name in _DETAIL_REFS if (ref := text_of(refs.get(name))))
+    lines = [text_of(line) for line in scope.findall(kids["RmtInf"], "Ustrd")] if "RmtInf" in kids else []
+    amount_element = kids.get("Amt")
+    if amount_element is None and "AmtDtls" in kids:
+        amount_element = scope.find(kids["AmtDtls"], "TxAmt/Amt")
+    amount: int | None = None
+    if amount_element is not None:
+        minor, code = read_amount(scope, amount_element, f"{where}/Amt", currency=currency)
+        own = read_direction(scope, kids.get("CdtDbtInd"), where)
+        if code == currency:
+            amount = -minor if own not in (None, direction) else minor
+    return TxDetail(
+        end_to_end_id=None if end_to_end in (None, _NOT_PROVIDED) else end_to_end,
+        amount=amount,
+        remittance=" ".join(line for line in lines if line) or None,
+        references=references,
+    )
+
+
+def single_end_to_end(details: tuple[TxDetail, ...]) -> str | None:
+    """The entry's end-to-end id when its details name exactly one (``NOTPROVIDED`` aside)."""
+    ids = {detail.end_to_end_id for detail in details if detail.end_to_end_id}
+    return ids.pop() if len(ids) == 1 else None
+
+
+def _entry_issues(scope: Scope, entry: BankEntry) -> list[Issue]:
+    issues: list[Issue] = []
+    if entry.booking_date and entry.value_date and entry.value_date < entry.booking_date:
+        message = f"value date {entry.value_date} is before booking date {entry.booking_date}"
+        issues.append(Issue(scope.source, entry.position, message))
+    amounts = [detail.amount for detail in entry.details]
+    if amounts and None not in amounts:
+        total = sum(amount for amount in amounts if amount is not None)
+        if total != entry.amount:
+            message = (
+                f"the {len(amounts)} transaction details (TxDtls) of entry "
+                f"{entry.bank_ref or entry.position} "
+                f"sum to {total}, not to the entry's {entry.amount} minor units of {entry.currency}"
+            )
+            issues.append(Issue(scope.source, entry.position, message))
+    return issues
