@@ -10,6 +10,7 @@ the reason.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,10 +39,19 @@ class CanonicalRows:
     def fail(self, row: int, reason: str) -> InputError:
         return InputError(reason, source=self.source, where=f"line {int(self.lines[row])}")
 
-    def first_bad(self, mask: pa.Array, reason: str) -> None:
-        """Raise ``reason`` (formatted with the row's ``value``s) at the first row where ``mask`` holds."""
-        row = first_true(mask)
-        if row is not None:
+    def reject_first(self, rules: Iterable[tuple[pa.Array | int | None, str]]) -> None:
+        """Raise the problem on the earliest line among ``rules``.
+
+        Each rule is a mask (true where the row is wrong) or a row already
+        found, with a reason formatted from that row's values (``{txn_id!r}``).
+        """
+        found = []
+        for where, reason in rules:
+            row = where if where is None or isinstance(where, int) else first_true(where)
+            if row is not None:
+                found.append((row, reason))
+        if found:
+            row, reason = min(found, key=lambda problem: problem[0])
             values = {name: column[row].as_py() for name, column in self.columns.items()}
             raise self.fail(row, reason.format(**values))
 
@@ -55,14 +65,16 @@ def read_canonical(path: Path, layout: Layout) -> CanonicalRows:
         raise InputError(f"cannot read the file ({exc.strerror})", source=source) from exc
     raw = read_rows(data, layout, source)
     _check_header(raw, layout, source)
-    _check_repeated_header(raw, layout, source)
-    _check_currency(raw, layout, source)
+    problems = [*_repeated_header(raw, layout), *_foreign_currency(raw, layout)]
     columns: dict[str, pa.Array] = {}
     for canonical, spec in layout.columns.items():
         try:
             columns[canonical] = spec.convert(raw.columns[spec.source])
         except CellError as exc:
-            raise InputError(exc.reason, source=source, where=raw.where(exc.row)) from exc
+            problems.append((exc.row, exc.reason))
+    if problems:  # the earliest bad line, whichever check found it
+        row, reason = min(problems, key=lambda problem: problem[0])
+        raise InputError(reason, source=source, where=raw.where(row))
     rows = len(raw.lines)
     for canonical, value in layout.constants.items():
         if canonical in columns:
@@ -107,35 +119,32 @@ def _check_header(raw: RawRows, layout: Layout, source: str) -> None:
             raise InputError(f"unknown column(s): {', '.join(extra)}", source=source, where=where)
 
 
-def _check_repeated_header(raw: RawRows, layout: Layout, source: str) -> None:
+def _repeated_header(raw: RawRows, layout: Layout) -> list[tuple[int, str]]:
+    """A header row or a totals row inside the data, if any."""
     if not raw.header or not len(raw.lines):
-        return
+        return []
+    problems = []
     repeated = None
     for name in raw.header[:3]:
         same = pc.equal(pc.utf8_trim_whitespace(raw.columns[name]), name)
         repeated = same if repeated is None else pc.and_(repeated, same)
     row = first_true(repeated)
     if row is not None:
-        raise InputError("the header row is repeated inside the data", source=source, where=raw.where(row))
+        problems.append((row, "the header row is repeated inside the data"))
     if layout.trailer:
-        first = raw.columns[raw.header[0]]
-        row = first_true(pc.equal(pc.utf8_trim_whitespace(first), layout.trailer))
+        first = pc.utf8_trim_whitespace(raw.columns[raw.header[0]])
+        row = first_true(pc.equal(first, layout.trailer))
         if row is not None:
-            raise InputError(
-                f"a {layout.trailer!r} totals row must be the file's last row",
-                source=source,
-                where=raw.where(row),
-            )
+            problems.append((row, f"a {layout.trailer!r} totals row must be the file's last row"))
+    return problems
 
 
-def _check_currency(raw: RawRows, layout: Layout, source: str) -> None:
+def _foreign_currency(raw: RawRows, layout: Layout) -> list[tuple[int, str]]:
     if not layout.currency or layout.currency not in raw.columns:
-        return
+        return []
     currency = pc.utf8_upper(trimmed(raw.columns[layout.currency]))
     row = first_true(pc.or_kleene(pc.is_null(currency), pc.not_equal(currency, "VND")))
-    if row is not None:
-        shown = currency[row].as_py()
-        raise InputError(f"currency {shown!r} is not VND", source=source, where=raw.where(row))
+    return [] if row is None else [(row, f"currency {currency[row].as_py()!r} is not VND")]
 
 
 def _check_trailer(raw: RawRows, layout: Layout, columns: dict[str, pa.Array], source: str) -> None:

@@ -134,19 +134,20 @@ def header_share(head: bytes, layout: Layout) -> float:
 def check_transactions(rows: CanonicalRows) -> None:
     """Rules across a file's rows: unique ids, positive amounts, refunds that name their original."""
     columns = rows.columns
-    duplicate = first_duplicate(columns["txn_id"])
-    if duplicate is not None:
-        raise rows.fail(
-            duplicate, f"txn_id {columns['txn_id'][duplicate].as_py()!r} appears twice in the file"
-        )
-    rows.first_bad(pc.equal(columns["amount_vnd"], 0), "amount_vnd is zero for a {status} transaction")
-    original = columns.get("original_txn_id")
     refund = pc.equal(columns["status"], "REFUND")
+    original = columns.get("original_txn_id")
+    rules = [
+        (first_duplicate(columns["txn_id"]), "txn_id {txn_id!r} appears twice in the file"),
+        (pc.equal(columns["amount_vnd"], 0), "amount_vnd is zero for a {status} transaction"),
+    ]
     if original is None:
-        rows.first_bad(refund, "REFUND {txn_id!r} has no original_txn_id (this layout has no such column)")
-        return
-    rows.first_bad(pc.and_(refund, pc.is_null(original)), "REFUND {txn_id!r} has no original_txn_id")
-    rows.first_bad(pc.equal(original, columns["txn_id"]), "transaction {txn_id!r} names itself as original")
+        rules.append((refund, "REFUND {txn_id!r} has no original_txn_id (this layout has no such column)"))
+    else:
+        rules.append((pc.and_(refund, pc.is_null(original)), "REFUND {txn_id!r} has no original_txn_id"))
+        rules.append(
+            (pc.equal(original, columns["txn_id"]), "transaction {txn_id!r} names itself as original")
+        )
+    rows.reject_first(rules)
 
 
 def gateway_table(rows: CanonicalRows) -> pa.Table:

@@ -61,28 +61,41 @@ class ObligationsParser:
 def check_obligations(rows: CanonicalRows) -> None:
     """Rules across columns: one row per payment code; what paid and registration tax require."""
     columns = rows.columns
-    duplicate = first_duplicate(columns["payment_code"])
-    if duplicate is not None:
-        code = columns["payment_code"][duplicate].as_py()
-        raise rows.fail(duplicate, f"payment_code {code!r} appears twice in the export")
+    rules = [
+        (
+            first_duplicate(columns["payment_code"]),
+            "payment_code {payment_code!r} appears twice in the export",
+        )
+    ]
     paid = pc.equal(columns["portal_status"], "paid")
     for column in ("portal_txn_id", "portal_paid_at"):
-        rows.first_bad(
-            pc.and_(paid, pc.is_null(columns[column])), f"paid obligation {{payment_code!r}} has no {column}"
+        rules.append(
+            (
+                pc.and_(paid, pc.is_null(columns[column])),
+                f"paid obligation {{payment_code!r}} has no {column}",
+            )
         )
-        rows.first_bad(
-            pc.and_(pc.invert(paid), pc.is_valid(columns[column])),
-            f"unpaid obligation {{payment_code!r}} carries a {column}",
+        rules.append(
+            (
+                pc.and_(pc.invert(paid), pc.is_valid(columns[column])),
+                f"unpaid obligation {{payment_code!r}} carries a {column}",
+            )
         )
     tax = pc.equal(columns["kind"], "registration_tax")
     for column in ("asset_class", "taxable_value_vnd"):
-        rows.first_bad(
-            pc.and_(tax, pc.is_null(columns[column])), f"registration_tax {{payment_code!r}} has no {column}"
+        rules.append(
+            (
+                pc.and_(tax, pc.is_null(columns[column])),
+                f"registration_tax {{payment_code!r}} has no {column}",
+            )
         )
-        rows.first_bad(
-            pc.and_(pc.invert(tax), pc.is_valid(columns[column])),
-            f"{{kind}} obligation {{payment_code!r}} carries a {column} (registration_tax only)",
+        rules.append(
+            (
+                pc.and_(pc.invert(tax), pc.is_valid(columns[column])),
+                f"{{kind}} obligation {{payment_code!r}} carries a {column} (registration_tax only)",
+            )
         )
+    rows.reject_first(rules)
 
 
 def obligations_table(rows: CanonicalRows) -> pa.Table:

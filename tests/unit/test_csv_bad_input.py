@@ -357,3 +357,33 @@ def outcome_of(parse, path: Path) -> str:  # type: ignore[no-untyped-def]
     except InputError as error:
         return f"rejected {error.source}"
     return "read" if parsed.table is not None else "no table"
+
+
+@pytest.mark.parametrize(
+    ("lines", "reason"),
+    [
+        pytest.param(
+            [GATEWAY_HEADER, txn(amount_vnd="1.5E+06"), txn(txn_id="T2", province_code="1")],
+            "exponent notation",
+            id="cell checks",
+        ),
+        pytest.param(
+            [GATEWAY_HEADER, txn(txn_id="T0", status="REFUND"), GOOD_TXN, GOOD_TXN],
+            "REFUND 'T0' has no original_txn_id",
+            id="row rules",
+        ),
+        pytest.param(
+            [GATEWAY_HEADER, txn(fee_vnd="-1"), GATEWAY_HEADER],
+            "fee_vnd '-1' is negative",
+            id="repeated header later",
+        ),
+    ],
+)
+def test_the_earliest_bad_line_is_reported_whichever_check_finds_it(
+    tmp_path: Path, lines: list[str], reason: str
+) -> None:
+    path = tmp_path / "two_problems.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    error = rejection(path, GatewayParser(Settings()).parse)
+    assert error.where == "line 2"
+    assert reason in error.reason
