@@ -11,7 +11,9 @@ reference data, then store the file's row and its content in one transaction:
   is a ``correction`` when any of its statements replaced an older one;
 - any :class:`~reconcile.errors.InputError` makes the file ``rejected``: its row
   records the reason and nothing else of it is stored. The same bytes offered
-  again are read again (the reason may be gone) and answered with the new verdict.
+  again are read again (the reason may be gone: a gateway now configured,
+  reference data now loaded) and answered with the new verdict; rejected for
+  the same reason, they change nothing.
 
 Totals (minor units per currency): bank files sum credits and debits of every
 entry; gateway files put SUCCESS amounts under ``credit`` and REFUND amounts
@@ -139,7 +141,8 @@ def _reject(
         stored = find_by_sha256(conn, sha256)
         if stored is not None and stored.status != "rejected":
             return _duplicate(path, stored)  # another process accepted the same bytes meanwhile
-        record_file(conn, facts, replacing=stored.id if stored else None)
+        if stored is None or (stored.error, stored.format) != (error, format_name):
+            record_file(conn, facts, replacing=stored.id if stored else None)
     return IngestOutcome(str(path), sha256, format_name, "rejected", None, 0, error=error)
 
 

@@ -9,6 +9,8 @@ from db_ingest_files import GATEWAY_HEADER, OBLIGATION_HEADER, obligation, txn, 
 from sqlalchemy import Engine, func, select
 
 from adapters.db import schema
+from adapters.db.engine import write_transaction
+from adapters.db.reference import fixtures_dir, load_reference_data
 from adapters.ingest import ingest_file, ingest_files
 from adapters.settings import GatewaySettings, Settings
 
@@ -178,3 +180,24 @@ def test_a_gateway_missing_from_the_configuration_is_ingested_with_a_warning(
 
     assert outcome.status == "accepted"
     assert outcome.warnings == ("gateway payoo not configured: settlement_days=1, gross",)
+
+
+def test_rejected_bytes_are_accepted_once_the_reason_is_gone(migrated_engine: Engine, tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "new-province.csv", GATEWAY_HEADER, [txn("N1", "HS-1", 150000, province="99")]
+    )
+    assert ingest_file(path, SETTINGS, migrated_engine).status == "rejected"
+    fixtures = tmp_path / "fixtures"
+    fixtures.mkdir()
+    provinces = (fixtures_dir() / "provinces.csv").read_text(encoding="utf-8")
+    (fixtures / "provinces.csv").write_text(provinces + "99,Tỉnh thử,7111990000001,true\n", encoding="utf-8")
+    with write_transaction(migrated_engine) as conn:
+        load_reference_data(conn, fixtures)
+
+    outcome = ingest_file(path, SETTINGS, migrated_engine)
+
+    assert (outcome.status, outcome.error) == ("accepted", None)
+    with migrated_engine.connect() as conn:
+        stored = conn.execute(select(schema.files.c.status, schema.files.c.error)).all()
+    assert [tuple(row) for row in stored] == [("accepted", None)]
+    assert count(migrated_engine, schema.gateway_txns) == 1
