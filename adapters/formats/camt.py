@@ -94,7 +94,11 @@ def _find_document(stream: IO[bytes], source: str) -> _Document:
         if match:
             return _check_version(match, declared, element, source)
         if namespace(element).startswith("urn:iso:std:iso:20022:tech:xsd:camt."):
-            break
+            raise InputError(
+                f"unrecognised camt namespace {namespace(element)!r}",
+                source=source,
+                where=f"{localname(element)} (line {element.sourceline})",
+            )
     raise InputError(
         "not a camt.053 statement or camt.054 notification: no element in a camt.053/054 namespace",
         source=source,
@@ -160,7 +164,7 @@ def _read_statements(
             raise scope.error(f"no statement ({block}) in this {_kind_name(document)}", name, element)
     if not statements:
         raise InputError(
-            f"no statement ({block}) in this {_kind_name(document)}", source=source, where=message
+            f"no statement ({block}) in this {_kind_name(document)}", source=source, where="Document"
         )
     return statements, issues
 

@@ -23,6 +23,9 @@ from reconcile.money import to_minor
 from reconcile.records import Balance, Direction
 
 _ISO_DATE: Final = re.compile(r"(\d{4}-\d{2}-\d{2})(?:Z|[+-]\d{2}:\d{2})?")
+_ISO_DATETIME: Final = re.compile(r"\d{4}-\d{2}-\d{2}T[0-9:.]+(?:Z|[+-]\d{2}:\d{2})?")
+#: Asia/Ho_Chi_Minh has kept UTC+7 without daylight saving since 1975.
+VIETNAM: Final = dt.timezone(dt.timedelta(hours=7))
 
 
 @lru_cache(maxsize=512)
@@ -107,12 +110,17 @@ def parse_date(scope: Scope, text: str, where: str, element: Any) -> dt.date:
 
 
 def parse_datetime(scope: Scope, text: str, where: str, element: Any) -> dt.datetime:
+    """An ISO date-time; one written without an offset is taken as Vietnam time (UTC+7).
+
+    Keeping every time aware means times from different files always compare.
+    """
     try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}T[0-9:.]+(?:Z|[+-]\d{2}:\d{2})?", text):
+        if not _ISO_DATETIME.fullmatch(text):
             raise ValueError(text)
-        return dt.datetime.fromisoformat(text)
+        stamp = dt.datetime.fromisoformat(text)
     except ValueError as exc:
         raise scope.error(f"impossible date and time {text!r}", where, element) from exc
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=VIETNAM)
 
 
 def read_datetime(scope: Scope, element: Any, path: str, where: str) -> dt.datetime | None:

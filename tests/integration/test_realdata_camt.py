@@ -13,12 +13,15 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
 from adapters.formats.base import read_head
 from adapters.formats.camt import CamtParser
+from adapters.formats.camt_writer import write_camt053
+from adapters.formats.xmlsafe import safe_parser
 from reconcile.errors import InputError
 from reconcile.money import to_minor
-from reconcile.records import BankStatement, Direction, Parsed
+from reconcile.records import Balance, BankEntry, BankStatement, Direction, Parsed, TxDetail
 
 
 def _expected() -> dict[str, dict]:
@@ -154,3 +157,44 @@ def test_a_single_end_to_end_id_is_lifted_to_the_entry(realdata: Path) -> None:
     assert entry.bank_ref == "ABKREF-125646"
     assert entry.value_date == dt.date(2022, 10, 20)
     assert parsed.statements[0].created_at == dt.datetime.fromisoformat("2022-10-20T12:00:00+02:00")
+
+
+@pytest.mark.parametrize("variant", ["001.02", "001.03", "001.04", "001.08", "001.12", "001.13"])
+def test_the_writers_output_validates_against_the_official_schema(
+    realdata: Path, variant: str, tmp_path: Path
+) -> None:
+    schema_path = realdata / "xsd" / f"camt.053.{variant}.xsd"
+    if not schema_path.is_file():
+        pytest.skip(f"no schema at {schema_path}")
+    schema = etree.XMLSchema(etree.parse(str(schema_path), safe_parser()))
+    day = dt.date(2026, 11, 25)
+    batch = BankEntry(
+        amount=300_000,
+        currency="VND",
+        direction=Direction.CREDIT,
+        booking_date=day,
+        value_date=day,
+        bank_ref="KB-1",
+        end_to_end_id="VNPAY-20261125-01",
+        remittance="VNPAY-20261125-01 " + "lệ phí trước bạ " * 12,
+        details=(
+            TxDetail("VNPAY-20261125-01", 100_000, "VNPAY-20261125-01", ("A1", "I1", "T1")),
+            TxDetail("VNPAY-20261125-01", 200_000, ("lệ phí trước bạ " * 12).strip()),
+        ),
+    )
+    fee = BankEntry(5_500, "VND", Direction.DEBIT, day, None, reversal=True, status="PDNG", charges=500)
+    statement = BankStatement(
+        statement_id="KBNN-01-20261125",
+        sequence="17",
+        account="3511.0.1234567",
+        currency="VND",
+        created_at=dt.datetime(2026, 11, 25, 18, tzinfo=dt.UTC),
+        balances=(Balance("OPBD", 0, "VND", day), Balance("CLBD", 294_500, "VND", day)),
+        entries=(batch, fee),
+        from_date=day,
+        to_date=day,
+    )
+    path = tmp_path / "kbnn.xml"
+    write_camt053([statement, statement], path, version=f"camt.053.{variant}")
+    document = etree.parse(str(path), safe_parser())
+    assert schema.validate(document), schema.error_log

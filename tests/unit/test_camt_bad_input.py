@@ -164,6 +164,27 @@ def test_a_message_with_no_statement_is_refused(tmp_path: Path) -> None:
     assert error.where == f"BkToCstmrStmt (line {line_of(text, '<BkToCstmrStmt>')})"
 
 
+def test_a_malformed_camt_namespace_is_refused_naming_it(tmp_path: Path) -> None:
+    text = statement(message="camt.053.001.8")
+    error = refused(write(tmp_path, text))
+    assert error.reason == "unrecognised camt namespace 'urn:iso:std:iso:20022:tech:xsd:camt.053.001.8'"
+    assert error.where == f"Document (line {line_of(text, '<Document')})"
+
+
+def test_an_empty_document_is_refused_as_having_no_statement(tmp_path: Path) -> None:
+    text = '<?xml version="1.0"?>\n<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.08"/>\n'
+    error = refused(write(tmp_path, text))
+    assert error.reason == "no statement (Ntfctn) in this camt.054 notification message"
+    assert error.where == "Document"
+
+
+def test_a_statement_without_an_id_is_refused(tmp_path: Path) -> None:
+    text = statement().replace("<Id>KBNN-01-20261125</Id>\n", "")
+    error = refused(write(tmp_path, text))
+    assert error.reason == "statement has no Id"
+    assert error.where == f"Stmt[1] (line {line_of(text, '<Stmt>')})"
+
+
 def test_xml_in_no_camt_namespace_is_refused(tmp_path: Path) -> None:
     text = statement().replace("urn:iso:std:iso:20022:tech:xsd:camt.053.001.08", "urn:example:other")
     path = write(tmp_path, text)
@@ -312,6 +333,13 @@ def test_a_non_vnd_entry_is_read_as_it_is(tmp_path: Path) -> None:
     assert (entry.amount, entry.currency) == (1250, "USD")
 
 
+def test_a_creation_time_without_offset_is_taken_as_vietnam_time(tmp_path: Path) -> None:
+    parsed = accepted(tmp_path, statement().replace("2026-11-25T18:00:00+07:00", "2026-11-25T18:00:00"))
+    created = parsed.statements[0].created_at
+    assert created is not None
+    assert created.isoformat() == "2026-11-25T18:00:00+07:00"
+
+
 # Identification
 
 
@@ -327,6 +355,27 @@ def test_a_utf8_bom_and_a_utf16_file_are_identified_and_read(tmp_path: Path) -> 
     for path in (with_bom, utf16):
         assert parser.identify(path, read_head(path))
         assert parser.parse(path).statements[0].entries[0].amount == 150000
+
+
+def test_an_envelope_is_identified_by_its_header_when_the_document_starts_late(tmp_path: Path) -> None:
+    padding = "<!-- " + "x" * 5000 + " -->\n"
+    text = (
+        '<?xml version="1.0"?>\n<Envelope xmlns="urn:swift:xsd:envelope">\n'
+        '<AppHdr xmlns="urn:iso:std:iso:20022:tech:xsd:head.001.001.02">'
+        "<MsgDefIdr>camt.053.001.08</MsgDefIdr></AppHdr>\n"
+        f"{padding}{statement().split(chr(10), 1)[1]}</Envelope>\n"
+    )
+    path = write(tmp_path, text)
+    assert "xsd:camt.053" not in read_head(path).decode("latin-1")  # the document's namespace is further on
+    assert CamtParser().identify(path, read_head(path))
+    assert CamtParser().parse(path).statements[0].statement_id == "KBNN-01-20261125"
+
+
+def test_an_unrelated_xml_file_is_not_identified(tmp_path: Path) -> None:
+    path = write(
+        tmp_path, '<?xml version="1.0"?>\n<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"/>'
+    )
+    assert not CamtParser().identify(path, read_head(path))
 
 
 def test_a_prefixed_document_inside_an_envelope_is_read(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from adapters.formats.base import read_head
 from adapters.formats.camt import SUPPORTED_VERSIONS, CamtParser
 from adapters.formats.camt_entries import single_end_to_end
 from adapters.formats.camt_writer import write_camt053
+from adapters.formats.xmlsafe import iter_events, release
 from reconcile.records import Balance, BankEntry, BankStatement, Direction, TxDetail
 
 CURRENCIES = st.sampled_from(["VND", "VND", "EUR", "JPY", "BHD"])
@@ -165,3 +166,27 @@ def test_money_survives_in_every_exponent() -> None:
     assert [(s.entries[0].amount, s.balances[0].amount) for s in parsed.statements] == [
         (minor, -minor) for minor in amounts.values()
     ]
+
+
+def test_a_long_statement_is_streamed_with_each_read_entry_released() -> None:
+    day = dt.date(2026, 11, 25)
+    entries = tuple(
+        BankEntry(1000 + n, "VND", Direction.CREDIT, day, day, bank_ref=f"KB{n}") for n in range(500)
+    )
+    written = BankStatement("S", "1", "3511.0.1234567", "VND", None, (), entries, day, day)
+    ns = "{urn:iso:std:iso:20022:tech:xsd:camt.053.001.08}"
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "long.xml"
+        write_camt053([written], path)
+        live: list[int] = []
+        with path.open("rb") as stream:
+            for _, element in iter_events(stream, path.name, events=("end",), tags=[f"{ns}Ntry"]):
+                release(element, siblings="Ntry")
+                # The parser reads ahead, so only what precedes the entry just read counts.
+                earlier = element.itersiblings(preceding=True)
+                live.append(1 + sum(1 for sibling in earlier if sibling.tag == f"{ns}Ntry"))
+                assert len(element) == 0
+        parsed = CamtParser().parse(path)
+    assert len(live) == 500
+    assert max(live) == 1  # only the entry just read, already emptied
+    assert [e.amount for e in parsed.statements[0].entries] == [1000 + n for n in range(500)]
