@@ -13,7 +13,8 @@ job never runs twice at once and each fire time runs once; ``job_runs`` keeps
 the history. The jobs:
 
 - ``fetch:NAME`` for each source: :func:`adapters.fetch.fetch_sources`;
-- ``daily_run``: :func:`reconcile.runs.reconcile_day` for the previous business date;
+- ``daily_run``: :func:`reconcile.runs.reconcile_day` for the previous business date
+  (yesterday, local time: see :func:`previous_business_date`);
 - ``publish``: render the previous business date's statements of every
   province with an outbox and upload them (:func:`adapters.publish.publish_statements`).
 """
@@ -151,20 +152,21 @@ def _fetch(runtime: Runtime, spec: JobSpec, _slot: dt.datetime | None) -> Mappin
     }
 
 
-def previous_business_date(engine: Engine, slot: dt.datetime | None) -> dt.date:
-    """The business date a job firing at ``slot`` (local time) works on: the business day before."""
-    from adapters.db.reference import business_calendar
+def previous_business_date(slot: dt.datetime | None) -> dt.date:
+    """The business date a job firing at ``slot`` works on: the local day before.
 
-    today = (slot or dt.datetime.now(TIMEZONE)).astimezone(TIMEZONE).date()
-    with engine.connect() as connection:
-        return business_calendar(connection).previous(today)
+    A business date is a local date (DESIGN.md §2) and the portal takes
+    payments every day, weekends and holidays included, so every date gets its
+    run; business days count only inside the core's settlement windows.
+    """
+    return (slot or dt.datetime.now(TIMEZONE)).astimezone(TIMEZONE).date() - dt.timedelta(days=1)
 
 
 def _daily_run(runtime: Runtime, _spec: JobSpec, slot: dt.datetime | None) -> Mapping[str, Any]:
     from adapters.db.runs import SqlRunStore
     from reconcile.runs import reconcile_day
 
-    business_date = previous_business_date(runtime.engine, slot)
+    business_date = previous_business_date(slot)
     summary = reconcile_day(SqlRunStore(runtime.engine, runtime.settings), business_date, reason="scheduled")
     return {
         "ok": True,
@@ -177,7 +179,7 @@ def _daily_run(runtime: Runtime, _spec: JobSpec, slot: dt.datetime | None) -> Ma
 def _publish(runtime: Runtime, _spec: JobSpec, slot: dt.datetime | None) -> Mapping[str, Any]:
     from adapters.publish import publish_statements
 
-    business_date = previous_business_date(runtime.engine, slot)
+    business_date = previous_business_date(slot)
     files = render_statements(runtime, business_date)
     summary = publish_statements(runtime.settings, files)
     return {

@@ -63,3 +63,14 @@ def test_each_source_gets_a_fetch_job_with_its_own_or_the_default_schedule() -> 
 
 def test_without_outboxes_there_is_no_publish_job() -> None:
     assert [spec.id for spec in scheduler.job_specs(Settings())] == ["daily_run"]
+
+
+def test_the_daily_jobs_work_on_the_local_day_before_their_fire_time() -> None:
+    just_after_midnight_local = dt.datetime(
+        2026, 11, 25, 17, 30, tzinfo=dt.UTC
+    )  # 00:30 on the 26th in Hà Nội
+    assert scheduler.previous_business_date(just_after_midnight_local) == dt.date(2026, 11, 25)
+    monday = dt.datetime(2026, 11, 30, 2, 30, tzinfo=HCM)
+    assert scheduler.previous_business_date(monday) == dt.date(
+        2026, 11, 29
+    )  # Sunday's payments get their run
