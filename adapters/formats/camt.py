@@ -184,15 +184,7 @@ def _statement(
     statement_id = scope.text(element, "Id")
     if statement_id is None:
         raise scope.error("statement has no Id", position, element)
-    account = (
-        scope.text(element, "Acct/Id/IBAN")
-        or scope.text(element, "Acct/Id/Othr/Id")
-        or scope.text(element, "Acct/Prxy/Id")
-    )
-    if account is None:
-        raise scope.error(
-            "statement has no account (Acct/Id/IBAN or Acct/Id/Othr/Id)", f"{position}/Acct", element
-        )
+    account = _account(scope, element, position)
     account_currency = scope.text(element, "Acct/Ccy")
     balances, unsigned = _balances(scope, element, position, account_currency)
     currency = account_currency or next((b.currency for b in balances), None)
@@ -215,6 +207,16 @@ def _statement(
             Issue(scope.source, position, f"{unsigned} balance(s) without CdtDbtInd, read as credit balances")
         )
     return statement, issues
+
+
+def _account(scope: Scope, element: Any, position: str) -> str:
+    """The IBAN, else the bank's own account number (``Othr/Id``), else a proxy (001.13)."""
+    for path in ("Acct/Id/IBAN", "Acct/Id/Othr/Id", "Acct/Prxy/Id"):
+        account = scope.text(element, path)
+        if account:
+            return account
+    reason = "statement has no account (Acct/Id/IBAN or Acct/Id/Othr/Id)"
+    raise scope.error(reason, f"{position}/Acct", element)
 
 
 def _balances(
