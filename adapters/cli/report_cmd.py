@@ -13,8 +13,6 @@ import importlib
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from adapters.cli.run_cmd import business_date
 from adapters.db.engine import create_engine_for, require_schema
 from adapters.db.runs import SqlRunStore
@@ -81,6 +79,8 @@ def write_report(report: DiscrepancyReport, fmt: str, out: Path) -> Path:
         ) from exc
     if report.diff is not None:
         raise ConfigError("--diff is written in the json and csv formats, not xlsx")
+    import pandas as pd  # only Excel needs it; keeps `recon` quick to start
+
     rows = sorted(report.discrepancies.to_pylist(), key=sort_key)
     frame = pd.DataFrame(rows, columns=list(report.discrepancies.column_names))
     xlsx.write_report_xlsx(report.run, frame, out)
