@@ -23,7 +23,10 @@ from reconcile.money import to_minor
 from reconcile.records import Balance, Direction
 
 _ISO_DATE: Final = re.compile(r"(\d{4}-\d{2}-\d{2})(?:Z|[+-]\d{2}:\d{2})?")
-_ISO_DATETIME: Final = re.compile(r"\d{4}-\d{2}-\d{2}T[0-9:.]+(?:Z|[+-]\d{2}:\d{2})?")
+# Lenient where banks are (no colon in the offset), strict where it matters (a real calendar date).
+_ISO_DATETIME: Final = re.compile(
+    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?"
+)
 #: Asia/Ho_Chi_Minh has kept UTC+7 without daylight saving since 1975.
 VIETNAM: Final = dt.timezone(dt.timedelta(hours=7))
 

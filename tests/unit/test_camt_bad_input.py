@@ -391,3 +391,18 @@ def test_a_prefixed_document_inside_an_envelope_is_read(tmp_path: Path) -> None:
     assert parsed.format == "camt.053.001.08"
     assert parsed.issues == ()
     assert parsed.statements[0].account == "3511.0.1234567"
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        ("2026-11-25T18:00:00.123456789+07:00", "2026-11-25T18:00:00.123456+07:00"),
+        ("2026-11-25T11:00:00Z", "2026-11-25T11:00:00+00:00"),
+        ("2026-11-25T18:00:00+0700", "2026-11-25T18:00:00+07:00"),
+    ],
+)
+def test_creation_times_are_read_in_the_forms_banks_write(tmp_path: Path, written: str, read: str) -> None:
+    parsed = accepted(tmp_path, statement().replace("2026-11-25T18:00:00+07:00", written))
+    created = parsed.statements[0].created_at
+    assert created is not None
+    assert created.isoformat() == read
