@@ -84,21 +84,30 @@ def require_choice(text: pa.Array, choices: tuple[str, ...], label: str) -> None
 
 
 def format_regex(pattern: str) -> str:
-    """An anchored regular expression for the exact text ``strftime(pattern)`` writes.
-
-    Each field is a named group (``d0``, ``m1``...) so its digits can be compared
-    with what the parsed timestamp says.
-    """
+    """An anchored regular expression for the exact text ``strftime(pattern)`` writes."""
     out = []
-    for index, part in enumerate(re.split(r"(%.)", pattern)):
+    for part in re.split(r"(%.)", pattern):
         if part.startswith("%") and len(part) == 2:
             if part[1] not in _DIRECTIVES:
                 raise ValueError(f"the directive {part} is not supported")
-            group = _DIRECTIVES[part[1]]
-            out.append(f"(?P<{part[1]}{index}>{group})" if part[1] in _COMPONENTS else group)
+            out.append(_DIRECTIVES[part[1]])
         else:
             out.append(re.escape(part))
     return "^" + "".join(out) + "$"
+
+
+def field_offsets(pattern: str) -> dict[str, tuple[int, int]]:
+    """Byte offsets of each field in text written with ``pattern`` (all fields are fixed-width)."""
+    offsets: dict[str, tuple[int, int]] = {}
+    position = 0
+    for part in re.split(r"(%.)", pattern):
+        if part.startswith("%") and len(part) == 2:
+            width = 4 if part[1] == "Y" else 1 if part[1] == "%" else 2
+            offsets.setdefault(part[1], (position, position + width))
+            position += width
+        else:
+            position += len(part.encode("utf-8"))
+    return offsets
 
 
 def readable(pattern: str) -> str:
@@ -109,19 +118,23 @@ def readable(pattern: str) -> str:
 def strict_strptime(text: pa.Array, pattern: str, label: str) -> pa.Array:
     """Naive timestamps read with ``pattern``; impossible dates (30/02) are refused, not rolled over.
 
-    The fields are cut out with one regular expression and reassembled as ISO
-    8601, whose cast checks the calendar (Arrow's ``strptime`` would roll
-    30/02 over to 02/03).
+    Every field has a fixed width, so once the shape is checked the fields are
+    cut out by position and reassembled as ISO 8601, whose cast checks the
+    calendar (Arrow's ``strptime`` would roll 30/02 over to 02/03).
     """
-    fields = pc.extract_regex(text, format_regex(pattern))
-    row = first_true(pc.and_(pc.is_null(fields), pc.is_valid(text)))
+    shaped = pc.match_substring_regex(text, format_regex(pattern))
+    row = first_true(pc.and_(pc.invert(shaped), pc.is_valid(text)))
     if row is not None:
         raise _cell_error(row, f"{label} {text[row].as_py()!r} is not written as {readable(pattern)}")
-    named = {field.name[0]: pc.struct_field(fields, field.name) for field in fields.type}
+    raw = pc.cast(text, pa.binary())
+    named = {
+        code: pc.cast(pc.binary_slice(raw, start, stop), pa.string())
+        for code, (start, stop) in field_offsets(pattern).items()
+    }
     year = named.get("Y") or pc.binary_join_element_wise("20", named.get("y", "00"), "")
     parts = [year, "-", named.get("m", "01"), "-", named.get("d", "01"), "T"]
     parts += [named.get("H", "00"), ":", named.get("M", "00"), ":", named.get("S", "00")]
-    iso = pc.if_else(pc.is_valid(text), pc.binary_join_element_wise(*parts, ""), _NULL)
+    iso = pc.binary_join_element_wise(*parts, "")
     try:
         return pc.cast(iso, pa.timestamp("us"))
     except pa.ArrowInvalid:

@@ -5,7 +5,7 @@ UTF-16, Windows-1258...) into UTF-8 in memory, and :mod:`pyarrow.csv` reads
 every column as text (``01`` stays ``01``). Text is then NFC-normalised
 column by column in Arrow, so that ``Hà Nội`` typed with combining marks
 (NFD, or Windows-1258's base letter + tone mark) compares equal to the
-precomposed form; all-ASCII columns are left alone.
+precomposed form; columns without combining marks are left alone.
 
 Title lines, the header and a ``Tổng cộng`` totals row are cut off the
 buffer first; the line numbers of the remaining rows come from the newline
@@ -29,6 +29,8 @@ from adapters.formats.csvspec import Layout
 from reconcile.errors import InputError
 
 _BOMS = {"utf-8": "utf-8-sig", "utf8": "utf-8-sig"}
+#: The Unicode blocks of combining marks: text without them is already NFC for our purposes.
+_COMBINING = "[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,11 +75,11 @@ def decode(data: bytes, encoding: str, source: str) -> bytes:
 
 
 def nfc_columns(columns: dict[str, pa.ChunkedArray]) -> dict[str, pa.ChunkedArray]:
-    """Columns in NFC; only columns with non-ASCII text are touched (in Arrow, not Python)."""
+    """Columns in NFC; only columns that carry combining marks are touched (in Arrow, not Python)."""
     return {
-        name: column
-        if pc.all(pc.string_is_ascii(column)).as_py() is not False
-        else pc.utf8_normalize(column, "NFC")
+        name: pc.utf8_normalize(column, "NFC")
+        if pc.any(pc.match_substring_regex(column, _COMBINING)).as_py()
+        else column
         for name, column in columns.items()
     }
 

@@ -7,9 +7,11 @@ import tomllib
 import unicodedata
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from adapters.formats.base import read_head
+from adapters.formats.csvspec import CellError, Date
 from adapters.formats.gateway import GatewayParser
 from adapters.formats.obligations import ObligationsParser
 from adapters.settings import Settings, settings_from_mapping
@@ -264,3 +266,14 @@ def test_layout_headers_typed_with_combining_marks_still_match() -> None:
     parsed = GatewayParser(settings_from_mapping(raw)).parse(SAMPLES / "gateway_vnpay_vi.csv")
     assert parsed.table is not None
     assert parsed.table.num_rows == 5
+
+
+def test_a_date_format_with_vietnamese_words_reads_each_field_in_place() -> None:
+    spec = Date("Ngày", label="settlement_date", format="ngày %d tháng %m năm %Y")
+    column = pa.chunked_array([pa.array(["ngày 05 tháng 11 năm 2026", "ngày 31 tháng 12 năm 2025"])])
+    assert spec.convert(column).to_pylist() == [dt.date(2026, 11, 5), dt.date(2025, 12, 31)]
+    assert spec.render(pa.array([dt.date(2026, 11, 5)], pa.date32())).to_pylist() == [
+        "ngày 05 tháng 11 năm 2026"
+    ]
+    with pytest.raises(CellError, match=r"'ngày 31 tháng 11 năm 2026' is not a real date"):
+        spec.convert(pa.chunked_array([pa.array(["ngày 31 tháng 11 năm 2026"])]))
