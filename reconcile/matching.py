@@ -116,6 +116,15 @@ def _register(con: duckdb.DuckDBPyConnection, inputs: DayInputs, provinces: Sequ
         ),
     )
     con.register("run_provinces", pa.table({"code": pa.array(sorted(set(provinces)), pa.string())}))
+    con.register(
+        "decisions",
+        pa.table(
+            {
+                "item_key": pa.array(list(inputs.decisions), pa.string()),
+                "decision": pa.array(list(inputs.decisions.values()), pa.string()),
+            }
+        ),
+    )
     carried = inputs.carried
     horizon = inputs.business_date - dt.timedelta(days=MAX_CARRY_DAYS)
     con.register("carried", carried)
@@ -179,10 +188,12 @@ QUALIFY row_number() OVER (PARTITION BY category, key ORDER BY business_date, de
 """.replace("{subject}", _subject_case("keyed"))
 
 _FINAL: Final = """
-SELECT category, {severity} AS severity, CASE WHEN pending THEN 'pending' ELSE 'open' END AS status,
+SELECT category, {severity} AS severity,
+       coalesce(d.decision, CASE WHEN pending THEN 'pending' ELSE 'open' END) AS status,
        province_code, f.business_date, payment_code, txn_id, gateway, batch_id, bank_ref,
        expected_vnd, actual_vnd, actual_vnd - expected_vnd AS difference_vnd, a.age_days, detail
 FROM found f LEFT JOIN ages a ON a.business_date = f.business_date
+LEFT JOIN decisions d ON d.item_key = f.category || ':' || f.key
 UNION ALL
 SELECT category, severity, status, province_code, c.business_date, payment_code, txn_id, gateway,
        batch_id, bank_ref, expected_vnd, actual_vnd, difference_vnd, a.age_days, detail

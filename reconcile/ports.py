@@ -81,6 +81,8 @@ class DayInputs:
         fingerprint: a digest of the input files the run used, stored with the run.
         merges: ``old_code → new_code`` of the 2025 province merger (a transaction naming the new
             province of its obligation's old one is not in the wrong province).
+        decisions: what people decided about items (``item_key`` → ``resolved`` or
+            ``written_off``); a row still found keeps that status instead of ``open``/``pending``.
     """
 
     business_date: dt.date
@@ -98,6 +100,7 @@ class DayInputs:
     gateways: Mapping[str, GatewayTerms] = field(default_factory=dict)
     fingerprint: str = ""
     merges: Mapping[str, str] = field(default_factory=dict)
+    decisions: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +148,11 @@ class RunStore(Protocol):
     """Where runs read their inputs and keep their results."""
 
     def load_inputs(self, business_date: dt.date, provinces: Sequence[str]) -> DayInputs:
-        """The inputs of a run for ``business_date`` (the store decides the range, see DayInputs)."""
+        """The inputs of a run for ``business_date`` (the store decides the range, see DayInputs).
+
+        ``carried`` comes from the latest run of an earlier date whose scope covers ``provinces``
+        (an all-province run covers every scope).
+        """
         ...
 
     def next_version(self, business_date: dt.date, provinces: Sequence[str]) -> int:

@@ -4,8 +4,8 @@ Only current data is read: gateway transactions of current files, the newest
 version of each obligation, entries of current statements. The range is the
 run's date minus :data:`~reconcile.ports.LOOKBACK_DAYS` (or less than its
 oldest carried item) to plus :data:`~reconcile.ports.LOOKAHEAD_DAYS`, plus the
-transactions that share a payment code, a refund's original or a portal's
-recorded id with the day, wherever their dates fall. Each piece is one
+transactions that share a payment code, a batch, a refund's original or a
+portal's recorded id with the day, wherever their dates fall. Each piece is one
 SQLAlchemy Core statement read in bulk (:func:`adapters.db.bulk.fetch_arrow`).
 """
 
@@ -70,9 +70,11 @@ def read_txns(conn: Connection, day: dt.date, start: dt.date, end: dt.date) -> p
     )
     o = obligations.c
     recorded = select(o.portal_txn_id).where(o.portal_paid_date.between(start, end))
+    day_batches = select(t.batch_id).where(t.paid_date == day)
     statement = union(
         in_range,
         _current_txns().where(t.payment_code.in_(day_codes)),
+        _current_txns().where(t.batch_id.in_(day_batches)),
         _current_txns().where(t.txn_id.in_(originals)),
         _current_txns().where(t.txn_id.in_(recorded)),
     )
@@ -149,6 +151,7 @@ def load_day_inputs(
     carried: pa.Table,
     carried_from: str | None,
     gateways: Mapping[str, GatewayTerms],
+    decisions: Mapping[str, str],
 ) -> DayInputs:
     """Everything a run of ``business_date`` looks at, read in one connection."""
     start, end = load_range(business_date, carried)
@@ -173,4 +176,5 @@ def load_day_inputs(
         gateways=gateways,
         fingerprint=fingerprint(conn, txns, obligations_table, entries, carried_from=carried_from),
         merges=reference.province_merges(conn),
+        decisions=decisions,
     )

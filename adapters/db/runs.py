@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Engine, func, insert, select
 from adapters.db.bulk import bulk_insert, fetch_arrow
 from adapters.db.engine import write_transaction
 from adapters.db.run_inputs import load_day_inputs
-from adapters.db.run_tables import discrepancies, runs
+from adapters.db.run_tables import discrepancies, runs, work_items
 from adapters.settings import Settings
 from reconcile.discrepancies import DISCREPANCIES
 from reconcile.errors import NotFoundError
@@ -41,22 +41,33 @@ class SqlRunStore:
 
     def load_inputs(self, business_date: dt.date, provinces: Sequence[str]) -> DayInputs:
         with self.engine.connect() as conn:
-            carried, carried_from = self._carried(conn, business_date)
+            carried, carried_from = self._carried(conn, business_date, provinces)
             terms = {
                 name: GatewayTerms(g.settlement_days, g.fee_mode)
                 for name, g in self.settings.gateways.items()
             }
-            return load_day_inputs(conn, business_date, carried, carried_from, terms)
+            w = work_items.c
+            decided = conn.execute(
+                select(w.item_key, w.status).where(w.status.in_(("resolved", "written_off")))
+            )
+            decisions = {key: status for key, status in decided}
+            return load_day_inputs(conn, business_date, carried, carried_from, terms, decisions)
 
-    def _carried(self, conn: Connection, business_date: dt.date) -> tuple[pa.Table, str | None]:
-        """The open and pending rows of the latest run of an earlier date."""
+    def _carried(
+        self, conn: Connection, business_date: dt.date, provinces: Sequence[str]
+    ) -> tuple[pa.Table, str | None]:
+        """The open and pending rows of the latest run of an earlier date whose scope covers ours."""
         r = runs.c
-        latest = conn.execute(
-            select(r.id)
+        earlier = conn.execute(
+            select(r.id, r.scope)
             .where(r.business_date < business_date)
             .order_by(r.business_date.desc(), r.finished_at.desc(), r.version.desc())
-            .limit(1)
-        ).scalar()
+        ).all()
+        wanted = set(provinces)
+        latest = next(
+            (run for run, scope in earlier if scope == "" or (wanted and wanted <= set(scope.split(",")))),
+            None,
+        )
         if latest is None:
             return DISCREPANCIES.empty_table(), None
         d = discrepancies.c

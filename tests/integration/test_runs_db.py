@@ -165,3 +165,12 @@ def test_an_unknown_run_is_not_found(store: SqlRunStore) -> None:
         store.get_run("1999-01-01-v1")
     with pytest.raises(NotFoundError):
         store.latest_run(D)
+
+
+def test_items_are_carried_from_the_latest_earlier_run_that_covered_every_province(
+    store: SqlRunStore,
+) -> None:
+    reconcile_day(store, D)
+    reconcile_day(store, D, ["79"])  # a later run of the same date for another province only
+    later = reconcile_day(store, NEXT)
+    assert "SETTLED_NOT_RECORDED:T3" in keys(store, later.id)

@@ -52,6 +52,7 @@ class World:
     gateways: dict[str, GatewayTerms] = field(default_factory=lambda: {"vnpay": GatewayTerms()})
     bank_covered: dict[str, dt.date] = field(default_factory=dict)
     gateway_covered: dict[str, dt.date] = field(default_factory=dict)
+    decisions: dict[str, str] = field(default_factory=dict)
 
     def obligation(self, code: str, amount: int = 100_000, **values: Any) -> dict[str, Any]:
         row = {
@@ -171,6 +172,7 @@ class World:
             gateways=dict(self.gateways),
             fingerprint="test",
             merges={"10": "15", "15": "15"},
+            decisions=dict(self.decisions),
         )
 
     @staticmethod

@@ -122,3 +122,16 @@ def test_the_summary_names_the_run_and_its_categories() -> None:
     assert lines[0] == "run 2026-11-25-v1: 2026-11-25 version 1"
     assert "    ORPHAN_PAYMENT: 1" in lines
     assert "    MISSING_BANK_CREDIT: 1" in lines
+
+
+def test_an_item_people_resolved_keeps_its_status_when_it_is_found_again() -> None:
+    world = day_with_a_batch()
+    world.txn("T9", "NO-SUCH")
+    world.txn("T8", "NO-SUCH-EITHER")
+    world.decisions = {"ORPHAN_PAYMENT:T9": "written_off"}
+    store = FakeRunStore(world)
+    rows = store.discrepancies(reconcile_day(store, D).id).to_pylist()
+    assert {(r["txn_id"], r["status"]) for r in rows if r["category"] == "ORPHAN_PAYMENT"} == {
+        ("T9", "written_off"),
+        ("T8", "open"),
+    }
