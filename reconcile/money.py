@@ -70,7 +70,8 @@ def to_minor(text: str, currency: str) -> int:
     fraction = (match.group(2) or "").rstrip("0")
     if len(fraction) > digits:
         raise AmountError(f"{text!r} has more decimal digits than {currency} allows ({digits})")
-    units = int(match.group(1)) * 10**digits + int(fraction.ljust(digits, "0") or "0")
+    scale: int = 10**digits
+    units = int(match.group(1)) * scale + int(fraction.ljust(digits, "0") or "0")
     return -units if cleaned.startswith("-") else units
 
 
