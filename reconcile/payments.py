@@ -1,16 +1,21 @@
 """Gateway transactions against the portal's obligations: which transaction pays what.
 
-One SQL pass over whole columns (DuckDB over Arrow, DESIGN.md §9). A
-transaction pays the obligation whose ``payment_code`` it carries. Among the
-SUCCESS transactions of one obligation, the one the portal recorded
+Whole columns in SQL (DuckDB over Arrow, DESIGN.md §9). A transaction pays
+the obligation whose ``payment_code`` it carries. Among the SUCCESS
+transactions of one obligation, the one the portal recorded
 (``portal_txn_id``) is *the* payment, else the earliest (``paid_at``, ties to
 the smallest ``txn_id``); every other SUCCESS transaction for it is a
 ``DUPLICATE_PAYMENT`` and is not judged again for its amount. A refund of a
 duplicate is ordinary: it offsets the duplicate in its batch.
 
-Each category's rows have the columns of :data:`reconcile.matching.ROW_COLUMNS`;
-``owned`` marks the rows that belong to the run's own date (the transaction's
-``paid_date``, or the portal's ``portal_paid_date``).
+Shape, for a million payments on two cores: one narrow table ``pay`` (row
+number, flags, amounts; no text copied), ranks only for the few payment codes
+paid more than once, and text only for the rows that are discrepancies. Every
+row SELECT here and in :mod:`reconcile.settlement` and :mod:`reconcile.rules`
+has the same columns (category, province_code, business_date, payment_code,
+txn_id, gateway, batch_id, bank_ref, expected_vnd, actual_vnd, detail,
+pending, owned); ``owned`` marks the rows of the run's own date (the
+transaction's ``paid_date``, or the portal's ``portal_paid_date``).
 """
 
 from __future__ import annotations
