@@ -49,12 +49,22 @@ JOIN windows w ON w.start_date = b.batch_date AND w.days = g.settlement_days
 LEFT JOIN provinces p ON p.treasury_account = b.account
 """
 
+#: One row per booking: the same booking (account, bank reference, amount, date) delivered in two
+#: statements (an intraday camt.054 and the day's camt.053, say) is counted once.
+_BOOKINGS: Final = """
+CREATE TEMP TABLE bookings AS
+SELECT * FROM entries
+QUALIFY bank_ref IS NULL OR row_number() OVER (
+    PARTITION BY account, bank_ref, direction, amount, booking_date, reversal, currency ORDER BY entry_id
+) = 1
+"""
+
 #: Booked VND movements on treasury accounts that can settle a batch, signed.
 _CREDITS: Final = """
 CREATE TEMP TABLE credits AS
 SELECT entry_id, account, booking_date, bank_ref, end_to_end_id, remittance, amount,
        CASE WHEN direction = 'CRDT' THEN amount ELSE -amount END AS signed
-FROM entries
+FROM bookings
 WHERE currency = 'VND' AND coalesce(status, 'BOOK') = 'BOOK'
   AND account IN (SELECT account FROM treasury_accounts)
   AND ((direction = 'CRDT' AND NOT reversal) OR (direction = 'DBIT' AND reversal))
@@ -176,7 +186,7 @@ SELECT 'UNEXPECTED_BANK_CREDIT' AS category, p.code AS province_code, e.booking_
        END AS detail,
        NOT coalesce((SELECT min(covered_to) FROM gateway_coverage) >= pd.previous, false) AS pending,
        e.booking_date BETWEEN $d AND $run_window_end AS owned
-FROM entries e
+FROM bookings e
 LEFT JOIN provinces p ON p.treasury_account = e.account
 LEFT JOIN previous_days pd ON pd.day = e.booking_date
 WHERE e.direction = 'CRDT' AND NOT e.reversal AND coalesce(e.status, 'BOOK') = 'BOOK'
@@ -218,6 +228,7 @@ def prepare(
         "CREATE TEMP TABLE treasury_accounts AS SELECT treasury_account AS account FROM provinces"
         " UNION SELECT account FROM batches WHERE account IS NOT NULL"
     )
+    con.execute(_BOOKINGS)
     con.execute(_CREDITS)
     con.execute(_LINK_BY_REFERENCE)
     con.execute(_LINK_BY_DETAILS)

@@ -197,3 +197,14 @@ def test_a_longer_settlement_window_is_taken_from_the_gateways_terms() -> None:
     world.gateways = {"vnpay": GatewayTerms(settlement_days=2)}
     world.entry(300_000, account("01"), dt.date(2026, 11, 27), "BANK1", end_to_end_id=BATCH)
     assert rows(world) == []
+
+
+def test_the_same_booking_in_two_statements_is_counted_once() -> None:
+    world = one_batch()
+    world.entry(300_000, account("01"), NEXT, "BANK1", end_to_end_id=BATCH)
+    world.entry(300_000, account("01"), NEXT, "BANK1", end_to_end_id=BATCH)  # camt.054, then camt.053
+    world.entry(5_000, account("01"), NEXT, "STRAY")
+    world.entry(5_000, account("01"), NEXT, "STRAY")
+    assert [(r["category"], r["bank_ref"], r["actual_vnd"]) for r in rows(world)] == [
+        ("UNEXPECTED_BANK_CREDIT", "STRAY", 5_000)
+    ]
