@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -286,16 +287,27 @@ def file_rows(engine: Engine) -> dict[str, tuple[str, str | None]]:
 
 
 def assert_rejected(
-    engine: Engine, good: Companion, outcome: IngestOutcome, *, where: str | None, reason: str
+    engine: Engine,
+    good: Companion,
+    outcome: IngestOutcome,
+    *,
+    where: str | re.Pattern[str] | None,
+    reason: str,
 ) -> None:
-    """Rejected naming the file, ``where`` (exact) and ``reason`` (words in the message), and nothing kept."""
+    """Rejected naming the file, ``where`` and ``reason`` (words in the message); nothing of it kept.
+
+    ``where`` is the exact position, a pattern for it, or ``None`` for a whole-file error.
+    """
     bad_name = Path(outcome.path).name
     assert outcome.status == "rejected", outcome
     assert (outcome.statements, outcome.entries, outcome.totals, outcome.warnings) == (None, 0, {}, ())
     assert outcome.error is not None
-    location = f"{bad_name}, {where}: " if where else f"{bad_name}: "
-    assert outcome.error.startswith(location), outcome.error
-    assert reason in outcome.error.removeprefix(location), outcome.error
+    if isinstance(where, re.Pattern):
+        location = re.escape(f"{bad_name}, ") + where.pattern + ": "
+    else:
+        location = re.escape(f"{bad_name}, {where}: " if where else f"{bad_name}: ")
+    assert re.match(location, outcome.error), outcome.error
+    assert reason in re.sub(location, "", outcome.error, count=1), outcome.error
     assert file_rows(engine) == {good.path.name: ("accepted", None), bad_name: ("rejected", outcome.error)}
     assert contents(engine) == good.contents  # the companion's rows, and not one more
 
