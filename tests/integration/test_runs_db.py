@@ -11,10 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, Table, func, select
 
 import adapters.db.runs as sql_runs
+from adapters.db.bulk import bulk_insert
 from adapters.db.run_tables import discrepancies, runs
 from adapters.db.runs import SqlRunStore
 from adapters.ingest import ingest_file
@@ -144,11 +146,10 @@ def test_a_run_that_fails_while_saving_leaves_the_database_as_it_was(
 ) -> None:
     first = reconcile_day(store, D)
 
-    def insert_then_fail(*args: object) -> int:
-        sql_runs_insert(*args)
+    def insert_then_fail(conn: Connection, table: Table, rows: pa.Table) -> int:
+        bulk_insert(conn, table, rows)
         raise RuntimeError("disk full")
 
-    sql_runs_insert = sql_runs.bulk_insert
     monkeypatch.setattr(sql_runs, "bulk_insert", insert_then_fail)
     with pytest.raises(RuntimeError, match="disk full"):
         reconcile_day(store, D, reason="will fail")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from matching_world import D, World, account, found
 
@@ -20,8 +21,9 @@ def one_batch(amount: int = 300_000) -> World:
     return world
 
 
-def rows(world: World, day: dt.date = D) -> list[dict[str, object]]:
-    return reconcile_inputs(world.inputs(day)).discrepancies.to_pylist()
+def rows(world: World, day: dt.date = D) -> list[dict[str, Any]]:
+    result: list[dict[str, Any]] = reconcile_inputs(world.inputs(day)).discrepancies.to_pylist()
+    return result
 
 
 def test_a_batch_credited_by_its_id_within_its_window_is_clean() -> None:
