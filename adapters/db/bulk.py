@@ -99,6 +99,7 @@ def reserve_ids(conn: Connection, table: Table, count: int) -> pa.Array:
 
 def fetch_arrow(conn: Connection, statement: Executable, schema: pa.Schema) -> pa.Table:
     """Run ``statement`` and return its rows as an Arrow table with ``schema`` (by position)."""
+    # read the driver's cursor directly: without stream_results SQLAlchemy has not pre-fetched any row
     result = conn.execute(statement)
     cursor = result.cursor
     sqlite = conn.dialect.name == "sqlite"

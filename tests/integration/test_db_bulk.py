@@ -9,7 +9,7 @@ import pyarrow as pa
 import pytest
 from sqlalchemy import Engine, func, select
 
-from adapters.db import schema
+from adapters.db import bulk, schema
 from adapters.db.bulk import bulk_insert, fetch_arrow, reserve_ids
 from adapters.db.engine import migrate, write_transaction
 from adapters.db.files import FileFacts, record_file
@@ -62,7 +62,11 @@ def read_back(engine: Engine) -> pa.Table:
         )
 
 
-def test_every_type_survives_a_bulk_round_trip(migrated_engine: Engine) -> None:
+@pytest.mark.parametrize("chunk_rows", [7, bulk.CHUNK_ROWS])
+def test_every_type_survives_a_bulk_round_trip(
+    migrated_engine: Engine, monkeypatch: pytest.MonkeyPatch, chunk_rows: int
+) -> None:
+    monkeypatch.setattr(bulk, "CHUNK_ROWS", chunk_rows)  # many small chunks each way, or one
     with write_transaction(migrated_engine) as conn:
         rows = gateway_rows(60, new_file(conn, "a"))
         assert bulk_insert(conn, schema.gateway_txns, rows) == 60
