@@ -149,7 +149,6 @@ class SftpSource:
         self._sleep = sleep
         self._client: paramiko.SSHClient | None = None
         self._sftp: paramiko.SFTPClient | None = None
-        self.connections = 0
 
     def __enter__(self) -> SftpSource:
         return self
@@ -276,7 +275,6 @@ class SftpSource:
         client = paramiko.SSHClient()
         client.set_missing_host_key_policy(PinnedHostKeyPolicy(pinned, self.label))
         self._client = client
-        self.connections += 1
         try:
             client.connect(
                 endpoint.host,
