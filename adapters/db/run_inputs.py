@@ -4,8 +4,11 @@ Only current data is read: gateway transactions of current files, the newest
 version of each obligation, entries of current statements. The range is the
 run's date minus :data:`~reconcile.ports.LOOKBACK_DAYS` (or less than its
 oldest carried item) to plus :data:`~reconcile.ports.LOOKAHEAD_DAYS`, plus the
-transactions that share a payment code, a batch, a refund's original or a
-portal's recorded id with the day, wherever their dates fall. Each piece is one
+transactions outside it that the range names by id (a refund's original, the
+payment the portal recorded), wherever their dates fall. A second payment of
+an obligation more than ``LOOKBACK_DAYS`` after a first one the portal did
+not record is therefore not seen as a duplicate: the price of reading a day
+without scanning the whole history. Each piece is one
 SQLAlchemy Core statement read in bulk (:func:`adapters.db.bulk.fetch_arrow`).
 """
 
@@ -14,10 +17,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Connection, Select, and_, func, select, union
+from sqlalchemy import Column, Connection, Select, and_, func, select
 
 from adapters.db import reference
 from adapters.db.bulk import fetch_arrow
@@ -29,6 +33,7 @@ from adapters.db.schema import (
     gateway_txns,
     obligations,
 )
+from reconcile.calendar import BusinessCalendar
 from reconcile.columns import BANK_ENTRIES, BANK_ENTRY_DETAILS, GATEWAY_TXNS, OBLIGATIONS
 from reconcile.ports import (
     COVERAGE,
@@ -42,16 +47,44 @@ from reconcile.ports import (
 )
 
 _WITH_FILE = pa.schema([*GATEWAY_TXNS, ("file_id", pa.int64())])
+#: Keys per ``IN (...)`` list: well under every database's limit on bound parameters.
+_CHUNK = 500
 _OBLIGATIONS_WITH_FILE = pa.schema([*OBLIGATIONS, ("file_id", pa.int64())])
 _ENTRIES_WITH_FILE = pa.schema([*BANK_ENTRIES, ("file_id", pa.int64())])
 
 
-def load_range(business_date: dt.date, carried: pa.Table) -> tuple[dt.date, dt.date]:
-    """The first and last date of the history a run of ``business_date`` reads."""
+@dataclass(frozen=True, slots=True)
+class HistoryRange:
+    """The dates a run of ``day`` reads.
+
+    Attributes:
+        start: the first ``paid_date`` of the transactions read: the earliest day whose
+            settlement window reaches ``day`` (credits booked from ``day`` on may settle its
+            batches), or the oldest carried item's date.
+        end: the last ``paid_date`` read: the end of ``day``'s own window.
+        entries_end: the last booking date of the bank entries read (late credits included).
+    """
+
+    day: dt.date
+    start: dt.date
+    end: dt.date
+    entries_end: dt.date
+
+
+def history_range(
+    day: dt.date, carried: pa.Table, calendar: BusinessCalendar, gateways: Mapping[str, GatewayTerms]
+) -> HistoryRange:
+    days = max([1, *(terms.settlement_days for terms in gateways.values())])
+    start = day
+    while (
+        start > day - dt.timedelta(days=LOOKBACK_DAYS)
+        and calendar.add(start - dt.timedelta(days=1), days) >= day
+    ):
+        start -= dt.timedelta(days=1)
     oldest = pc.min(carried.column("business_date")).as_py() if carried.num_rows else None
-    start = min(business_date, oldest or business_date) - dt.timedelta(days=LOOKBACK_DAYS)
-    start = max(start, business_date - dt.timedelta(days=MAX_CARRY_DAYS + LOOKBACK_DAYS))
-    return start, business_date + dt.timedelta(days=LOOKAHEAD_DAYS)
+    if oldest is not None:
+        start = max(min(start, oldest), day - dt.timedelta(days=MAX_CARRY_DAYS))
+    return HistoryRange(day, start, calendar.add(day, days), day + dt.timedelta(days=LOOKAHEAD_DAYS))
 
 
 def _current_txns() -> Select[tuple[object, ...]]:
@@ -60,45 +93,64 @@ def _current_txns() -> Select[tuple[object, ...]]:
     return select(*columns, t.file_id).join(files, and_(files.c.id == t.file_id, files.c.current.is_(True)))
 
 
-def read_txns(conn: Connection, day: dt.date, start: dt.date, end: dt.date) -> pa.Table:
-    """Current transactions of the range, and those tied to the day's by code, refund or portal id."""
+def read_txns(conn: Connection, start: dt.date, end: dt.date) -> pa.Table:
+    """Current transactions paid in the range: one indexed read."""
     t = gateway_txns.c
-    in_range = _current_txns().where(t.paid_date.between(start, end))
-    day_codes = select(t.payment_code).where(t.paid_date == day)
-    originals = select(t.original_txn_id).where(
-        t.paid_date.between(start, end), t.original_txn_id.is_not(None)
-    )
-    o = obligations.c
-    recorded = select(o.portal_txn_id).where(o.portal_paid_date.between(start, end))
-    day_batches = select(t.batch_id).where(t.paid_date == day)
-    statement = union(
-        in_range,
-        _current_txns().where(t.payment_code.in_(day_codes)),
-        _current_txns().where(t.batch_id.in_(day_batches)),
-        _current_txns().where(t.txn_id.in_(originals)),
-        _current_txns().where(t.txn_id.in_(recorded)),
-    )
-    return fetch_arrow(conn, statement, _WITH_FILE)
+    return fetch_arrow(conn, _current_txns().where(t.paid_date.between(start, end)), _WITH_FILE)
 
 
-def read_obligations(conn: Connection, start: dt.date, end: dt.date, txns: pa.Table) -> pa.Table:
-    """The obligations the transactions name, and those the portal says were paid in the range."""
+def read_tied_txns(conn: Connection, txns: pa.Table, obligations_table: pa.Table) -> pa.Table:
+    """Transactions outside the range the range's data names by id: refunds' originals, portal records.
+
+    Only the ids not already loaded are asked for, a few hundred at a time,
+    so the cost follows the (few) ties, not the day's size.
+    """
+    loaded = pa.chunked_array(txns.column("txn_id")).unique()
+    named = pa.concat_arrays(
+        [
+            pa.chunked_array(txns.column("original_txn_id")).combine_chunks(),
+            pa.chunked_array(obligations_table.column("portal_txn_id")).combine_chunks(),
+        ]
+    )
+    wanted = pc.unique(pc.filter(named, pc.invert(pc.is_in(named, value_set=loaded)))).drop_null()
+    return _read_by_key(conn, gateway_txns.c.txn_id, wanted.to_pylist())
+
+
+def _read_by_key(conn: Connection, column: Column[str], keys: list[str]) -> pa.Table:
+    parts = [
+        fetch_arrow(conn, _current_txns().where(column.in_(keys[i : i + _CHUNK])), _WITH_FILE)
+        for i in range(0, len(keys), _CHUNK)
+    ]
+    return pa.concat_tables(parts) if parts else _WITH_FILE.empty_table()
+
+
+def read_obligations(conn: Connection, day: dt.date) -> pa.Table:
+    """The obligations the portal says were paid on ``day``: one indexed read."""
     o = obligations.c
-    t = gateway_txns.c
-    columns = [o[name] for name in OBLIGATIONS.names]
-    named = select(t.payment_code).where(t.paid_date.between(start, end))
-    statement = union(
-        select(*columns, o.file_id).where(o.portal_paid_date.between(start, end)),
-        select(*columns, o.file_id).where(o.payment_code.in_(named)),
-    )
-    table = fetch_arrow(conn, statement, _OBLIGATIONS_WITH_FILE)
-    codes = set(txns.column("payment_code").drop_null().to_pylist()) - set(
-        table.column("payment_code").to_pylist()
-    )
-    if codes:  # codes named only by transactions outside the range (an old duplicate's obligation)
-        extra = select(*columns, o.file_id).where(o.payment_code.in_(sorted(codes)))
-        table = pa.concat_tables([table, fetch_arrow(conn, extra, _OBLIGATIONS_WITH_FILE)])
-    return table
+    statement = select(*_obligation_columns()).where(o.portal_paid_date == day)
+    return fetch_arrow(conn, statement, _OBLIGATIONS_WITH_FILE)
+
+
+def with_named_obligations(conn: Connection, table: pa.Table, named: pa.Array) -> pa.Table:
+    """``table`` plus the obligations of the payment codes ``named`` that it lacks."""
+    codes = named
+    known = pa.chunked_array(table.column("payment_code")).unique()
+    missing = pc.unique(pc.filter(codes, pc.invert(pc.is_in(codes, value_set=known)))).drop_null().to_pylist()
+    code = obligations.c.payment_code
+    parts = [
+        fetch_arrow(
+            conn,
+            select(*_obligation_columns()).where(code.in_(missing[i : i + _CHUNK])),
+            _OBLIGATIONS_WITH_FILE,
+        )
+        for i in range(0, len(missing), _CHUNK)
+    ]
+    return pa.concat_tables([table, *parts])
+
+
+def _obligation_columns() -> list[Column[object]]:
+    o = obligations.c
+    return [*(o[name] for name in OBLIGATIONS.names), o.file_id]
 
 
 def read_entries(conn: Connection, start: dt.date, end: dt.date) -> tuple[pa.Table, pa.Table]:
@@ -120,7 +172,7 @@ def read_entries(conn: Connection, start: dt.date, end: dt.date) -> tuple[pa.Tab
     return entries, details
 
 
-def read_coverage(conn: Connection, start: dt.date, end: dt.date) -> tuple[pa.Table, pa.Table]:
+def read_coverage(conn: Connection, start: dt.date) -> tuple[pa.Table, pa.Table]:
     """How far the data reaches: per account (statements' ``to_date``), per gateway (``paid_date``)."""
     s = bank_statements.c
     bank = fetch_arrow(
@@ -128,7 +180,7 @@ def read_coverage(conn: Connection, start: dt.date, end: dt.date) -> tuple[pa.Ta
         select(s.account, func.max(s.to_date)).where(s.current.is_(True)).group_by(s.account),
         COVERAGE,
     )
-    current = _current_txns().where(gateway_txns.c.paid_date.between(start, end)).subquery()
+    current = _current_txns().where(gateway_txns.c.paid_date >= start).subquery()
     gateways = fetch_arrow(
         conn, select(current.c.gateway, func.max(current.c.paid_date)).group_by(current.c.gateway), COVERAGE
     )
@@ -154,11 +206,21 @@ def load_day_inputs(
     decisions: Mapping[str, str],
 ) -> DayInputs:
     """Everything a run of ``business_date`` looks at, read in one connection."""
-    start, end = load_range(business_date, carried)
-    txns = read_txns(conn, business_date, start, end)
-    obligations_table = read_obligations(conn, start, end, txns)
-    entries, details = read_entries(conn, start, end)
-    bank, gateway = read_coverage(conn, start, end)
+    calendar = reference.business_calendar(conn)
+    dates = history_range(business_date, carried, calendar, gateways)
+    txns = read_txns(conn, dates.start, dates.end)
+    on_day = pc.filter(txns.column("payment_code"), pc.equal(txns.column("paid_date"), business_date))
+    named = pa.chunked_array([*on_day.chunks, *carried.column("payment_code").chunks], pa.string())
+    obligations_table = with_named_obligations(
+        conn, read_obligations(conn, business_date), named.combine_chunks()
+    )
+    tied = read_tied_txns(conn, txns, obligations_table)
+    if tied.num_rows:
+        txns = pa.concat_tables([txns, tied])
+        codes = pa.chunked_array(tied.column("payment_code")).combine_chunks()
+        obligations_table = with_named_obligations(conn, obligations_table, codes)
+    entries, details = read_entries(conn, dates.start, dates.entries_end)
+    bank, gateway = read_coverage(conn, dates.start)
     provinces = reference.provinces_table(conn).select(PROVINCES.names).cast(PROVINCES)
     return DayInputs(
         business_date=business_date,
@@ -172,7 +234,7 @@ def load_day_inputs(
         bank_coverage=bank,
         gateway_coverage=gateway,
         carried=carried,
-        calendar=reference.business_calendar(conn),
+        calendar=calendar,
         gateways=gateways,
         fingerprint=fingerprint(conn, txns, obligations_table, entries, carried_from=carried_from),
         merges=reference.province_merges(conn),
