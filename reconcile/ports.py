@@ -18,9 +18,9 @@ import pyarrow as pa
 
 from reconcile.calendar import BusinessCalendar
 
-#: Calendar days of history a store loads before the run's date (and before its oldest carried item).
+#: At most this many calendar days of transactions before the run's date (a window over Tết is ~9).
 LOOKBACK_DAYS = 10
-#: Calendar days after the run's date a store loads: credits booked after the window (late ones) included.
+#: Calendar days of bank entries after the run's date a store loads: late credits included.
 LOOKAHEAD_DAYS = 31
 #: Carried items older than this many calendar days are no longer judged again, only carried.
 MAX_CARRY_DAYS = 120
@@ -63,13 +63,14 @@ class DayInputs:
 
     Attributes:
         obligations: current obligations (:data:`reconcile.columns.OBLIGATIONS`): at least those
-            referenced by ``txns`` and those the portal says were paid in the loaded range.
-        txns: current gateway transactions (:data:`~reconcile.columns.GATEWAY_TXNS`) paid from
-            ``LOOKBACK_DAYS`` before the run (or before its oldest carried item) to
-            ``LOOKAHEAD_DAYS`` after it, plus any transaction sharing a payment code, a batch or
-            an id (``original_txn_id``, ``portal_txn_id``) with one of them.
-        entries, details: current bank entries (:data:`~reconcile.columns.BANK_ENTRIES`) booked in
-            the same range, and their ``TxDtls``.
+            the portal says were paid on the run's date, those its transactions name, and those
+            of carried items. More is harmless: rows are reported by date or carried key.
+        txns: current gateway transactions (:data:`~reconcile.columns.GATEWAY_TXNS`): at least
+            those paid from the earliest day whose settlement window reaches the run's date (at
+            most ``LOOKBACK_DAYS`` back, or back to the oldest carried item) to the end of the
+            run's own window, plus those named by id (``original_txn_id``, ``portal_txn_id``).
+        entries, details: current bank entries (:data:`~reconcile.columns.BANK_ENTRIES`) booked
+            from the first of those days to ``LOOKAHEAD_DAYS`` after the run, and their ``TxDtls``.
         provinces, tax_rates, fee_schedule: reference data (:data:`PROVINCES`, :data:`TAX_RATES`,
             :data:`FEE_SCHEDULE`).
         bank_coverage: per treasury account, the latest ``to_date`` of its current statements.
