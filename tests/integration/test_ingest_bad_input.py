@@ -20,9 +20,10 @@ import dataclasses
 import datetime as dt
 import re
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pytest
@@ -328,6 +329,27 @@ def assert_accepted(
     assert contents(engine) == good.contents + adds
 
 
+# Which database: every case on SQLite, a representative subset on PostgreSQL as well
+# (the rules under test are the parsers'; PostgreSQL proves the transactions and the row counts)
+
+SQLITE = pytest.param("sqlite", id="sqlite")
+#: For a test of what does not depend on the database (a parser's known fault): SQLite only.
+sqlite_only = pytest.mark.parametrize("engine", [SQLITE], indirect=True)
+
+
+def on_backends(cases: Sequence[Any], *, postgres: Collection[str]) -> list[Any]:
+    """``cases`` with the ``engine`` value first: each on SQLite, those named in ``postgres`` also there."""
+    unknown = set(postgres) - {case.id for case in cases}
+    assert not unknown, f"no such case: {unknown}"
+    expanded = []
+    for case in cases:
+        expanded.append(pytest.param("sqlite", *case.values, id=f"sqlite-{case.id}", marks=case.marks))
+        if case.id in postgres:
+            marks = [*case.marks, pytest.mark.postgres]
+            expanded.append(pytest.param("postgresql", *case.values, id=f"postgresql-{case.id}", marks=marks))
+    return expanded
+
+
 def write(folder: Path, name: str, data: bytes) -> Path:
     path = folder / name
     path.write_bytes(data)
@@ -344,21 +366,25 @@ def line_of(text: str, needle: str) -> str:
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10\x00\x00\x00\x10\x08\x06\x00\x00\x00" + bytes(256)
 
 
+WHOLE_FILE = [
+    pytest.param("empty.csv", b"", "the file is empty", id="zero-bytes"),
+    pytest.param("blank.xml", b"\r\n \r\n\t\n", "the file is empty", id="only-whitespace"),
+    pytest.param(
+        "scan.xml", PNG, "binary content: not a statement, settlement or obligations file", id="binary"
+    ),
+    pytest.param(
+        "notes.txt",
+        "Biên bản đối soát ngày 25/11/2026\n".encode(),
+        "unrecognised format (tried camt, mt940, obligations, gateway)",
+        id="prose",
+    ),
+]
+
+
 @pytest.mark.parametrize(
-    ("name", "data", "reason"),
-    [
-        pytest.param("empty.csv", b"", "the file is empty", id="zero-bytes"),
-        pytest.param("blank.xml", b"\r\n \r\n\t\n", "the file is empty", id="only-whitespace"),
-        pytest.param(
-            "scan.xml", PNG, "binary content: not a statement, settlement or obligations file", id="binary"
-        ),
-        pytest.param(
-            "notes.txt",
-            "Biên bản đối soát ngày 25/11/2026\n".encode(),
-            "unrecognised format (tried camt, mt940, obligations, gateway)",
-            id="prose",
-        ),
-    ],
+    ("engine", "name", "data", "reason"),
+    on_backends(WHOLE_FILE, postgres={"zero-bytes", "binary"}),
+    indirect=["engine"],
 )
 def test_a_file_no_format_reads_is_rejected_and_the_companion_is_kept(
     migrated_engine: Engine, tmp_path: Path, name: str, data: bytes, reason: str

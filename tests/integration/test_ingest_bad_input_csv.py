@@ -26,6 +26,7 @@ from test_ingest_bad_input import (
     gateway_table,
     ingest_beside,
     obligations_table,
+    on_backends,
     settings,
     write,
 )
@@ -187,7 +188,14 @@ GATEWAY_REJECTED = [
 ]
 
 
-@pytest.mark.parametrize(("change", "where", "reason"), GATEWAY_REJECTED)
+@pytest.mark.parametrize(
+    ("engine", "change", "where", "reason"),
+    on_backends(
+        GATEWAY_REJECTED,
+        postgres={"repeated-header", "currency-mismatch", "unknown-province", "duplicate-txn-id"},
+    ),
+    indirect=["engine"],
+)
 def test_a_bad_gateway_file_is_rejected_and_the_obligations_beside_it_are_kept(
     migrated_engine: Engine,
     tmp_path: Path,
@@ -238,7 +246,11 @@ OBLIGATIONS_REJECTED = [
 ]
 
 
-@pytest.mark.parametrize(("change", "where", "reason"), OBLIGATIONS_REJECTED)
+@pytest.mark.parametrize(
+    ("engine", "change", "where", "reason"),
+    on_backends(OBLIGATIONS_REJECTED, postgres={"duplicate-payment-code", "unknown-province"}),
+    indirect=["engine"],
+)
 def test_a_bad_obligations_export_is_rejected_and_the_gateway_file_beside_it_is_kept(
     migrated_engine: Engine,
     tmp_path: Path,
@@ -309,19 +321,23 @@ def stored_txns(engine: Engine) -> list[tuple[str, str, str, int, str]]:
 ITS_TXNS = Contents(gateway_txns=3, gateway_vnd=TXNS_VND)
 
 
+LAYOUTS = [
+    pytest.param("vnpay_vi", "vnpay", None, id="semicolons-declared"),
+    pytest.param("momo_utf16", "momo", None, id="utf-16-declared"),
+    pytest.param("payoo_cp1258", "payoo", None, id="windows-1258-title-and-totals-row-declared"),
+    pytest.param(
+        "vnpay_vi",
+        "vnpay",
+        lambda text: unicodedata.normalize("NFD", text),
+        id="nfd-headers-and-status-words",
+    ),
+]
+
+
 @pytest.mark.parametrize(
-    ("layout", "gateway", "recode"),
-    [
-        pytest.param("vnpay_vi", "vnpay", None, id="semicolons-declared"),
-        pytest.param("momo_utf16", "momo", None, id="utf-16-declared"),
-        pytest.param("payoo_cp1258", "payoo", None, id="windows-1258-title-and-totals-row-declared"),
-        pytest.param(
-            "vnpay_vi",
-            "vnpay",
-            lambda text: unicodedata.normalize("NFD", text),
-            id="nfd-headers-and-status-words",
-        ),
-    ],
+    ("engine", "layout", "gateway", "recode"),
+    on_backends(LAYOUTS, postgres={"utf-16-declared", "windows-1258-title-and-totals-row-declared"}),
+    indirect=["engine"],
 )
 def test_a_layout_declared_in_the_configuration_is_read_to_the_dong(
     migrated_engine: Engine,
@@ -342,22 +358,26 @@ def test_a_layout_declared_in_the_configuration_is_read_to_the_dong(
     assert stored_txns(migrated_engine) == [(t, gateway, "01", amount, "SUCCESS") for t, _, amount in TXNS]
 
 
+TOTALS_ROWS = [
+    pytest.param(
+        lambda text: text.replace('"245,000"', '"245,001"'),
+        "line 6",
+        "totals row states 245001 but the rows add up to 245000",
+        id="totals-row-that-disagrees",
+    ),
+    pytest.param(
+        lambda text: (lambda ls: "\r\n".join([*ls[:3], ls[-2], *ls[3:-2], ""]))(text.split("\r\n")),
+        "line 4",
+        "a 'Tổng cộng' totals row must be the file's last row",
+        id="totals-row-in-the-middle",
+    ),
+]
+
+
 @pytest.mark.parametrize(
-    ("change", "where", "reason"),
-    [
-        pytest.param(
-            lambda text: text.replace('"245,000"', '"245,001"'),
-            "line 6",
-            "totals row states 245001 but the rows add up to 245000",
-            id="totals-row-that-disagrees",
-        ),
-        pytest.param(
-            lambda text: (lambda ls: "\r\n".join([*ls[:3], ls[-2], *ls[3:-2], ""]))(text.split("\r\n")),
-            "line 4",
-            "a 'Tổng cộng' totals row must be the file's last row",
-            id="totals-row-in-the-middle",
-        ),
-    ],
+    ("engine", "change", "where", "reason"),
+    on_backends(TOTALS_ROWS, postgres={"totals-row-that-disagrees"}),
+    indirect=["engine"],
 )
 def test_a_declared_totals_row_that_is_wrong_is_rejected(
     migrated_engine: Engine,
