@@ -52,6 +52,57 @@ def _date(text: str) -> dt.date | None:
     return dt.date.fromisoformat(text) if text else None
 
 
+def _table(name: str, schema: pa.Schema) -> pa.Table:
+    """A reference CSV as the store hands it to the core: dates as dates, amounts as integers."""
+    rows = []
+    for row in _reference(name):
+        typed: dict[str, object] = dict(row)
+        for column in ("valid_from", "valid_to"):
+            if column in row:
+                typed[column] = _date(row[column])
+        if "amount_vnd" in row:
+            typed["amount_vnd"] = int(row["amount_vnd"])
+        rows.append({field: typed[field] for field in schema.names})
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def _entry_tables(statements: list[BankStatement]) -> tuple[pa.Table, pa.Table]:
+    """Bank entries and their ``TxDtls`` flattened as the store keeps them, numbered from 1."""
+    entries: list[dict[str, object]] = []
+    details: list[dict[str, object]] = []
+    for statement in statements:
+        for entry in statement.entries:
+            entry_id = len(entries) + 1
+            entries.append(
+                {
+                    "entry_id": entry_id,
+                    "account": statement.account,
+                    "currency": entry.currency,
+                    "direction": entry.direction.value,
+                    "amount": entry.amount,
+                    "booking_date": entry.booking_date,
+                    "value_date": entry.value_date,
+                    "reversal": entry.reversal,
+                    "status": entry.status,
+                    "bank_ref": entry.bank_ref,
+                    "end_to_end_id": entry.end_to_end_id,
+                    "remittance": entry.remittance,
+                }
+            )
+            details += [
+                {
+                    "entry_id": entry_id,
+                    "end_to_end_id": d.end_to_end_id,
+                    "amount": d.amount,
+                    "remittance": d.remittance,
+                }
+                for d in entry.details
+            ]
+    return pa.Table.from_pylist(entries, schema=BANK_ENTRIES), pa.Table.from_pylist(
+        details, schema=BANK_ENTRY_DETAILS
+    )
+
+
 class ReadBack:
     """A generated world as the service's parsers read it."""
 
@@ -76,36 +127,8 @@ class ReadBack:
         self.statements: list[BankStatement] = statements
 
     def day_inputs(self) -> DayInputs:
-        entries: list[dict[str, object]] = []
-        details: list[dict[str, object]] = []
-        for statement in self.statements:
-            for entry in statement.entries:
-                entry_id = len(entries) + 1
-                entries.append(
-                    {
-                        "entry_id": entry_id,
-                        "account": statement.account,
-                        "currency": entry.currency,
-                        "direction": entry.direction.value,
-                        "amount": entry.amount,
-                        "booking_date": entry.booking_date,
-                        "value_date": entry.value_date,
-                        "reversal": entry.reversal,
-                        "status": entry.status,
-                        "bank_ref": entry.bank_ref,
-                        "end_to_end_id": entry.end_to_end_id,
-                        "remittance": entry.remittance,
-                    }
-                )
-                details += [
-                    {
-                        "entry_id": entry_id,
-                        "end_to_end_id": d.end_to_end_id,
-                        "amount": d.amount,
-                        "remittance": d.remittance,
-                    }
-                    for d in entry.details
-                ]
+        """What a run store would load for the world's first day, straight from the parsed files."""
+        entries, details = _entry_tables(self.statements)
         covered: dict[str, dt.date] = {}
         for statement in self.statements:
             assert statement.to_date is not None
@@ -117,34 +140,11 @@ class ReadBack:
             business_date=self.world.business_date,
             obligations=self.obligations,
             txns=self.txns,
-            entries=pa.Table.from_pylist(entries, schema=BANK_ENTRIES),
-            details=pa.Table.from_pylist(details, schema=BANK_ENTRY_DETAILS),
-            provinces=pa.Table.from_pylist(
-                [
-                    {"code": r["code"], "treasury_account": r["treasury_account"]}
-                    for r in _reference("provinces.csv")
-                ],
-                schema=PROVINCES,
-            ),
-            tax_rates=pa.Table.from_pylist(
-                [
-                    {**r, "valid_from": _date(r["valid_from"]), "valid_to": _date(r["valid_to"])}
-                    for r in _reference("registration_tax_rates.csv")
-                ],
-                schema=TAX_RATES,
-            ),
-            fee_schedule=pa.Table.from_pylist(
-                [
-                    {
-                        **r,
-                        "amount_vnd": int(r["amount_vnd"]),
-                        "valid_from": _date(r["valid_from"]),
-                        "valid_to": _date(r["valid_to"]),
-                    }
-                    for r in _reference("fee_schedule.csv")
-                ],
-                schema=FEE_SCHEDULE,
-            ),
+            entries=entries,
+            details=details,
+            provinces=_table("provinces.csv", PROVINCES),
+            tax_rates=_table("registration_tax_rates.csv", TAX_RATES),
+            fee_schedule=_table("fee_schedule.csv", FEE_SCHEDULE),
             bank_coverage=pa.table(
                 {"name": list(covered), "covered_to": pa.array(list(covered.values()), pa.date32())}
             ),
@@ -275,12 +275,49 @@ def test_statements_are_continuous_within_and_between_days(moderate: ReadBack) -
 def test_obligation_amounts_follow_the_reference_data_except_the_injected_mismatches(
     moderate: ReadBack,
 ) -> None:
+    assert _misjudged(moderate.obligations) == _rule_labels(moderate.world)
+    assert set(moderate.obligations["kind"].to_pylist()) == {
+        "fee",
+        "charge",
+        "land_charge",
+        "registration_tax",
+    }
+
+
+@pytest.mark.parametrize(
+    ("day", "province", "column", "key", "change"),
+    [
+        # Hải Phòng's car_first rate goes from 10 % to 12 % on 2026-08-08
+        (dt.date(2026, 8, 10), "31", "asset_class", "car_first", dt.date(2026, 8, 8)),
+        # the car plate charge drops on 2026-01-01 everywhere
+        (dt.date(2026, 1, 5), None, "procedure_code", "BIEN_SO_OTO", dt.date(2026, 1, 1)),
+    ],
+)
+def test_obligations_issued_either_side_of_a_reference_change_are_priced_by_their_issue_date(
+    tmp_path: Path, day: dt.date, province: str | None, column: str, key: str, change: dt.date
+) -> None:
+    world = generate_world(tmp_path, business_date=day, n_payments=8_000, seed=11)
+    obligations = ReadBack(world).obligations
+    assert _misjudged(obligations) == _rule_labels(world)
+    issued = {
+        row["issued_date"] >= change
+        for row in obligations.to_pylist()
+        if row[column] == key and province in (None, row["province_code"])
+    }
+    assert issued == {False, True}  # the day holds obligations priced under both versions
+
+
+def _rule_labels(world: World) -> set[str]:
+    rules = {"TAX_RATE_MISMATCH", "FEE_SCHEDULE_MISMATCH"}
+    return {key for category, key in world.ground_truth if category in rules}
+
+
+def _misjudged(obligations: pa.Table) -> set[str]:
+    """Payment codes whose amount differs from the reference row valid on their issue date."""
     fees = _reference("fee_schedule.csv")
     rates = _reference("registration_tax_rates.csv")
     wrong: set[str] = set()
-    kinds: collections.Counter[str] = collections.Counter()
-    for row in moderate.obligations.to_pylist():
-        kinds[row["kind"]] += 1
+    for row in obligations.to_pylist():
         if row["kind"] in ("fee", "charge"):
             (due,) = (
                 int(f["amount_vnd"])
@@ -296,13 +333,7 @@ def test_obligation_amounts_follow_the_reference_data_except_the_injected_mismat
             continue
         if due != row["amount_vnd"]:
             wrong.add(row["payment_code"])
-    labelled = {
-        key
-        for category, key in moderate.world.ground_truth
-        if category.endswith("_MISMATCH") and "SETTLEMENT" not in category
-    }
-    assert wrong == labelled
-    assert set(kinds) == {"fee", "charge", "land_charge", "registration_tax"}
+    return wrong
 
 
 def _applies(reference: dict[str, str], obligation: dict[str, object], column: str, value: object) -> bool:
