@@ -275,7 +275,7 @@ def stored_obligations(engine: Engine) -> list[tuple[str, str, int, str]]:
     o = schema.obligations.c
     query = select(o.payment_code, o.province_code, o.amount_vnd, o.portal_txn_id).order_by(o.payment_code)
     with engine.connect() as conn:
-        return [tuple(row) for row in conn.execute(query)]  # type: ignore[misc]
+        return [tuple(row) for row in conn.execute(query)]
 
 
 EXPECTED_OBLIGATIONS = [(code, province, amount, f"T-{code}") for code, province, amount in OBLIGATIONS]
@@ -315,7 +315,7 @@ def stored_txns(engine: Engine) -> list[tuple[str, str, str, int, str]]:
     g = schema.gateway_txns.c
     query = select(g.txn_id, g.gateway, g.province_code, g.amount_vnd, g.status).order_by(g.txn_id)
     with engine.connect() as conn:
-        return [tuple(row) for row in conn.execute(query)]  # type: ignore[misc]
+        return [tuple(row) for row in conn.execute(query)]
 
 
 ITS_TXNS = Contents(gateway_txns=3, gateway_vnd=TXNS_VND)

@@ -163,7 +163,7 @@ def its_entries(engine: Engine) -> list[tuple[int, str, dt.date | None, dt.date 
         .order_by(e.id)
     )
     with engine.connect() as conn:
-        return [tuple(row) for row in conn.execute(query)]  # type: ignore[misc]
+        return [tuple(row) for row in conn.execute(query)]
 
 
 DAY = dt.date(2026, 11, 25)
