@@ -217,24 +217,6 @@ def test_a_refused_doctype_is_located_on_its_own_line(migrated_engine: Engine, t
     assert_rejected(migrated_engine, good, outcome, where=where, reason="DOCTYPE/entities are not allowed")
 
 
-@sqlite_only
-@pytest.mark.xfail(
-    strict=True,
-    reason="camt amount '300.000' on a VND entry is read as 300 đồng and accepted (with warnings); "
-    "Vietnamese write 300.000 for three hundred thousand, so a VND amount with a decimal point is ambiguous",
-)
-def test_a_vnd_amount_grouped_with_dots_is_rejected_as_ambiguous(
-    migrated_engine: Engine, tmp_path: Path
-) -> None:
-    good = companion("camt", tmp_path)
-    text = entry_amount("300.000")(camt_text(tmp_path))
-    bad = write(tmp_path, BAD_NAME, text.encode("utf-8"))
-
-    outcome = ingest_beside(migrated_engine, good, bad)
-
-    assert_rejected(migrated_engine, good, outcome, where=at_amount(text), reason="300.000")
-
-
 # Accepted: odd but readable, with the documented warning
 
 
@@ -301,6 +283,37 @@ def test_details_that_do_not_sum_to_their_entry_are_accepted_with_a_warning(
     )
     assert_accepted(migrated_engine, good, outcome, adds=ITS_ROWS, warnings=(warning,))
     assert its_details(migrated_engine) == [(250000, "HS-1"), (40000, "HS-2")]  # as written, not "fixed"
+
+
+@sqlite_only
+def test_a_vnd_amount_with_a_decimal_point_is_read_as_iso_20022_writes_it(
+    migrated_engine: Engine, tmp_path: Path
+) -> None:
+    """``300.000`` VND is exactly 300 đồng: accepted, with the warnings that the small amount brings.
+
+    ISO 20022 writes amounts with ``.`` as the decimal separator and no
+    grouping, and DESIGN.md §2 says "An amount with a non-zero digit beyond
+    its currency's exponent is bad input (`18.150` EUR is 1815 cents;
+    `150000.5` VND is an error)": the digits beyond VND's exponent of 0 here
+    are all zero, so the amount is not bad input. A bank that meant three
+    hundred thousand đồng is caught by the checks that do not add up.
+    """
+    good = companion("camt", tmp_path)
+    text = entry_amount("300.000")(camt_text(tmp_path))
+    bad = write(tmp_path, BAD_NAME, text.encode("utf-8"))
+
+    outcome = ingest_beside(migrated_engine, good, bad)
+
+    warnings = (
+        "Stmt[1]/Ntry[1]: the 2 transaction details (TxDtls) of entry KBNN-79-20261125-1 "
+        "sum to 300000, not to the entry's 300 minor units of VND",
+        "Stmt[1]: balance continuity broken for account 7111790000001 statement KBNN-79-20261125: "
+        "opening 1000000 + entries 300 ≠ closing 1300000 (difference -299700 minor units of VND)",
+    )
+    assert_accepted(
+        migrated_engine, good, outcome, adds=ITS_ROWS + Contents(bank_minor=300 - CREDIT), warnings=warnings
+    )
+    assert outcome.totals == {"VND": {"credit": 300, "debit": 0}}
 
 
 def test_a_usd_credit_on_a_vnd_treasury_account_is_kept_in_its_own_currency(
