@@ -33,6 +33,8 @@ DOCTYPE_REFUSED: Final = "DOCTYPE/entities are not allowed"
 
 _DTD_TROUBLE: Final = re.compile(r"DOCTYPE|DTD|entity reference loop|amplification", re.IGNORECASE)
 _UTF16_BOMS: Final = ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+#: How much of a stream's start is kept to locate a DOCTYPE in: the prolog is near the top.
+_HEAD_BYTES: Final = 64 * 1024
 
 
 def safe_parser() -> etree.XMLParser:
@@ -73,11 +75,35 @@ def namespace(element: Any) -> str:
     return tag[1:].partition("}")[0] if isinstance(tag, str) and tag.startswith("{") else ""
 
 
-def refuse_doctype(element: Any, source: str) -> None:
-    """Raise if the document that ``element`` belongs to declares a DOCTYPE or entities."""
+def refuse_doctype(element: Any, source: str, head: bytes = b"") -> None:
+    """Raise if the document that ``element`` belongs to declares a DOCTYPE or entities.
+
+    lxml keeps no line for the DOCTYPE, so it is found in ``head``, the
+    first bytes of the document; without them the error names the prolog.
+    """
     info = element.getroottree().docinfo
     if info.doctype or info.internalDTD is not None:
-        raise InputError(DOCTYPE_REFUSED, source=source, where="line 1 (prolog)")
+        raise InputError(DOCTYPE_REFUSED, source=source, where=_doctype_line(head))
+
+
+def _doctype_line(head: bytes) -> str:
+    text = head_text(head)
+    start = text.find("<!DOCTYPE")
+    return f"line {text.count(chr(10), 0, start) + 1}" if start >= 0 else "prolog"
+
+
+class _HeadKeeper:
+    """A binary stream that remembers the first bytes read from it (lxml only calls ``read``)."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._stream = stream
+        self.head = b""
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._stream.read(size)
+        if len(self.head) < _HEAD_BYTES:
+            self.head += data[: _HEAD_BYTES - len(self.head)]
+        return data
 
 
 def syntax_error(exc: etree.XMLSyntaxError, source: str) -> InputError:
@@ -97,12 +123,13 @@ def iter_events(
     Syntax errors, also those found after some elements were yielded (a
     truncated file), are raised as :class:`InputError` with the line.
     """
-    parser = etree.iterparse(stream, events=tuple(events), tag=tags, remove_comments=True, **SAFE_OPTIONS)
+    kept = _HeadKeeper(stream)
+    parser = etree.iterparse(kept, events=tuple(events), tag=tags, remove_comments=True, **SAFE_OPTIONS)
     checked = False
     try:
         for event, element in parser:
             if not checked:
-                refuse_doctype(element, source)
+                refuse_doctype(element, source, kept.head)
                 checked = True
             yield event, element
     except etree.XMLSyntaxError as exc:

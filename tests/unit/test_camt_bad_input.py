@@ -123,6 +123,15 @@ def test_any_doctype_is_refused_even_without_entities(tmp_path: Path) -> None:
     assert error.where is not None
 
 
+def test_a_doctype_is_located_on_its_own_line_also_in_utf16(tmp_path: Path) -> None:
+    text = statement(prolog="\n\n<!DOCTYPE Document>\n").replace('encoding="UTF-8"', 'encoding="UTF-16"')
+    path = tmp_path / "kbnn-20261125.xml"
+    path.write_bytes(codecs.BOM_UTF16_LE + text.encode("utf-16-le"))
+    error = refused(path)
+    assert error.reason == "DOCTYPE/entities are not allowed"
+    assert error.where == f"line {line_of(text, '<!DOCTYPE')}" == "line 4"
+
+
 # Refused: the message
 
 
