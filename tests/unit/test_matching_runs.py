@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from matching_world import D, FakeRunStore, World, account, found
 
 from reconcile.runs import diff_runs, item_key, reconcile_day, run_id
@@ -135,3 +136,22 @@ def test_an_item_people_resolved_keeps_its_status_when_it_is_found_again() -> No
         ("T9", "written_off"),
         ("T8", "open"),
     }
+
+
+def test_a_run_that_fails_while_matching_stores_nothing_and_the_previous_version_stays_latest() -> None:
+    world = day_with_a_batch()
+    store = FakeRunStore(world)
+    first = reconcile_day(store, D)
+    world.tax_rates = [
+        {
+            "province_code": "01",
+            "asset_class": "car_first",
+            "rate": "twelve percent",
+            "valid_from": D,
+            "valid_to": None,
+        }
+    ]
+    with pytest.raises(ValueError, match="twelve percent"):
+        reconcile_day(store, D, reason="bad reference data")
+    assert list(store.runs) == [first.id]
+    assert store.latest_run(D).id == first.id
