@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import psycopg
 import pyarrow as pa
 import pytest
 from sqlalchemy import Engine, func, select
 
-from adapters.db import bulk, schema
+from adapters.db import bulk, schema, sqlite_arrow
 from adapters.db.bulk import bulk_insert, fetch_arrow, reserve_ids
-from adapters.db.engine import migrate, write_transaction
+from adapters.db.engine import create_engine_for, migrate, write_transaction
 from adapters.db.files import FileFacts, record_file
 from reconcile.columns import GATEWAY_TXNS
 
@@ -134,3 +135,37 @@ def test_two_hundred_thousand_rows_go_into_postgresql_by_one_copy(
     assert calls == {"copy": 1, "executemany": 0}
     with postgres_engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(schema.gateway_txns)).scalar_one() == 200_000
+
+
+def test_a_transaction_reads_back_the_rows_it_has_just_written(migrated_engine: Engine) -> None:
+    g = schema.gateway_txns.c
+    with write_transaction(migrated_engine) as conn:
+        bulk_insert(conn, schema.gateway_txns, gateway_rows(5, new_file(conn, "e")))
+        seen = fetch_arrow(conn, select(g.txn_id).order_by(g.id), pa.schema([("txn_id", pa.string())]))
+    assert seen.column("txn_id").to_pylist() == ["T0", "T1", "T2", "T3", "T4"]
+
+
+def test_a_connection_sees_what_others_committed_once_its_transaction_ends(migrated_engine: Engine) -> None:
+    g = schema.gateway_txns.c
+    ids = pa.schema([("txn_id", pa.string())])
+    with migrated_engine.connect() as reader:
+        before = fetch_arrow(reader, select(g.txn_id), ids).num_rows
+        reader.rollback()
+        with write_transaction(migrated_engine) as writer:
+            bulk_insert(writer, schema.gateway_txns, gateway_rows(3, new_file(writer, "f")))
+        after = fetch_arrow(reader, select(g.txn_id), ids).num_rows
+    assert (before, after) == (0, 3)
+
+
+def test_sqlite_reads_outside_a_writing_transaction_come_as_arrow_columns(tmp_path: Path) -> None:
+    engine = create_engine_for(f"sqlite:///{tmp_path / 'recon.db'}")
+    try:
+        migrate(engine)
+        with write_transaction(engine) as conn:
+            bulk_insert(conn, schema.gateway_txns, gateway_rows(4, new_file(conn, "g")))
+        with engine.connect() as conn:
+            table = sqlite_arrow.read_table(conn, select(schema.gateway_txns.c.amount_vnd))
+    finally:
+        engine.dispose()
+    assert table is not None
+    assert table.column(0).to_pylist() == [1, 1001, 2001, 3001]

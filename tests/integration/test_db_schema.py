@@ -99,7 +99,8 @@ def test_the_migrated_input_tables_match_the_metadata(engine: Engine) -> None:
 
 def test_reference_data_loads_every_province_and_the_active_ones(migrated_engine: Engine) -> None:
     rows = _csv_rows("provinces.csv")
-    provinces = provinces_table(migrated_engine.connect())
+    with migrated_engine.connect() as conn:
+        provinces = provinces_table(conn)
     assert provinces.num_rows == len(rows) == 63
     assert sum(provinces["active"].to_pylist()) == sum(r["active"] == "true" for r in rows) == 54
     assert (
