@@ -1,0 +1,61 @@
+"""``recon user add NAME --role treasury|ops|province|admin [--province CODE] [--password-stdin]``.
+
+Adds a web login (DESIGN.md §1, §7). The password is asked twice on the
+terminal (never echoed), or read as the first line of standard input with
+``--password-stdin`` (for scripts). A province user must name its province;
+no other role may. An unknown province, a taken name or a short password
+ends with one line and a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from typing import Any
+
+from adapters.db.engine import create_engine_for, require_schema
+from adapters.db.user_tables import ROLES
+from adapters.db.users import SqlUserStore, check_role
+from adapters.settings import Settings
+from adapters.web.auth import hash_password
+from reconcile.errors import ConfigError
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "user", help="web users", description="Manage the web application's users."
+    )
+    actions = parser.add_subparsers(dest="user_command", required=True, metavar="ACTION")
+    add = actions.add_parser("add", help="add a web user", description="Add a web user.")
+    add.add_argument("name", metavar="NAME", help="the login name")
+    add.add_argument("--role", required=True, choices=ROLES)
+    add.add_argument("--province", metavar="CODE", help="the province a province user is bound to")
+    add.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input, not a prompt"
+    )
+    add.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace, settings: Settings) -> int:
+    check_role(args.role, args.province)  # before asking for a password
+    password = _read_password(args.password_stdin)
+    password_hash = hash_password(password)
+    engine = create_engine_for(settings.database_url)
+    try:
+        require_schema(engine)
+        user = SqlUserStore(engine).add(args.name, password_hash, args.role, args.province)
+    finally:
+        engine.dispose()
+    where = f" for province {user.province_code}" if user.province_code else ""
+    print(f"user {user.username} added ({user.role}{where})")
+    return 0
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Password again: ") != first:
+        raise ConfigError("the two passwords differ")
+    return first

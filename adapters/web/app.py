@@ -1,0 +1,85 @@
+"""The ASGI application: routes, middleware and templates, built by :func:`create_app`.
+
+Layers, outermost first: security headers, the signed session cookie
+(HttpOnly, SameSite=Lax, eight hours; ``Secure`` when
+``RECON_SECURE_COOKIES=1``, for a deployment behind TLS), then the CSRF
+check of every state-changing request. Without a session, pages redirect
+to ``/login`` (303) and downloads answer ``401``; whatever the user may not
+see answers ``404``.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from sqlalchemy import Engine
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from adapters.settings import Settings
+from adapters.web import routes_actions, routes_auth, routes_dashboard, routes_downloads
+from adapters.web.access import SESSION_USER, Hidden, SignInRequired
+from adapters.web.auth import secret_key
+from adapters.web.csrf import CsrfMiddleware
+from adapters.web.headers import SecurityHeadersMiddleware
+from adapters.web.pages import template_environment
+from reconcile.errors import NotFoundError
+
+SESSION_COOKIE = "recon_session"
+SESSION_MAX_AGE = 8 * 3600
+
+
+def create_app(settings: Settings, engine: Engine, *, secure_cookies: bool | None = None) -> Starlette:
+    """The web application over ``engine`` (migrated by ``recon init``)."""
+    if secure_cookies is None:
+        secure_cookies = os.environ.get("RECON_SECURE_COOKIES") == "1"
+    routes = [
+        *routes_auth.ROUTES,
+        *routes_dashboard.ROUTES,
+        *routes_downloads.ROUTES,
+        *routes_actions.ROUTES,
+    ]
+    middleware = [
+        Middleware(SecurityHeadersMiddleware),
+        Middleware(
+            SessionMiddleware,
+            secret_key=secret_key(settings),
+            session_cookie=SESSION_COOKIE,
+            max_age=SESSION_MAX_AGE,
+            same_site="lax",
+            https_only=secure_cookies,
+        ),
+        Middleware(CsrfMiddleware),
+    ]
+    handlers: dict[Any, Any] = {
+        SignInRequired: _sign_in,
+        Hidden: _not_found,
+        NotFoundError: _not_found,
+        404: _not_found,
+    }
+    app = Starlette(routes=list[Route](routes), middleware=middleware, exception_handlers=handlers)
+    app.state.engine = engine
+    app.state.settings = settings
+    app.state.templates = template_environment()
+    return app
+
+
+async def _sign_in(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, SignInRequired) and exc.download:
+        return PlainTextResponse("sign in required", status_code=401)
+    return RedirectResponse("/login", status_code=303)
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, HTTPException) and exc.status_code != 404:
+        return PlainTextResponse(str(exc.detail), status_code=exc.status_code)
+    if not isinstance(request.session.get(SESSION_USER), int):
+        # nothing but /healthz and /login answers without a session, not even "not found"
+        return RedirectResponse("/login", status_code=303)
+    return PlainTextResponse("not found", status_code=404)

@@ -1,0 +1,59 @@
+"""Signing in and out, and the health check.
+
+``POST /login`` answers 303 to ``/`` with a fresh session on success, and
+the form again with ``401`` on failure (the same message whether the name
+or the password was wrong). The session is emptied before the user is put
+in, and given a new CSRF token, so a token or session planted before
+sign-in is worth nothing after it.
+"""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from adapters.db.users import SqlUserStore
+from adapters.web.access import SESSION_USER
+from adapters.web.auth import authenticate
+from adapters.web.csrf import csrf_token
+from adapters.web.pages import render
+
+MAX_FIELD = 256
+
+
+def healthz(request: Request) -> Response:
+    return PlainTextResponse("ok")
+
+
+def login_form(request: Request) -> Response:
+    return render(request, "login.html", error=None, username="")
+
+
+async def login(request: Request) -> Response:
+    form = await request.form()
+    username = str(form.get("username") or "")[:MAX_FIELD]
+    password = str(form.get("password") or "")[:MAX_FIELD]
+    store = SqlUserStore(request.app.state.engine)
+    user = await run_in_threadpool(authenticate, store, username, password) if username else None
+    if user is None:
+        error = "Sai tên đăng nhập hoặc mật khẩu / Wrong username or password"
+        return render(request, "login.html", 401, error=error, username=username)
+    request.session.clear()
+    request.session[SESSION_USER] = user.id
+    csrf_token(request.session)
+    return RedirectResponse("/", status_code=303)
+
+
+def logout(request: Request) -> Response:
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
+
+
+ROUTES = [
+    Route("/healthz", healthz, methods=["GET"]),
+    Route("/login", login_form, methods=["GET"]),
+    Route("/login", login, methods=["POST"]),
+    Route("/logout", logout, methods=["POST"]),
+]
