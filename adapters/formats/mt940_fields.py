@@ -99,11 +99,7 @@ def read_statement_line(lines: tuple[str, ...]) -> StatementLine:
     value_date = read_date(head["value"], ":61: value date")
     entry = (head["entry"] or "").strip()
     booking_date = _booking_date(value_date, entry) if entry else None
-    amount = _AMOUNT.match(text, head.end())
-    rest = text[amount.end() :] if amount else ""
-    if not amount or rest[:1] in {",", "."} or rest[:1].isdigit():
-        raise InputError(f":61: amount in {text!r} is not readable (digits with one decimal comma)")
-    kind = _TYPE.match(rest)
+    amount, kind, rest = _amount_and_type(text, head.end())
     customer, _, bank = rest[kind.end() if kind else 0 :].partition("//")
     supplementary = " ".join(line.strip() for line in lines[1:] if line.strip())
     return StatementLine(
@@ -111,12 +107,33 @@ def read_statement_line(lines: tuple[str, ...]) -> StatementLine:
         booking_date=booking_date,
         mark=head["mark"],
         funds_code=head["funds"],
-        amount=amount.group(),
+        amount=amount,
         transaction_type=kind["type"].strip() if kind else None,
         customer_ref=customer.strip() or None,
         bank_ref=None if bank.strip() in {"", "NONREF"} else bank.strip(),
         supplementary=supplementary or None,
     )
+
+
+def _amount_and_type(text: str, start: int) -> tuple[str, re.Match[str] | None, str]:
+    """The amount at ``start``, the transaction type after it, and the rest of the line from there.
+
+    The amount is read greedily and must be followed by a transaction type
+    (``NTRF``, ``NET ``), or, when it has its decimal comma, by the bank's
+    reference (``//``) or nothing: so ``3E+05,`` or ``300.000,`` is refused
+    instead of read as 3 or 300. Only the type tells where an amount
+    written without its comma (``C500NTRF``) ends.
+    """
+    amount = _AMOUNT.match(text, start)
+    rest = text[amount.end() :] if amount else ""
+    kind = _TYPE.match(rest)
+    typeless = amount is not None and "," in amount.group() and rest.lstrip()[:2] in {"", "//"}
+    if amount is None or not (kind or typeless):
+        raise InputError(
+            f":61: amount in {text!r} is not readable (digits with one decimal comma, "
+            "then a transaction type such as NTRF)"
+        )
+    return amount.group(), kind, rest
 
 
 def _booking_date(value_date: dt.date, mmdd: str) -> dt.date:

@@ -114,11 +114,6 @@ REJECTED = [
         "line 5",
         "is not readable",
         id="exponent-amount",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="':61:…C3E+05,…' is read as a credit of 3 đồng and accepted "
-            "(only the balance continuity warning shows it)",
-        ),
     ),
 ]
 

@@ -79,6 +79,36 @@ def test_the_good_sample_is_read(tmp_path: Path) -> None:
             id="unreadable-amount",
         ),
         pytest.param(
+            _replaced(":61:2611251125C", ":61:2611251125C1.5E+05,NTRFNONREF//FT2633001"),
+            ":61:2611251125C",
+            "amount in '2611251125C1.5E+05,NTRFNONREF//FT2633001' is not readable",
+            id="exponent-amount",
+        ),
+        pytest.param(
+            _replaced(":61:2611251125C", ":61:2611251125C15E4NTRFNONREF//FT2633001"),
+            ":61:2611251125C",
+            "amount in '2611251125C15E4NTRFNONREF//FT2633001' is not readable",
+            id="exponent-amount-without-a-comma",
+        ),
+        pytest.param(
+            _replaced(":61:2611251125C", ":61:2611251125C150000,XTRFNONREF//FT2633001"),
+            ":61:2611251125C",
+            "then a transaction type such as NTRF",
+            id="no-transaction-type-after-the-amount",
+        ),
+        pytest.param(
+            _replaced(":60F:", ":60F:C261124VND1E+06,"),
+            ":60F:",
+            ":60F: 'C261124VND1E+06,' is not a balance",
+            id="exponent-opening-balance",
+        ),
+        pytest.param(
+            _replaced(":62F:", ":62F:C261125VND1.1E+06"),
+            ":62F:",
+            ":62F: 'C261125VND1.1E+06' is not a balance",
+            id="exponent-closing-balance",
+        ),
+        pytest.param(
             _replaced(":61:2611251125C", ":61:2313451125C150000,NTRFNONREF//FT2633001"),
             ":61:2313451125C",
             ":61: value date '231345' is not a valid YYMMDD date",
@@ -147,6 +177,25 @@ def test_an_amount_finer_than_its_currency_is_refused(tmp_path: Path, amount: st
     assert caught.value.where == "line 4"
     assert "more decimal digits than" in caught.value.reason
     assert "MT940 statement STMT1" in caught.value.reason
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        ":61:2611251125C150000,NTRFNONREF//FT2633001",
+        ":61:2611251125C150000NTRFNONREF//FT2633001",  # no decimal comma: the type ends the amount
+        ":61:2611251125C150000,NET NONREF",  # a three-letter type and a blank
+        ":61:2611251125C150000, NTRFNONREF//FT2633001",  # a blank before the type
+        ":61:2611251125C150000,//FT2633001",  # no type, the bank's reference at once
+        ":61:2611251125C150000,",  # nothing after the amount
+    ],
+)
+def test_an_amount_is_read_in_every_dialect_that_ends_it_clearly(tmp_path: Path, line: str) -> None:
+    lines = _replaced(":61:2611251125C", line)
+
+    parsed = Mt940Parser().parse(_write(tmp_path, lines))
+
+    assert parsed.statements[0].entries[0].amount == 150000
 
 
 def test_a_file_without_any_statement_reference_is_refused(tmp_path: Path) -> None:
