@@ -10,8 +10,9 @@ the ``:86:`` after it. ``RC`` (reversal of a credit) is booked as a debit and
 (MMDD) is taken as booked on its value date.
 
 Bad files raise :class:`~reconcile.errors.InputError` with the file, the
-line and the reason; a balance that does not add up, or an entry date far
-from its value date, is an :class:`~reconcile.records.Issue`. The file's
+line and the reason; a balance that does not add up, an entry valued before
+its entry date, or an entry date far from its value date, is an
+:class:`~reconcile.records.Issue`. The file's
 encoding (strict UTF-8, else a single-byte code page) is on
 :class:`Mt940File` and in the log, never a warning.
 """
@@ -210,15 +211,21 @@ def _charges(line: StatementLine, currency: str) -> int:
 
 
 def _date_issues(statement: BankStatement, source: str) -> list[Issue]:
+    """An entry valued before its entry date, in camt's words, or an entry date far from its value date."""
     issues = []
     for entry in statement.entries:
         if entry.booking_date and entry.value_date:
             gap = abs((entry.booking_date - entry.value_date).days)
-            if gap > ODD_DATE_GAP_DAYS:
+            message = None
+            if entry.value_date < entry.booking_date:
+                message = f"value date {entry.value_date} is before booking date {entry.booking_date}"
+                message += f" ({gap} days)" if gap > ODD_DATE_GAP_DAYS else ""
+            elif gap > ODD_DATE_GAP_DAYS:
                 message = (
                     f"statement {statement.statement_id}: value date {entry.value_date} is {gap} days "
                     f"from entry date {entry.booking_date}"
                 )
+            if message is not None:
                 issues.append(Issue(source, entry.position, message))
     return issues
 

@@ -190,11 +190,6 @@ def test_a_balance_that_does_not_add_up_is_accepted_with_a_warning(
 
 
 @sqlite_only
-@pytest.mark.xfail(
-    strict=True,
-    reason="MT940 entries valued before their entry date are accepted without a warning; "
-    "camt warns 'value date … is before booking date …' for the same thing",
-)
 def test_a_value_date_before_the_entry_date_is_accepted_with_a_warning(
     migrated_engine: Engine, tmp_path: Path
 ) -> None:

@@ -231,13 +231,31 @@ def test_a_balance_that_does_not_add_up_is_an_issue_not_a_refusal(tmp_path: Path
 
 
 def test_an_entry_date_far_from_its_value_date_is_an_issue(tmp_path: Path) -> None:
-    lines = _replaced(":61:2611251125C", ":61:2609011125C150000,NTRFNONREF//FT2633001")
+    lines = _replaced(":61:2611251125C", ":61:2612311125C150000,NTRFNONREF//FT2633001")
 
     parsed = Mt940Parser().parse(_write(tmp_path, lines))
 
     [issue] = parsed.issues
-    assert issue.where == _line_of(lines, ":61:2609011125C")
-    assert "value date 2026-09-01 is 85 days from entry date 2026-11-25" in issue.message
+    assert issue.where == _line_of(lines, ":61:2612311125C")
+    assert "value date 2026-12-31 is 36 days from entry date 2026-11-25" in issue.message
+
+
+@pytest.mark.parametrize(
+    ("value_date", "message"),
+    [
+        ("261124", "value date 2026-11-24 is before booking date 2026-11-25"),
+        ("260901", "value date 2026-09-01 is before booking date 2026-11-25 (85 days)"),
+    ],
+)
+def test_an_entry_valued_before_its_entry_date_is_an_issue_in_camts_words(
+    tmp_path: Path, value_date: str, message: str
+) -> None:
+    lines = _replaced(":61:2611251125C", f":61:{value_date}1125C150000,NTRFNONREF//FT2633001")
+
+    parsed = Mt940Parser().parse(_write(tmp_path, lines))
+
+    [issue] = parsed.issues
+    assert (issue.source, issue.where, issue.message) == ("kbnn.sta", _line_of(lines, ":61:"), message)
 
 
 @pytest.mark.parametrize("encoding", ["cp852", "cp1252"])

@@ -92,7 +92,12 @@ def test_statements_written_as_mt940_read_back_the_same(statements: list[BankSta
         parsed = parser.parse(path)
 
     assert parsed.format == "mt940"
-    assert parsed.issues == ()
+    dates = [(e.value_date, e.booking_date) for statement in statements for e in statement.entries]
+    assert [issue.message for issue in parsed.issues] == [
+        f"value date {value} is before booking date {booked}"
+        for value, booked in dates
+        if value and booked and value < booked
+    ]
     assert len(parsed.statements) == len(statements)
     for read, written in zip(parsed.statements, statements, strict=True):
         assert (read.statement_id, read.sequence, read.account, read.currency) == (
