@@ -4,8 +4,7 @@
 - :mod:`adapters.db.schema` the input tables (files, obligations, gateway transactions,
   bank statements) and the reference data;
 - :mod:`adapters.db.engine` builds engines and runs the packaged Alembic migrations;
-- :mod:`adapters.db.bulk` loads and reads Arrow tables fast (``COPY`` on PostgreSQL,
-  ADBC reads on SQLite through :mod:`adapters.db.sqlite_arrow`);
+- :mod:`adapters.db.bulk` loads and reads Arrow tables fast (``COPY`` on PostgreSQL);
 - :mod:`adapters.db.files`, :mod:`adapters.db.stores` record ingested files and their content;
 - :mod:`adapters.db.reads` hands the current inputs back as Arrow tables;
 - :mod:`adapters.db.reference` loads and returns the reference data (``fixtures/*.csv``).

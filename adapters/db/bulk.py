@@ -18,8 +18,6 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 from sqlalchemy import Connection, Executable, Table, func, select
 
-from adapters.db import sqlite_arrow
-
 CHUNK_ROWS = 100_000
 
 
@@ -100,18 +98,17 @@ def reserve_ids(conn: Connection, table: Table, count: int) -> pa.Array:
 
 
 def fetch_arrow(conn: Connection, statement: Executable, schema: pa.Schema) -> pa.Table:
-    """Run ``statement`` and return its rows as an Arrow table with ``schema`` (by position)."""
-    sqlite = conn.dialect.name == "sqlite"
-    if sqlite:
-        table = sqlite_arrow.read_table(conn, statement)
-        if table is not None:
-            columns = [
-                _from_sqlite(column, field.type) for column, field in zip(table.columns, schema, strict=True)
-            ]
-            return pa.Table.from_arrays(columns, schema=schema)
+    """Run ``statement`` and return its rows as an Arrow table with ``schema`` (by position).
+
+    SQLite is read through the ``sqlite3`` driver on purpose: a second SQLite
+    library in the same process (an ADBC driver bundles its own) would share
+    the file's POSIX locks without knowing it, which SQLite documents as a way
+    to corrupt a database.
+    """
     # read the driver's cursor directly: without stream_results SQLAlchemy has not pre-fetched any row
     result = conn.execute(statement)
     cursor = result.cursor
+    sqlite = conn.dialect.name == "sqlite"
     batches = [
         pa.record_batch(
             [_to_arrow(values, field.type, sqlite) for values, field in zip(columns, schema, strict=True)],
@@ -121,15 +118,6 @@ def fetch_arrow(conn: Connection, statement: Executable, schema: pa.Schema) -> p
     ]
     result.close()
     return pa.Table.from_batches(batches, schema=schema)
-
-
-def _from_sqlite(column: pa.ChunkedArray, kind: pa.DataType) -> pa.ChunkedArray:
-    """ADBC's column (text dates and UTC timestamps, 0/1 booleans) as ``kind``."""
-    if column.null_count == len(column):
-        return pa.chunked_array([pa.nulls(len(column), kind)])  # ADBC types an all-NULL column int64
-    if pa.types.is_timestamp(kind):
-        return column.cast(pa.timestamp(kind.unit)).cast(kind)  # the stored text is UTC
-    return column.cast(kind)
 
 
 def _column_chunks(cursor: Any, width: int) -> Iterator[list[tuple[Any, ...]]]:

@@ -19,7 +19,6 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
 
-from adapters.db import sqlite_arrow
 from reconcile.errors import StorageError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -54,8 +53,6 @@ def _tune_sqlite(engine: Engine) -> None:
     def _on_begin(connection: Connection) -> None:
         mode = connection.get_execution_options().get(_BEGIN_OPTION, "")
         connection.exec_driver_sql(f"BEGIN {mode}".strip())
-
-    sqlite_arrow.attach(engine)
 
 
 @contextmanager

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import psycopg
 import pyarrow as pa
 import pytest
 from sqlalchemy import Engine, func, select
 
-from adapters.db import bulk, schema, sqlite_arrow
+from adapters.db import bulk, schema
 from adapters.db.bulk import bulk_insert, fetch_arrow, reserve_ids
-from adapters.db.engine import create_engine_for, migrate, write_transaction
+from adapters.db.engine import migrate, write_transaction
 from adapters.db.files import FileFacts, record_file
 from reconcile.columns import GATEWAY_TXNS
 
@@ -155,17 +154,3 @@ def test_a_connection_sees_what_others_committed_once_its_transaction_ends(migra
             bulk_insert(writer, schema.gateway_txns, gateway_rows(3, new_file(writer, "f")))
         after = fetch_arrow(reader, select(g.txn_id), ids).num_rows
     assert (before, after) == (0, 3)
-
-
-def test_sqlite_reads_outside_a_writing_transaction_come_as_arrow_columns(tmp_path: Path) -> None:
-    engine = create_engine_for(f"sqlite:///{tmp_path / 'recon.db'}")
-    try:
-        migrate(engine)
-        with write_transaction(engine) as conn:
-            bulk_insert(conn, schema.gateway_txns, gateway_rows(4, new_file(conn, "g")))
-        with engine.connect() as conn:
-            table = sqlite_arrow.read_table(conn, select(schema.gateway_txns.c.amount_vnd))
-    finally:
-        engine.dispose()
-    assert table is not None
-    assert table.column(0).to_pylist() == [1, 1001, 2001, 3001]
