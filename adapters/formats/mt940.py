@@ -10,9 +10,10 @@ the ``:86:`` after it. ``RC`` (reversal of a credit) is booked as a debit and
 (MMDD) is taken as booked on its value date.
 
 Bad files raise :class:`~reconcile.errors.InputError` with the file, the
-line and the reason; a balance that does not add up, an entry valued before
-its entry date, or an entry date far from its value date, is an
-:class:`~reconcile.records.Issue`. The file's
+line and the reason; a balance in another currency than the opening
+balance's is one, since its amount cannot be compared. A balance that does
+not add up, an entry valued before its entry date, or an entry date far
+from its value date, is an :class:`~reconcile.records.Issue`. The file's
 encoding (strict UTF-8, else a single-byte code page) is on
 :class:`Mt940File` and in the log, never a warning.
 """
@@ -42,6 +43,14 @@ BALANCE_KINDS: Final = {
     "62M": "CLBD",
     "64": "CLAV",
     "65": "FWAV",
+}
+_BALANCE_NAMES: Final = {
+    "60F": "opening",
+    "60M": "intermediate opening",
+    "62F": "closing",
+    "62M": "intermediate closing",
+    "64": "closing available",
+    "65": "forward available",
 }
 _OPENING_TAGS: Final = ("60F", "60M")
 _CLOSING_TAGS: Final = ("62F", "62M")
@@ -114,8 +123,10 @@ def _read_statement(group: list[Field], source: str) -> BankStatement:
             f"MT940 statement {statement_id} has no account (:25:)", source=source, where=head.where
         )
     try:
-        balances = tuple(_balance(field) for field in group if field.tag in BALANCE_KINDS)
+        balance_fields = [field for field in group if field.tag in BALANCE_KINDS]
+        balances = tuple(_balance(field) for field in balance_fields)
         currency = _currency(group, statement_id)
+        _check_currencies(balance_fields, balances, currency)
         entries = tuple(_entries(group, currency))
     except InputError as exc:
         raise _located(exc, statement_id, source, exc.where or head.where) from exc
@@ -161,6 +172,17 @@ def _balance(field: Field) -> Balance:
     return Balance(
         BALANCE_KINDS[field.tag], -amount if read.mark == "D" else amount, read.currency, read.date
     )
+
+
+def _check_currencies(fields: list[Field], balances: tuple[Balance, ...], currency: str) -> None:
+    """Every balance in the statement's currency: a USD closing balance is not đồng to compare."""
+    for field, balance in zip(fields, balances, strict=True):
+        if balance.currency != currency:
+            raise InputError(
+                f"{_BALANCE_NAMES[field.tag]} balance currency {balance.currency} differs from the "
+                f"statement currency {currency}",
+                where=field.where,
+            )
 
 
 def _entries(group: list[Field], currency: str) -> list[BankEntry]:

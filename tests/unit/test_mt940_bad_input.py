@@ -139,6 +139,19 @@ def test_the_good_sample_is_read(tmp_path: Path) -> None:
             id="impossible-balance-date",
         ),
         pytest.param(
+            _replaced(":62F:", ":62F:C261125USD1100000,"),
+            ":62F:",
+            "MT940 statement KBNN0125112026: closing balance currency USD differs from the statement "
+            "currency VND",
+            id="closing-balance-in-another-currency",
+        ),
+        pytest.param(
+            [*GOOD[:-1], ":64:C261125EUR1100000,", GOOD[-1]],
+            ":64:",
+            "closing available balance currency EUR differs from the statement currency VND",
+            id="available-balance-in-another-currency",
+        ),
+        pytest.param(
             _replaced(":20:", ":20:   "),
             ":20:",
             "MT940 statement reference :20: is empty",
