@@ -6,8 +6,8 @@ import re
 from collections.abc import Callable
 
 import pytest
-from conftest import PASSWORD, csrf_of, sign_in
 from starlette.testclient import TestClient
+from web_world import PASSWORD, csrf_of, sign_in
 
 PAGES = ["/", "/discrepancies/1", "/nowhere"]
 DOWNLOADS = [

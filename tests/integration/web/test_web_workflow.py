@@ -6,9 +6,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from conftest import csrf_of
 from sqlalchemy import Engine, delete, select
 from starlette.testclient import TestClient
+from web_world import csrf_of
 
 from adapters.db.run_tables import discrepancies, work_items
 from adapters.db.user_tables import discrepancy_actions
