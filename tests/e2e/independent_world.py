@@ -152,6 +152,7 @@ class Expected:
     key: str
     expected_vnd: int | None = None
     actual_vnd: int | None = None
+    status: str = "open"  # "pending" while the files do not cover the item's window yet
 
 
 @dataclass(slots=True)
@@ -160,6 +161,7 @@ class World:
     txns: list[Txn] = field(default_factory=list)
     entries: list[Entry] = field(default_factory=list)
     expected: list[Expected] = field(default_factory=list)
+    later: list[Entry] = field(default_factory=list)  # bank entries of a statement that arrives after the run
 
     def batch_total(self, batch_id: str, *, net: bool) -> int:
         """Σ SUCCESS − Σ REFUND (− Σ fees when net), DESIGN.md §5."""
@@ -170,8 +172,15 @@ class World:
                 total += sign * t.amount - (t.fee if net else 0)
         return total
 
-    def expect(self, category: str, key: str, expected: int | None = None, actual: int | None = None) -> None:
-        self.expected.append(Expected(category, key, expected, actual))
+    def expect(
+        self,
+        category: str,
+        key: str,
+        expected: int | None = None,
+        actual: int | None = None,
+        status: str = "open",
+    ) -> None:
+        self.expected.append(Expected(category, key, expected, actual, status))
 
 
 def at(day: dt.date, clock: str) -> str:
@@ -285,6 +294,7 @@ _BATCHES = {
     "PAYOO-79-0213": ("payoo", SECOND_BUSINESS_DAY),
     "VNPT-31-0213": ("vnptpay", NEXT_BUSINESS_DAY),
     "VTM-31-0213": (UNCONFIGURED_GATEWAY, NEXT_BUSINESS_DAY),
+    "VNPT-92-0213": ("vnptpay", NEXT_BUSINESS_DAY),
 }
 
 
@@ -296,6 +306,7 @@ def build_world(reference: Reference | None = None) -> World:
     _da_nang(b)
     _ho_chi_minh(b)
     _hai_phong(b)
+    _can_tho(b)
     return b.world
 
 
@@ -562,6 +573,7 @@ def _hai_phong(b: _Builder) -> None:
     )
 
 
+SHORT_STATEMENTS = frozenset({"7111920000001"})  # Cần Thơ's first statement covers D only
 CORRECTED = ("vnptpay", DAY)  # this gateway file arrives twice: the second is a correction
 CORRECTED_TXN = "VNPT-T-7902"
 MT940_ACCOUNTS = frozenset({"7111310000001"})  # Hải Phòng's bank sends MT940; the others camt.053
@@ -663,41 +675,50 @@ def statement_totals(entries: list[Entry]) -> dict[str, dict[str, int]]:
     return {"VND": {"credit": credit, "debit": debit}}
 
 
-def closing_balance(entries: list[Entry]) -> int:
-    return OPENING_BALANCE + sum(-e.amount if e.debit else e.amount for e in entries if e.status == "BOOK")
+def closing_balance(entries: list[Entry], opening: int = OPENING_BALANCE) -> int:
+    return opening + sum(-e.amount if e.debit else e.amount for e in entries if e.status == "BOOK")
 
 
 ZERO_DECIMALS = frozenset({"KB01-0001"})  # "2000000.00" VND: zero digits past the exponent are fine
 CAMT_NS = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"
 
 
-def camt053(entries: list[Entry]) -> str:
-    """A camt.053.001.08 document with one ``Stmt`` per treasury account."""
+def camt053(
+    entries: list[Entry], *, start: dt.date = DAY, opening: dict[str, int] | None = None, message: str = "001"
+) -> str:
+    """A camt.053.001.08 document with one ``Stmt`` per treasury account, from ``start``."""
     accounts = sorted({e.account for e in entries})
     statements = "".join(
-        _camt_statement(n, a, [e for e in entries if e.account == a]) for n, a in enumerate(accounts, 1)
+        _camt_statement(
+            a,
+            [e for e in entries if e.account == a],
+            (start, DAY if a in SHORT_STATEMENTS and start == DAY else STATEMENT_END),
+            (opening or {}).get(a, OPENING_BALANCE),
+        )
+        for a in accounts
     )
     return (
         f'<?xml version="1.0" encoding="UTF-8"?>\n<Document xmlns="{CAMT_NS}"><BkToCstmrStmt>'
-        f"<GrpHdr><MsgId>KBNN-{STATEMENT_END:%Y%m%d}-001</MsgId><CreDtTm>{STATEMENT_END}T18:00:00+07:00</CreDtTm>"
+        f"<GrpHdr><MsgId>KBNN-{STATEMENT_END:%Y%m%d}-{message}</MsgId><CreDtTm>{STATEMENT_END}T18:00:00+07:00</CreDtTm>"
         f"</GrpHdr>{statements}</BkToCstmrStmt></Document>\n"
     )
 
 
-def _camt_statement(number: int, account: str, entries: list[Entry]) -> str:
+def _camt_statement(account: str, entries: list[Entry], period: tuple[dt.date, dt.date], opening: int) -> str:
+    start, end = period
     balances = "".join(
         f'<Bal><Tp><CdOrPrtry><Cd>{code}</Cd></CdOrPrtry></Tp><Amt Ccy="VND">{amount}</Amt>'
         f"<CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>{day}</Dt></Dt></Bal>"
         for code, amount, day in (
-            ("OPBD", OPENING_BALANCE, DAY),
-            ("CLBD", closing_balance(entries), STATEMENT_END),
+            ("OPBD", opening, start),
+            ("CLBD", closing_balance(entries, opening), end),
         )
     )
     body = "".join(_camt_entry(e) for e in sorted(entries, key=lambda e: (e.booked, e.bank_ref)))
     return (
-        f"<Stmt><Id>STMT-{account}-{STATEMENT_END:%Y%m%d}</Id><ElctrncSeqNb>{number}</ElctrncSeqNb>"
-        f"<CreDtTm>{STATEMENT_END}T18:00:00+07:00</CreDtTm>"
-        f"<FrToDt><FrDtTm>{DAY}T00:00:00+07:00</FrDtTm><ToDtTm>{STATEMENT_END}T23:59:59+07:00</ToDtTm></FrToDt>"
+        f"<Stmt><Id>STMT-{account}-{end:%Y%m%d}</Id><ElctrncSeqNb>{(end - DAY).days + 1}</ElctrncSeqNb>"
+        f"<CreDtTm>{end}T18:00:00+07:00</CreDtTm>"
+        f"<FrToDt><FrDtTm>{start}T00:00:00+07:00</FrDtTm><ToDtTm>{end}T23:59:59+07:00</ToDtTm></FrToDt>"
         f"<Acct><Id><Othr><Id>{account}</Id></Othr></Id><Ccy>VND</Ccy></Acct>{balances}{body}</Stmt>"
     )
 
@@ -742,3 +763,25 @@ def mt940(entries: list[Entry]) -> str:
         lines.append(f":86:{e.remittance or e.end_to_end}")
     lines += [f":62F:C{STATEMENT_END:%y%m%d}VND{closing_balance(entries)},", "-"]
     return "\n".join(lines) + "\n"
+
+
+def _can_tho(b: _Builder) -> None:
+    """Cần Thơ (92): its statement so far ends on D, so its batch's credit is still pending."""
+    b.owe_and_pay("HS92-CP", "92", "charge", "VNPT-T-9201", "VNPT-92-0213", procedure="CAP_PHEP_XAY_DUNG")
+    b.owe_and_pay("HS92-LAND", "92", "land_charge", "VNPT-T-9202", "VNPT-92-0213", amount=1_500_000)
+    b.credit("92", DAY, 500_000, "KB92-DR-0001", remittance="CHUYEN NOP NSNN", debit=True)
+    due = b.world.batch_total("VNPT-92-0213", net=False)
+    b.world.expect("MISSING_BANK_CREDIT", "VNPT-92-0213", due, status="pending")
+    # The next statement, ingested after the first run, brings the credit: the item closes itself.
+    b.world.later.append(
+        Entry(b.ref.account("92"), NEXT_BUSINESS_DAY, due, "KB92-0001", end_to_end="VNPT-92-0213")
+    )
+
+
+def write_follow_up(world: World, directory: Path) -> Path:
+    """The statements that arrive after the first run: Cần Thơ from D+1 to the end of the windows."""
+    path = directory / "kbnn-cantho-2.camt053.xml"
+    start = DAY + dt.timedelta(days=1)
+    opening = {a: closing_balance([e for e in world.entries if e.account == a]) for a in SHORT_STATEMENTS}
+    path.write_text(camt053(world.later, start=start, opening=opening, message="002"), encoding="utf-8")
+    return path
