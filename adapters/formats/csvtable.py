@@ -18,7 +18,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from adapters.formats.csvcells import CellError, first_true, trimmed
+from adapters.formats.csvcells import CellError, first_true
+from adapters.formats.csvproblems import NOT_DATA, Problem, converted, currency_problems, reason_for
 from adapters.formats.csvread import RawRows, read_rows
 from adapters.formats.csvspec import Layout
 from reconcile.errors import InputError
@@ -65,16 +66,11 @@ def read_canonical(path: Path, layout: Layout) -> CanonicalRows:
         raise InputError(f"cannot read the file ({exc.strerror})", source=source) from exc
     raw = read_rows(data, layout, source)
     _check_header(raw, layout, source)
-    problems = [*_repeated_header(raw, layout), *_foreign_currency(raw, layout)]
-    columns: dict[str, pa.Array] = {}
-    for canonical, spec in layout.columns.items():
-        try:
-            columns[canonical] = spec.convert(raw.columns[spec.source])
-        except CellError as exc:
-            problems.append((exc.row, exc.reason))
-    if problems:  # the earliest bad line, whichever check found it
-        row, reason = min(problems, key=lambda problem: problem[0])
-        raise InputError(reason, source=source, where=raw.where(row))
+    columns, problems = converted(raw, layout)
+    problems += [*_repeated_header(raw, layout), *currency_problems(raw, layout)]
+    if problems:  # the earliest bad line, and on it the most fundamental problem
+        first = min(problems)
+        raise InputError(reason_for(raw, layout, first), source=source, where=raw.where(first.row))
     rows = len(raw.lines)
     for canonical, value in layout.constants.items():
         if canonical in columns:
@@ -119,7 +115,7 @@ def _check_header(raw: RawRows, layout: Layout, source: str) -> None:
             raise InputError(f"unknown column(s): {', '.join(extra)}", source=source, where=where)
 
 
-def _repeated_header(raw: RawRows, layout: Layout) -> list[tuple[int, str]]:
+def _repeated_header(raw: RawRows, layout: Layout) -> list[Problem]:
     """A header row or a totals row inside the data, if any."""
     if not raw.header or not len(raw.lines):
         return []
@@ -130,21 +126,14 @@ def _repeated_header(raw: RawRows, layout: Layout) -> list[tuple[int, str]]:
         repeated = same if repeated is None else pc.and_(repeated, same)
     row = first_true(repeated)
     if row is not None:
-        problems.append((row, "the header row is repeated inside the data"))
+        problems.append(Problem(row, NOT_DATA, 0, "the header row is repeated inside the data"))
     if layout.trailer:
         first = pc.utf8_trim_whitespace(raw.columns[raw.header[0]])
         row = first_true(pc.equal(first, layout.trailer))
         if row is not None:
-            problems.append((row, f"a {layout.trailer!r} totals row must be the file's last row"))
+            misplaced = f"a {layout.trailer!r} totals row must be the file's last row"
+            problems.append(Problem(row, NOT_DATA, 0, misplaced))
     return problems
-
-
-def _foreign_currency(raw: RawRows, layout: Layout) -> list[tuple[int, str]]:
-    if not layout.currency or layout.currency not in raw.columns:
-        return []
-    currency = pc.utf8_upper(trimmed(raw.columns[layout.currency]))
-    row = first_true(pc.or_kleene(pc.is_null(currency), pc.not_equal(currency, "VND")))
-    return [] if row is None else [(row, f"currency {currency[row].as_py()!r} is not VND")]
 
 
 def _check_trailer(raw: RawRows, layout: Layout, columns: dict[str, pa.Array], source: str) -> None:

@@ -101,11 +101,6 @@ GATEWAY_REJECTED = [
         "line 5",
         "is missing",
         id="totals-row-in-a-layout-without-one",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason='an empty currency cell is reported as "currency None is not VND" (Python\'s None '
-            "in the message) instead of saying the cell is missing",
-        ),
     ),
     pytest.param(
         column_dropped("fee_vnd"), "line 1", "missing required column(s): fee_vnd", id="missing-column"
@@ -157,9 +152,6 @@ GATEWAY_REJECTED = [
         "line 3",
         "currency is missing",
         id="empty-currency-cell",
-        marks=pytest.mark.xfail(
-            strict=True, reason='an empty currency cell is reported as "currency None is not VND"'
-        ),
     ),
     pytest.param(
         cell(4, "province_code", "99"), "line 4", "unknown province code '99'", id="unknown-province"

@@ -387,3 +387,54 @@ def test_the_earliest_bad_line_is_reported_whichever_check_finds_it(
     error = rejection(path, GatewayParser(Settings()).parse)
     assert error.where == "line 2"
     assert reason in error.reason
+
+
+@pytest.mark.parametrize(
+    ("cells", "reason"),
+    [
+        pytest.param(
+            {"payment_code": "", "amount_vnd": "abc", "currency": ""},
+            "payment_code is missing",
+            id="missing before malformed, in column order",
+        ),
+        pytest.param({"amount_vnd": "1.5E+06", "currency": ""}, "currency is missing", id="empty currency"),
+        pytest.param(
+            {"province_code": "1", "amount_vnd": "-5", "currency": "USD"},
+            "province code '1' must be two digits ('01')",
+            id="malformed cells in column order",
+        ),
+        pytest.param(
+            {"amount_vnd": "0", "currency": "USD"},
+            "currency 'USD' is not VND",
+            id="a malformed cell before a rule across columns",
+        ),
+    ],
+)
+def test_a_line_with_several_problems_is_reported_with_the_most_fundamental(
+    tmp_path: Path, cells: dict[str, str], reason: str
+) -> None:
+    header = GATEWAY_HEADER + ",currency"
+    path = tmp_path / "vnpay.csv"
+    path.write_text("\n".join([header, txn() + ",VND", txn(txn_id="T2", **cells)]) + "\n", encoding="utf-8")
+    error = rejection(path, GatewayParser(Settings()).parse)
+    assert (error.where, error.reason) == ("line 3", reason)
+
+
+def test_a_badly_written_cell_is_not_hidden_by_an_empty_one_further_down(tmp_path: Path) -> None:
+    lines = [GATEWAY_HEADER, txn(), txn(txn_id="T2", amount_vnd="8O000"), txn(txn_id="T3", amount_vnd="")]
+    path = tmp_path / "vnpay.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    error = rejection(path, GatewayParser(Settings()).parse)
+    assert error.where == "line 3"
+    assert "'8O000'" in error.reason
+
+
+def test_an_undeclared_totals_row_is_reported_as_one(tmp_path: Path) -> None:
+    lines = [GATEWAY_HEADER, txn(), "Tổng cộng,,,,,150000,,,,,,"]
+    path = tmp_path / "vnpay.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    error = rejection(path, GatewayParser(Settings()).parse)
+    assert (error.where, error.reason) == (
+        "line 3",
+        "payment_code is missing (the row looks like a totals row 'Tổng cộng'; the layout declares none)",
+    )
