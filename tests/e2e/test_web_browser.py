@@ -1,0 +1,208 @@
+"""The web application in a real browser: Debian's headless Chromium driven by Playwright.
+
+``recon serve`` runs as a real uvicorn process on 127.0.0.1 over a database
+that ``recon init``, ``recon ingest``, ``recon run`` and ``recon user add``
+prepared from the day of :mod:`web_world`. The browser is the system's
+``/usr/bin/chromium`` (never one Playwright downloads); where it is absent the
+tests are skipped with the reason, unless ``RECON_REQUIRE_BROWSER=1`` (CI),
+which turns the skip into a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from web_world import DAY, PASSWORD, write_world_files
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+STARTUP_LIMIT_S = 60
+
+
+def recon(config: Path, *args: str, stdin: str = "") -> None:
+    command = [str(Path(sys.executable).parent / "recon"), "--config", str(config), *args]
+    result = subprocess.run(command, input=stdin, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, f"recon {' '.join(args)}: {result.stderr}"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def config(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("web-browser")
+    path = directory / "recon.toml"
+    path.write_text(
+        f'[database]\nurl = "sqlite:///{directory / "recon.db"}"\n\n'
+        f'[storage]\ndata_dir = "{directory / "data"}"\n\n'
+        '[[gateways]]\nname = "vnpay"\nsettlement_days = 1\nfee_mode = "gross"\n',
+        encoding="utf-8",
+    )
+    recon(path, "init")
+    recon(path, "ingest", *(str(p) for p in write_world_files(directory)))
+    recon(path, "run", "--date", DAY.isoformat())
+    recon(path, "user", "add", "thu", "--role", "treasury", "--password-stdin", stdin=PASSWORD + "\n")
+    recon(
+        path,
+        "user",
+        "add",
+        "hanoi",
+        "--role",
+        "province",
+        "--province",
+        "01",
+        "--password-stdin",
+        stdin=PASSWORD + "\n",
+    )
+    return path
+
+
+@pytest.fixture(scope="module")
+def server(config: Path) -> Iterator[str]:
+    """``recon serve`` on a free port; stopped at the end of the module."""
+    port = free_port()
+    command = [
+        str(Path(sys.executable).parent / "recon"),
+        "--config",
+        str(config),
+        "serve",
+        "--port",
+        str(port),
+    ]
+    env = {k: v for k, v in os.environ.items() if k != "RECON_SECRET_KEY"}
+    log = (config.parent / "serve.log").open("wb")
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_healthy(base, process, config.parent / "serve.log")
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def _wait_until_healthy(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_LIMIT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"recon serve exited with {process.returncode}: {log.read_text(errors='replace')}")
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
+                if response.read() == b"ok":
+                    return
+        except OSError:
+            time.sleep(0.2)
+    pytest.fail(
+        f"recon serve did not answer /healthz within {STARTUP_LIMIT_S} s: {log.read_text(errors='replace')}"
+    )
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} not found (Debian package chromium)"
+        if os.environ.get("RECON_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"a browser is required (RECON_REQUIRE_BROWSER=1) but {reason}")
+        pytest.skip(reason)
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(accept_downloads=True, locale="vi-VN")
+    yield context.new_page()
+    context.close()
+
+
+def sign_in(page: Any, base: str, username: str) -> None:
+    page.goto(base + "/")
+    assert page.url == base + "/login"  # no session: sent to the form
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/")
+
+
+def test_a_treasury_accountant_signs_in_drills_down_downloads_a_statement_and_signs_out(
+    page: Any, server: str, tmp_path: Path
+) -> None:
+    sign_in(page, server, "thu")
+    body = page.inner_text("body")
+    assert "UNDERPAID" in body
+    assert "HN-1" in body
+    assert "HCM-2" in body
+    assert "Tổng cộng" in body
+
+    page.click("text=UNDERPAID >> nth=-1")
+    assert "/discrepancies/" in page.url
+    assert "100.000 ₫" in page.inner_text("body")
+
+    page.goto(server + "/?province=01")
+    with page.expect_download() as info:
+        page.click("a[href='/statements/01/2026-11-25.pdf']")
+    download = info.value
+    assert download.suggested_filename == "statement-01-2026-11-25.pdf"
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    assert saved.read_bytes().startswith(b"%PDF")
+
+    page.click("text=Đăng xuất / Sign out")
+    page.wait_for_url(server + "/login")
+    page.goto(server + "/")
+    assert page.url == server + "/login"
+
+
+def test_a_province_user_sees_only_its_province(page: Any, server: str) -> None:
+    sign_in(page, server, "hanoi")
+    body = page.inner_text("body")
+    assert "HN-2" in body
+    assert "HCM-" not in body
+    assert "HYPERLINK" not in body
+    assert page.request.get(server + "/statements/79/2026-11-25.pdf").status == 404
+    assert page.request.get(server + "/reports/2026-11-25-v1.json").status == 404
+    own = page.request.get(server + "/statements/01/2026-11-25.xml")
+    assert own.status == 200
+    assert own.headers["content-type"].startswith("application/xml")
+
+
+def test_a_wrong_password_keeps_the_browser_on_the_form(page: Any, server: str) -> None:
+    page.goto(server + "/login")
+    page.fill("input[name=username]", "thu")
+    page.fill("input[name=password]", "not the password")
+    page.click("button[type=submit]")
+    assert "Wrong username or password" in page.inner_text("[role=alert]")
+    page.goto(server + "/")
+    assert page.url == server + "/login"
