@@ -295,6 +295,7 @@ _BATCHES = {
     "VNPT-31-0213": ("vnptpay", NEXT_BUSINESS_DAY),
     "VTM-31-0213": (UNCONFIGURED_GATEWAY, NEXT_BUSINESS_DAY),
     "VNPT-92-0213": ("vnptpay", NEXT_BUSINESS_DAY),
+    "VNPT-49-0213": ("vnptpay", NEXT_BUSINESS_DAY),
 }
 
 
@@ -322,6 +323,17 @@ def _ha_noi_gateway_batches(b: _Builder) -> None:
         procedure="THAM_DINH_HO_SO_DAT",
         fee=11000,
         paid_at=at(PREVIOUS_DAY, "15:00"),
+        issued=dt.date(2026, 2, 5),
+    )
+    # Paid on D-1 as well, and paid again on D through another gateway: a duplicate across days.
+    b.owe_and_pay(
+        "HS01-DUP2",
+        "01",
+        "charge",
+        "VNPT-T-OLD2",
+        "VNPT-01-0212",
+        procedure="DANG_KY_KINH_DOANH",
+        paid_at=at(PREVIOUS_DAY, "16:00"),
         issued=dt.date(2026, 2, 5),
     )
     b.settle("01", "VNPT-01-0212", DAY, "KB01-0001", end_to_end="VNPT-01-0212")
@@ -400,6 +412,16 @@ def _ha_noi_momo_and_payoo(b: _Builder) -> None:
     )
     b.pay("MOMO-T-DUP-A", "HS01-DUP", due, "MOMO-01-0213", province="01", fee=500, paid_at=at(DAY, "10:00"))
     b.pay("MOMO-T-DUP-B", "HS01-DUP", due, "MOMO-01-0213", province="01", fee=500, paid_at=at(DAY, "10:05"))
+    b.pay(
+        "MOMO-T-DUP2",
+        "HS01-DUP2",
+        100_000,
+        "MOMO-01-0213",
+        province="01",
+        fee=1_000,
+        paid_at=at(DAY, "08:00"),
+    )
+    b.world.expect("DUPLICATE_PAYMENT", "MOMO-T-DUP2")
     b.world.expect("DUPLICATE_PAYMENT", "MOMO-T-DUP-A")
     parts = tuple(t.amount - t.fee for t in b.world.txns if t.batch_id == "MOMO-01-0213")
     b.settle("01", "MOMO-01-0213", NEXT_BUSINESS_DAY, "KB01-0003", end_to_end="MOMO-01-0213", parts=parts)
@@ -490,7 +512,30 @@ def _da_nang(b: _Builder) -> None:
 def _ho_chi_minh(b: _Builder) -> None:
     """Hồ Chí Minh (79): a batch paid in two credits (orphan, wrong province), a missing credit."""
     b.owe_and_pay("HS79-CP", "79", "charge", "VNPT-T-7901", "VNPT-79-0213", procedure="CAP_PHEP_XAY_DUNG")
-    b.owe_and_pay("HS79-LAND", "79", "land_charge", "VNPT-T-7902", "VNPT-79-0213", amount=4_000_000)
+    # The portal stamped it 23:59 on D-1, the gateway 00:01 on D: it belongs to D's transactions.
+    due = b.owe(
+        "HS79-LAND",
+        "79",
+        "land_charge",
+        amount=4_000_000,
+        recorded="VNPT-T-7902",
+        paid_at=at(PREVIOUS_DAY, "23:59"),
+    )
+    b.pay("VNPT-T-7902", "HS79-LAND", due, "VNPT-79-0213", province="79", paid_at=at(DAY, "00:01"))
+    # Quảng Nam (49) merged into Đà Nẵng (48): the gateway names the new code, the money goes to 49's account.
+    due = b.owe(
+        "HS49-QN", "49", "land_charge", amount=2_500_000, recorded="VNPT-T-4901", paid_at=at(DAY, "09:30")
+    )
+    b.pay(
+        "VNPT-T-4901",
+        "HS49-QN",
+        due,
+        "VNPT-49-0213",
+        province="48",
+        account_of="49",
+        paid_at=at(DAY, "09:30"),
+    )
+    b.settle("49", "VNPT-49-0213", NEXT_BUSINESS_DAY, "KB49-0001", end_to_end="VNPT-49-0213")
     b.pay("VNPT-T-ORPHAN", "HS79-NOPE", 250_000, "VNPT-79-0213", province="79")
     b.world.expect("ORPHAN_PAYMENT", "VNPT-T-ORPHAN")
     # A Đà Nẵng obligation whose payment the gateway routed to Hồ Chí Minh's account.
@@ -574,6 +619,7 @@ def _hai_phong(b: _Builder) -> None:
 
 
 SHORT_STATEMENTS = frozenset({"7111920000001"})  # Cần Thơ's first statement covers D only
+RE_PRICED = frozenset({"TB01-OTO"})  # yesterday's export had it 1 đồng off; today's corrects it
 CORRECTED = ("vnptpay", DAY)  # this gateway file arrives twice: the second is a correction
 CORRECTED_TXN = "VNPT-T-7902"
 MT940_ACCOUNTS = frozenset({"7111310000001"})  # Hải Phòng's bank sends MT940; the others camt.053
@@ -584,9 +630,12 @@ def write_world(world: World, directory: Path) -> list[Path]:
     """Write every file of ``world`` under ``directory``; return their paths in ingest order."""
     # Yesterday's export (nothing of D paid yet), then today's, which updates it (with a BOM).
     earlier = [_obligation_row(o, as_of=PREVIOUS_DAY) for o in world.obligations if o.issued < DAY]
+    earlier = [[r[0], *r[1:5], str(int(r[5]) + 1), *r[6:]] if r[0] in RE_PRICED else r for r in earlier]
+    unchanged = {r[0] for r in earlier} & {o.payment_code for o in world.obligations if _settled_before(o)}
     paths = [directory / "obligations-2026-02-12.csv", directory / "obligations-2026-02-13.csv"]
     _write_csv(paths[0], OBLIGATION_COLUMNS, earlier)
-    _write_csv(paths[1], OBLIGATION_COLUMNS, [_obligation_row(o) for o in world.obligations], bom=True)
+    later = [_obligation_row(o) for o in world.obligations if o.payment_code not in unchanged]
+    _write_csv(paths[1], OBLIGATION_COLUMNS, later, bom=True)
     for gateway in (*GATEWAYS, UNCONFIGURED_GATEWAY):
         for day in sorted({_local_date(t.paid_at) for t in world.txns if t.gateway == gateway}):
             rows = [_txn_row(t) for t in world.txns if t.gateway == gateway and _local_date(t.paid_at) == day]
@@ -615,6 +664,11 @@ def _write_csv(path: Path, columns: list[str], rows: list[list[str]], *, bom: bo
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(columns)
         writer.writerows(rows)
+
+
+def _settled_before(o: Obligation) -> bool:
+    """Paid before D (or never paid): today's export need not repeat it, the register is cumulative."""
+    return not o.txn_id or _local_date(o.paid_at) < DAY
 
 
 def _obligation_row(o: Obligation, as_of: dt.date | None = None) -> list[str]:
@@ -679,7 +733,10 @@ def closing_balance(entries: list[Entry], opening: int = OPENING_BALANCE) -> int
     return opening + sum(-e.amount if e.debit else e.amount for e in entries if e.status == "BOOK")
 
 
-ZERO_DECIMALS = frozenset({"KB01-0001"})  # "2000000.00" VND: zero digits past the exponent are fine
+ZERO_DECIMALS = frozenset(
+    {"KB01-0001", "KB31-0004"}
+)  # "2000000.00" VND: zero digits past the exponent are fine
+CAMT_NS_V02 = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"
 CAMT_NS = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"
 
 
@@ -759,7 +816,8 @@ def mt940(entries: list[Entry]) -> str:
     for e in sorted(entries, key=lambda e: (e.booked, e.bank_ref)):
         # RC reverses a credit (money out), RD a debit (money in); otherwise D / C.
         mark = ("RC" if e.debit else "RD") if e.reversal else ("D" if e.debit else "C")
-        lines.append(f":61:{e.booked:%y%m%d}{e.booked:%m%d}{mark}{e.amount},NTRFNONREF//{e.bank_ref}")
+        cents = "00" if e.bank_ref in ZERO_DECIMALS else ""
+        lines.append(f":61:{e.booked:%y%m%d}{e.booked:%m%d}{mark}{e.amount},{cents}NTRFNONREF//{e.bank_ref}")
         lines.append(f":86:{e.remittance or e.end_to_end}")
     lines += [f":62F:C{STATEMENT_END:%y%m%d}VND{closing_balance(entries)},", "-"]
     return "\n".join(lines) + "\n"
@@ -783,5 +841,8 @@ def write_follow_up(world: World, directory: Path) -> Path:
     path = directory / "kbnn-cantho-2.camt053.xml"
     start = DAY + dt.timedelta(days=1)
     opening = {a: closing_balance([e for e in world.entries if e.account == a]) for a in SHORT_STATEMENTS}
-    path.write_text(camt053(world.later, start=start, opening=opening, message="002"), encoding="utf-8")
+    document = camt053(world.later, start=start, opening=opening, message="002")
+    # 001.02 has the same elements here, except that the status is a bare code.
+    document = document.replace(CAMT_NS, CAMT_NS_V02).replace("<Sts><Cd>BOOK</Cd></Sts>", "<Sts>BOOK</Sts>")
+    path.write_text(document, encoding="utf-8")
     return path
