@@ -216,7 +216,8 @@ def _account(scope: Scope, element: Any, position: str) -> str:
         if account:
             return account
     reason = "statement has no account (Acct/Id/IBAN or Acct/Id/Othr/Id)"
-    raise scope.error(reason, f"{position}/Acct", element)
+    holder = scope.find(element, "Acct")  # its line, when the element is there but names no account
+    raise scope.error(reason, f"{position}/Acct", element if holder is None else holder)
 
 
 def _balances(

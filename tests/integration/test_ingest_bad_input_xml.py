@@ -161,7 +161,7 @@ REJECTED = [
     ),
     pytest.param(
         lambda t: t.replace("<Id><Othr><Id>7111790000001</Id></Othr></Id>", ""),
-        lambda t: f"Stmt[1]/Acct ({line_of(t, '<Stmt>')})",  # the statement that lacks it
+        lambda t: f"Stmt[1]/Acct ({line_of(t, '<Acct ')})",  # the element that names no account
         "statement has no account",
         id="no-account",
     ),

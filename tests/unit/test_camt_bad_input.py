@@ -291,11 +291,18 @@ def test_an_unknown_direction_code_is_refused(tmp_path: Path) -> None:
     assert error.where.startswith("Stmt[1]/Ntry[1]/CdtDbtInd")
 
 
-def test_a_statement_without_an_account_is_refused(tmp_path: Path) -> None:
-    error = refused(write(tmp_path, statement(account="<Acct><Ccy>VND</Ccy></Acct>")))
+def test_a_statement_without_an_account_is_refused_at_its_acct_element(tmp_path: Path) -> None:
+    text = statement(account="<Acct><Ccy>VND</Ccy></Acct>")
+    error = refused(write(tmp_path, text))
     assert error.reason.startswith("statement has no account")
-    assert error.where is not None
-    assert error.where.startswith("Stmt[1]/Acct")
+    assert error.where == f"Stmt[1]/Acct (line {line_of(text, '<Acct>')})"
+
+
+def test_a_statement_without_an_acct_element_is_refused_at_the_statement(tmp_path: Path) -> None:
+    text = statement(account="")
+    error = refused(write(tmp_path, text))
+    assert error.reason.startswith("statement has no account")
+    assert error.where == f"Stmt[1]/Acct (line {line_of(text, '<Stmt>')})"
 
 
 def test_the_second_entrys_error_names_the_second_entry(tmp_path: Path) -> None:
