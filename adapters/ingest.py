@@ -19,7 +19,9 @@ Totals (minor units per currency): bank files sum credits and debits of every
 entry; gateway files put SUCCESS amounts under ``credit`` and REFUND amounts
 under ``debit`` (VND); obligations exports put the sum of ``amount_vnd`` under
 ``credit`` and 0 under ``debit``. ``statements`` is null for CSV files;
-``entries`` is the row count for CSV files, 0 for a rejected file.
+``entries`` is the row count for CSV files, 0 for a rejected file. A file
+that cannot be read at all is reported rejected with a null ``sha256`` and,
+having no hash, is not recorded.
 """
 
 from __future__ import annotations
@@ -73,7 +75,6 @@ def ingest_files(
     on_progress: Callable[[IngestOutcome], None] | None = None,
 ) -> list[IngestOutcome]:
     """Ingest each file in turn; a rejected file does not stop the others."""
-    require_schema(engine)
     parsers = parsers_for(settings)
     outcomes = []
     for path in paths:
@@ -88,6 +89,7 @@ def ingest_file(
     path: Path, settings: Settings, engine: Engine, *, parsers: list[Parser] | None = None
 ) -> IngestOutcome:
     """Ingest one file (see the module docstring for what each status means)."""
+    require_schema(engine)
     path = Path(path)
     try:
         sha256 = file_sha256(path)

@@ -8,6 +8,7 @@ is one transaction and two writers queue instead of failing half-way.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -89,8 +90,9 @@ def migrate(engine: Engine) -> tuple[str | None, str | None]:
     return before, after
 
 
+@functools.cache
 def head_revision() -> str | None:
-    """The newest revision the package ships."""
+    """The newest revision the package ships (read once per process)."""
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
