@@ -25,7 +25,7 @@ from starlette.routing import Route
 from adapters.settings import Settings
 from adapters.web import routes_actions, routes_auth, routes_dashboard, routes_downloads
 from adapters.web.access import SESSION_USER, Hidden, SignInRequired
-from adapters.web.auth import secret_key
+from adapters.web.auth import LoginThrottle, secret_key
 from adapters.web.csrf import CsrfMiddleware
 from adapters.web.headers import SecurityHeadersMiddleware
 from adapters.web.pages import template_environment
@@ -67,6 +67,7 @@ def create_app(settings: Settings, engine: Engine, *, secure_cookies: bool | Non
     app.state.engine = engine
     app.state.settings = settings
     app.state.templates = template_environment()
+    app.state.login_throttle = LoginThrottle()
     return app
 
 

@@ -19,6 +19,8 @@ import hashlib
 import hmac
 import os
 import secrets
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from adapters.db.users import SqlUserStore, User
@@ -98,3 +100,35 @@ def _create_key_file(path: Path) -> None:
             os.link(draft, path)  # atomic: never a half-written key, never two different keys
     finally:
         draft.unlink(missing_ok=True)
+
+
+class LoginThrottle:
+    """At most ``limit`` failed sign-ins per username within ``window_s``; then ``429`` until it passes.
+
+    Kept in the process's memory: it slows a password-guessing run against
+    one name, and a restart forgets it. Several workers each count their own.
+    """
+
+    def __init__(self, limit: int = 10, window_s: float = 900.0, clock: Callable[[], float] = time.monotonic):
+        self.limit = limit
+        self.window_s = window_s
+        self.clock = clock
+        self._failures: dict[str, list[float]] = {}
+
+    def blocked(self, username: str) -> bool:
+        return len(self._recent(username)) >= self.limit
+
+    def failed(self, username: str) -> None:
+        self._failures[username] = [*self._recent(username), self.clock()]
+
+    def succeeded(self, username: str) -> None:
+        self._failures.pop(username, None)
+
+    def _recent(self, username: str) -> list[float]:
+        since = self.clock() - self.window_s
+        recent = [t for t in self._failures.get(username, []) if t > since]
+        if recent:
+            self._failures[username] = recent
+        else:
+            self._failures.pop(username, None)
+        return recent

@@ -2,7 +2,8 @@
 
 ``POST /login`` answers 303 to ``/`` with a fresh session on success, and
 the form again with ``401`` on failure (the same message whether the name
-or the password was wrong). The session is emptied before the user is put
+or the password was wrong), and ``429`` once a name has failed too often
+(:class:`~adapters.web.auth.LoginThrottle`). The session is emptied before the user is put
 in, and given a new CSRF token, so a token or session planted before
 sign-in is worth nothing after it.
 """
@@ -16,7 +17,7 @@ from starlette.routing import Route
 
 from adapters.db.users import SqlUserStore
 from adapters.web.access import SESSION_USER
-from adapters.web.auth import authenticate
+from adapters.web.auth import LoginThrottle, authenticate
 from adapters.web.csrf import csrf_token
 from adapters.web.pages import render
 
@@ -35,11 +36,17 @@ async def login(request: Request) -> Response:
     form = await request.form()
     username = str(form.get("username") or "")[:MAX_FIELD]
     password = str(form.get("password") or "")[:MAX_FIELD]
+    throttle: LoginThrottle = request.app.state.login_throttle
+    if throttle.blocked(username):
+        error = "Quá nhiều lần thử / Too many failed attempts: try again later"
+        return render(request, "login.html", 429, error=error, username=username)
     store = SqlUserStore(request.app.state.engine)
     user = await run_in_threadpool(authenticate, store, username, password) if username else None
     if user is None:
+        throttle.failed(username)
         error = "Sai tên đăng nhập hoặc mật khẩu / Wrong username or password"
         return render(request, "login.html", 401, error=error, username=username)
+    throttle.succeeded(username)
     request.session.clear()
     request.session[SESSION_USER] = user.id
     csrf_token(request.session)

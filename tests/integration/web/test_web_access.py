@@ -152,3 +152,14 @@ def test_the_pages_load_nothing_from_elsewhere(signed_in: Callable[[str], TestCl
         html = client.get(path).text
         assert "<script" not in html
         assert re.search(r'(src|href|action)="(https?:)?//', html) is None
+
+
+def test_a_name_that_failed_too_often_is_refused_even_with_the_right_password(app_client: TestClient) -> None:
+    def attempt(password: str) -> int:
+        token = csrf_of(app_client.get("/login").text)
+        data = {"username": "ops", "password": password, "csrf_token": token}
+        return app_client.post("/login", data=data, follow_redirects=False).status_code
+
+    assert [attempt("guess") for _ in range(10)] == [401] * 10
+    assert attempt(PASSWORD) == 429
+    assert app_client.get("/", follow_redirects=False).status_code == 303
