@@ -62,6 +62,7 @@ def create_app(settings: Settings, engine: Engine, *, secure_cookies: bool | Non
         Hidden: _not_found,
         NotFoundError: _not_found,
         404: _not_found,
+        405: _not_found,
     }
     app = Starlette(routes=list[Route](routes), middleware=middleware, exception_handlers=handlers)
     app.state.engine = engine
@@ -78,9 +79,9 @@ async def _sign_in(request: Request, exc: Exception) -> Response:
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:
-    if isinstance(exc, HTTPException) and exc.status_code != 404:
-        return PlainTextResponse(str(exc.detail), status_code=exc.status_code)
     if not isinstance(request.session.get(SESSION_USER), int):
         # nothing but /healthz and /login answers without a session, not even "not found"
         return RedirectResponse("/login", status_code=303)
+    if isinstance(exc, HTTPException) and exc.status_code != 404:
+        return PlainTextResponse(str(exc.detail), status_code=exc.status_code)
     return PlainTextResponse("not found", status_code=404)

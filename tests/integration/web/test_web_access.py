@@ -9,7 +9,7 @@ import pytest
 from starlette.testclient import TestClient
 from web_world import PASSWORD, csrf_of, sign_in
 
-PAGES = ["/", "/discrepancies/1", "/nowhere"]
+PAGES = ["/", "/discrepancies/1", "/nowhere", "/logout"]
 DOWNLOADS = [
     "/statements/01/2026-11-25.pdf",
     "/statements/79/2026-11-25.xml",
@@ -163,3 +163,11 @@ def test_a_name_that_failed_too_often_is_refused_even_with_the_right_password(ap
     assert [attempt("guess") for _ in range(10)] == [401] * 10
     assert attempt(PASSWORD) == 429
     assert app_client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_a_signed_in_user_gets_plain_not_found_and_method_not_allowed(
+    signed_in: Callable[[str], TestClient],
+) -> None:
+    client = signed_in("thu")
+    assert client.get("/nowhere", follow_redirects=False).status_code == 404
+    assert client.get("/logout", follow_redirects=False).status_code == 405
