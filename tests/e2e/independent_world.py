@@ -142,6 +142,7 @@ class Entry:
     debit: bool = False
     reversal: bool = False  # camt RvslInd: a DBIT reversal takes back an earlier credit
     status: str = "BOOK"  # PDNG entries are not money on the account yet
+    currency: str = "VND"  # ``amount`` in this currency's minor unit
 
 
 @dataclass(frozen=True, slots=True)
@@ -507,6 +508,9 @@ def _da_nang(b: _Builder) -> None:
         reversal=True,
     )
     b.credit("48", NEXT_BUSINESS_DAY, 1_000_000, "KB48-DR-0001", remittance="CHUYEN NOP NSNN", debit=True)
+    # USD 1 500.00 on a VND treasury account: reported, never converted (DESIGN.md §2).
+    b.credit("48", DAY, 150_000, "KB48-USD-0001", remittance="FOREIGN REMITTANCE", currency="USD")
+    b.world.expect("UNEXPECTED_BANK_CREDIT", "KB48-USD-0001")
 
 
 def _ho_chi_minh(b: _Builder) -> None:
@@ -724,13 +728,16 @@ def _txn_row(t: Txn) -> list[str]:
 
 def statement_totals(entries: list[Entry]) -> dict[str, dict[str, int]]:
     """What ``recon ingest --json`` should print as ``totals`` for these entries."""
-    credit = sum(e.amount for e in entries if not e.debit)
-    debit = sum(e.amount for e in entries if e.debit)
-    return {"VND": {"credit": credit, "debit": debit}}
+    totals: dict[str, dict[str, int]] = {}
+    for e in entries:
+        side = totals.setdefault(e.currency, {"credit": 0, "debit": 0})
+        side["debit" if e.debit else "credit"] += e.amount
+    return totals
 
 
 def closing_balance(entries: list[Entry], opening: int = OPENING_BALANCE) -> int:
-    return opening + sum(-e.amount if e.debit else e.amount for e in entries if e.status == "BOOK")
+    booked = [e for e in entries if e.status == "BOOK" and e.currency == "VND"]
+    return opening + sum(-e.amount if e.debit else e.amount for e in booked)
 
 
 ZERO_DECIMALS = frozenset(
@@ -784,12 +791,13 @@ def _camt_entry(e: Entry) -> str:
     side = "DBIT" if e.debit else "CRDT"
     reversal = "<RvslInd>true</RvslInd>" if e.reversal else ""
     cents = ".00" if e.bank_ref in ZERO_DECIMALS else ""
+    amount = f"{e.amount // 100}.{e.amount % 100:02d}" if e.currency != "VND" else f"{e.amount}{cents}"
     booked = f"<BookgDt><Dt>{e.booked}</Dt></BookgDt>" if e.status == "BOOK" else ""
     details = "".join(_camt_details(e.end_to_end, e.remittance, part) for part in e.parts) or _camt_details(
         e.end_to_end, e.remittance, None
     )
     return (
-        f'<Ntry><NtryRef>{e.bank_ref}</NtryRef><Amt Ccy="VND">{e.amount}{cents}</Amt>'
+        f'<Ntry><NtryRef>{e.bank_ref}</NtryRef><Amt Ccy="{e.currency}">{amount}</Amt>'
         f"<CdtDbtInd>{side}</CdtDbtInd>"
         f"{reversal}<Sts><Cd>{e.status}</Cd></Sts>{booked}<ValDt><Dt>{e.booked}</Dt></ValDt>"
         f"<AcctSvcrRef>{e.bank_ref}</AcctSvcrRef><BkTxCd><Prtry><Cd>NTRF</Cd></Prtry></BkTxCd>"
@@ -846,3 +854,45 @@ def write_follow_up(world: World, directory: Path) -> Path:
     document = document.replace(CAMT_NS, CAMT_NS_V02).replace("<Sts><Cd>BOOK</Cd></Sts>", "<Sts>BOOK</Sts>")
     path.write_text(document, encoding="utf-8")
     return path
+
+
+def write_noise(world: World, directory: Path) -> tuple[Path, Path]:
+    """A byte-identical copy of a statement under another name, and a gateway file with a bad amount.
+
+    The broken file's first row is valid on its own (an orphan payment if it
+    were kept); its second row has ``150000.5`` VND, which DESIGN.md §2 calls
+    an error: the whole file must be rejected and change nothing.
+    """
+    source = next(directory.glob("*.sta"))
+    copy = directory / f"copy-of-{source.name}"
+    copy.write_bytes(source.read_bytes())
+    broken = directory / "payoo-2026-02-13-extra.csv"
+    good = Txn(
+        "PAYOO-T-BAD1",
+        "HS-BAD-1",
+        "payoo",
+        "79",
+        "7111790000001",
+        50_000,
+        0,
+        at(DAY, "12:00"),
+        SECOND_BUSINESS_DAY,
+        "PAYOO-79-0213",
+    )
+    bad = _txn_row(
+        Txn(
+            "PAYOO-T-BAD2",
+            "HS79-P1",
+            "payoo",
+            "79",
+            "7111790000001",
+            0,
+            0,
+            at(DAY, "12:01"),
+            SECOND_BUSINESS_DAY,
+            "PAYOO-79-0213",
+        )
+    )
+    bad[5] = "150000.5"
+    _write_csv(broken, GATEWAY_COLUMNS, [_txn_row(good), bad])
+    return copy, broken

@@ -32,6 +32,7 @@ from independent_world import (
     build_world,
     statement_totals,
     write_follow_up,
+    write_noise,
     write_world,
 )
 
@@ -94,10 +95,10 @@ INJECTED = build_world().expected
 PRICED = [e for e in INJECTED if e.expected_vnd is not None]
 
 
-def recon(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def recon(config: Path, *args: str, status: int = 0) -> subprocess.CompletedProcess[str]:
     command = [str(Path(sys.executable).parent / "recon"), "--config", str(config), *args]
     result = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
-    assert result.returncode == 0, f"recon {' '.join(args)}: {result.stdout}\n{result.stderr}"
+    assert result.returncode == status, f"recon {' '.join(args)}: {result.stdout}\n{result.stderr}"
     return result
 
 
@@ -106,7 +107,7 @@ def outcome(tmp_path_factory: pytest.TempPathFactory) -> Outcome:
     """Write the world, then ``init``, ``ingest --json``, ``run`` and ``report`` it."""
     directory = tmp_path_factory.mktemp("independent-world")
     world = build_world()
-    files = write_world(world, directory)
+    files = [*write_world(world, directory), *write_noise(world, directory)]
     config = directory / "recon.toml"
     gateways = "".join(
         f'\n[[gateways]]\nname = "{name}"\nsettlement_days = {days}\nfee_mode = "{mode}"\n'
@@ -114,7 +115,7 @@ def outcome(tmp_path_factory: pytest.TempPathFactory) -> Outcome:
     )
     config.write_text(f'[database]\nurl = "sqlite:///{directory / "recon.db"}"\n{gateways}', encoding="utf-8")
     recon(config, "init")
-    ingest = recon(config, "ingest", *map(str, files), "--json")
+    ingest = recon(config, "ingest", *map(str, files), "--json", status=1)  # one file is rejected
     ingested = [json.loads(line) for line in ingest.stdout.splitlines() if line.strip()]
     run = recon(config, "run", "--date", DAY.isoformat())
     out = directory / "report.json"
@@ -124,14 +125,20 @@ def outcome(tmp_path_factory: pytest.TempPathFactory) -> Outcome:
     )
 
 
-def test_every_file_is_accepted_with_one_contract_json_line(outcome: Outcome) -> None:
-    """The second file of one gateway and date is a correction; the later obligations export is not."""
-    corrected = f"{CORRECTED[0]}-{CORRECTED[1].isoformat()}.csv"
+def test_every_file_gets_one_contract_json_line_with_its_status(outcome: Outcome) -> None:
+    """The second file of one gateway and date is a correction; the later obligations export is not;
+    the copy of a statement is a duplicate; the file with a bad amount is rejected."""
+    copy, broken = outcome.files[-2:]
+    status = {f"{CORRECTED[0]}-{CORRECTED[1].isoformat()}.csv": "correction", copy.name: "duplicate"}
     assert len(outcome.ingested) == len(outcome.files)
     for line, path in zip(outcome.ingested, outcome.files, strict=True):
         assert set(line) >= INGEST_KEYS, line
-        status = "correction" if path.name == corrected else "accepted"
-        assert (line["status"], line["error"]) == (status, None), line
+        if path == broken:
+            assert line["status"] == "rejected", line
+            assert broken.name in line["error"], line
+            assert "line 3" in line["error"], line
+            continue
+        assert (line["status"], line["error"]) == (status.get(path.name, "accepted"), None), line
         assert line["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
         assert Path(line["path"]).name == path.name
 
@@ -227,6 +234,13 @@ def test_report_amounts_match_what_was_injected(outcome: Outcome, injected: Expe
     else:
         assert row["actual_vnd"] == injected.actual_vnd, row
         assert abs(row["difference_vnd"]) == abs(injected.actual_vnd - injected.expected_vnd), row
+
+
+def test_a_foreign_currency_credit_is_reported_without_a_vnd_amount(outcome: Outcome) -> None:
+    """1 500.00 USD is not 150 000 VND: ``actual_vnd`` must not hold the cents."""
+    (row,) = outcome.found("UNEXPECTED_BANK_CREDIT", "KB48-USD-0001") or [None]
+    assert row is not None
+    assert row["actual_vnd"] is None, row
 
 
 def test_every_row_is_dated_d_aged_zero_and_pending_only_while_its_window_is_not_covered(
