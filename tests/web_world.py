@@ -17,7 +17,17 @@ import datetime as dt
 import re
 from pathlib import Path
 
+from sqlalchemy import Engine
 from starlette.testclient import TestClient
+
+from adapters.db.engine import create_engine_for, migrate, write_transaction
+from adapters.db.reference import fixtures_dir, load_reference_data
+from adapters.db.runs import SqlRunStore
+from adapters.db.users import SqlUserStore
+from adapters.ingest import ingest_file
+from adapters.settings import Settings
+from adapters.web.auth import hash_password
+from reconcile.runs import reconcile_day
 
 DAY = dt.date(2026, 11, 25)
 PASSWORD = "correct horse battery"
@@ -72,6 +82,28 @@ def write_world_files(directory: Path) -> list[Path]:
         path.write_text(text, encoding="utf-8")
         paths.append(path)
     return paths
+
+
+def ingest(settings: Settings, engine: Engine, path: Path) -> str:
+    outcome = ingest_file(path, settings, engine)
+    assert outcome.error is None, outcome.error
+    return outcome.status
+
+
+def build_world(settings: Settings, inbox: Path) -> Engine:
+    """The migrated, ingested and reconciled database of ``settings``, with one user of each kind."""
+    engine = create_engine_for(settings.database_url)
+    migrate(engine)
+    with write_transaction(engine) as conn:
+        load_reference_data(conn, fixtures_dir())
+    for path in write_world_files(inbox):
+        ingest(settings, engine, path)
+    reconcile_day(SqlRunStore(engine, settings), DAY)
+    users = SqlUserStore(engine)
+    password_hash = hash_password(PASSWORD)  # one hash for all: scrypt is slow on purpose
+    for name, (role, province) in USERS.items():
+        users.add(name, password_hash, role, province)
+    return engine
 
 
 def csrf_of(html: str) -> str:

@@ -23,7 +23,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from adapters.settings import Settings
-from adapters.web import routes_actions, routes_auth, routes_dashboard, routes_downloads
+from adapters.web import routes_actions, routes_auth, routes_dashboard, routes_downloads, routes_runs
 from adapters.web.access import SESSION_USER, Hidden, SignInRequired
 from adapters.web.auth import LoginThrottle, secret_key
 from adapters.web.csrf import CsrfMiddleware
@@ -44,6 +44,7 @@ def create_app(settings: Settings, engine: Engine, *, secure_cookies: bool | Non
         *routes_dashboard.ROUTES,
         *routes_downloads.ROUTES,
         *routes_actions.ROUTES,
+        *routes_runs.ROUTES,
     ]
     middleware = [
         Middleware(SecurityHeadersMiddleware),

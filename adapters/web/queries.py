@@ -119,3 +119,21 @@ def province_names(conn: Connection, user: User) -> dict[str, str]:
     p = provinces.c
     statement = select(p.code, p.name).where(province_clause(user, p.code)).order_by(p.code)
     return {code: name for code, name in conn.execute(statement)}
+
+
+def previous_version(conn: Connection, run_id: str) -> str | None:
+    """The id of the version before ``run_id`` (same date and province scope), if there is one."""
+    r = runs.c
+    current = conn.execute(select(r.business_date, r.scope, r.version).where(r.id == run_id)).first()
+    if current is None:
+        return None
+    statement = (
+        select(r.id)
+        .where(
+            r.business_date == current.business_date, r.scope == current.scope, r.version < current.version
+        )
+        .order_by(r.version.desc())
+        .limit(1)
+    )
+    found: str | None = conn.execute(statement).scalar()
+    return found

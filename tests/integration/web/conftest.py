@@ -12,17 +12,10 @@ from collections.abc import Callable, Iterator
 import pytest
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
-from web_world import DAY, PASSWORD, USERS, sign_in, write_world_files
+from web_world import build_world, sign_in
 
-from adapters.db.engine import create_engine_for, migrate, write_transaction
-from adapters.db.reference import fixtures_dir, load_reference_data
-from adapters.db.runs import SqlRunStore
-from adapters.db.users import SqlUserStore
-from adapters.ingest import ingest_file
 from adapters.settings import GatewaySettings, Settings
 from adapters.web.app import create_app
-from adapters.web.auth import hash_password
-from reconcile.runs import reconcile_day
 
 
 @pytest.fixture(scope="session")
@@ -38,19 +31,7 @@ def web_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 @pytest.fixture(scope="session")
 def world(web_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     """The migrated, ingested and reconciled database, with one user of each kind."""
-    engine = create_engine_for(web_settings.database_url)
-    migrate(engine)
-    with write_transaction(engine) as conn:
-        load_reference_data(conn, fixtures_dir())
-    inbox = tmp_path_factory.mktemp("inbox")
-    for path in write_world_files(inbox):
-        outcome = ingest_file(path, web_settings, engine)
-        assert outcome.error is None, outcome.error
-    reconcile_day(SqlRunStore(engine, web_settings), DAY)
-    users = SqlUserStore(engine)
-    password_hash = hash_password(PASSWORD)  # one hash for all: scrypt is slow on purpose
-    for name, (role, province) in USERS.items():
-        users.add(name, password_hash, role, province)
+    engine = build_world(web_settings, tmp_path_factory.mktemp("inbox"))
     yield engine
     engine.dispose()
 

@@ -1,0 +1,63 @@
+"""What a corrected file changed, seen between two versions of a run."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine
+from starlette.testclient import TestClient
+from web_world import DAY, GATEWAY, build_world, ingest, sign_in
+
+from adapters.db.runs import SqlRunStore
+from adapters.settings import GatewaySettings, Settings
+from adapters.web.app import create_app
+from reconcile.runs import reconcile_day
+
+
+@pytest.fixture(scope="module")
+def rerun_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, Engine]]:
+    """The web day, then VNPay's corrected file (T1 paid in full) and a second version of the run."""
+    directory = tmp_path_factory.mktemp("rerun")
+    settings = Settings(
+        database_url=f"sqlite:///{directory / 'recon.db'}",
+        gateways={"vnpay": GatewaySettings("vnpay")},
+        data_dir=str(directory / "data"),
+    )
+    engine = build_world(settings, directory)
+    corrected = directory / "vnpay-corrected.csv"
+    corrected.write_text(GATEWAY.replace(",900000,", ",1000000,"), "utf-8")
+    assert ingest(settings, engine, corrected) == "correction"
+    reconcile_day(SqlRunStore(engine, settings), DAY, reason="VNPay corrected T1")
+    yield settings, engine
+    engine.dispose()
+
+
+def client(world: tuple[Settings, Engine], username: str) -> TestClient:
+    test_client = TestClient(create_app(*world), base_url="http://testserver")
+    sign_in(test_client, username)
+    return test_client
+
+
+def test_the_second_version_shows_what_the_correction_changed(rerun_world: tuple[Settings, Engine]) -> None:
+    with client(rerun_world, "ops") as ops:
+        assert 'href="/runs/2026-11-25-v2/changes"' in ops.get("/").text
+        page = ops.get("/runs/2026-11-25-v2/changes")
+    assert page.status_code == 200
+    assert "against 2026-11-25-v1" in page.text
+    assert "VNPay corrected T1" in page.text
+    rows = page.text.split("<tbody>")[1]
+    assert "<td>gone</td><td>UNDERPAID</td>" in rows  # T1 now pays its obligation in full
+    assert "<td>new</td><td>SETTLEMENT_AMOUNT_MISMATCH</td>" in rows  # the batch no longer adds up
+    assert "SETTLED_NOT_RECORDED" not in rows  # unchanged items are not listed
+
+
+def test_the_first_version_has_nothing_to_compare_with(rerun_world: tuple[Settings, Engine]) -> None:
+    with client(rerun_world, "thu") as thu:
+        assert "nothing to compare with" in thu.get("/runs/2026-11-25-v1/changes").text
+
+
+def test_a_province_user_cannot_see_a_runs_changes(rerun_world: tuple[Settings, Engine]) -> None:
+    with client(rerun_world, "hanoi") as hanoi:
+        assert hanoi.get("/runs/2026-11-25-v2/changes").status_code == 404
+        assert hanoi.get("/runs/nope/changes").status_code == 404
