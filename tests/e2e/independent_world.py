@@ -297,12 +297,19 @@ _BATCHES = {
     "VTM-31-0213": (UNCONFIGURED_GATEWAY, NEXT_BUSINESS_DAY),
     "VNPT-92-0213": ("vnptpay", NEXT_BUSINESS_DAY),
     "VNPT-49-0213": ("vnptpay", NEXT_BUSINESS_DAY),
+    "VNPT-79-0214": ("vnptpay", NEXT_BUSINESS_DAY),
 }
 
 
-def build_world(reference: Reference | None = None) -> World:
-    """The whole world of business date :data:`DAY`, with its ground truth."""
+def build_world(reference: Reference | None = None, *, saturday: bool = False) -> World:
+    """The whole world of business date :data:`DAY`, with its ground truth.
+
+    ``saturday`` adds VNPT Pay's file of Saturday's collections: they settle on
+    the same business day as Friday's, in a batch of their own.
+    """
     b = _Builder(reference or Reference())
+    if saturday:
+        _saturday(b)
     _ha_noi_gateway_batches(b)
     _ha_noi_momo_and_payoo(b)
     _da_nang(b)
@@ -584,6 +591,21 @@ def _ho_chi_minh(b: _Builder) -> None:
         "HS79-PNS", "79", "land_charge", amount=1_000_000, recorded="VNPT-T-GHOST", paid_at=at(DAY, "17:00")
     )
     b.world.expect("PAID_NOT_SETTLED", "HS79-PNS", due)
+    # Paid on D by the portal only, and mispriced: the run touches it, so both rules speak.
+    schedule = b.ref.fee("79", "CAP_SO_DO", dt.date(2026, 2, 10))
+    b.owe(
+        "HS79-PNS2",
+        "79",
+        "charge",
+        procedure="CAP_SO_DO",
+        amount=schedule + 10_000,
+        recorded="VNPT-T-GHOST2",
+        paid_at=at(DAY, "17:30"),
+    )
+    b.world.expect("PAID_NOT_SETTLED", "HS79-PNS2", schedule + 10_000)
+    b.world.expect("FEE_SCHEDULE_MISMATCH", "HS79-PNS2", schedule, schedule + 10_000)
+    # Mispriced but unpaid and referenced by nothing: no run of D touches it.
+    b.owe("HS79-LATER", "79", "charge", procedure="CAP_SO_DO", amount=schedule + 5_000)
 
 
 def _hai_phong(b: _Builder) -> None:
@@ -896,3 +918,13 @@ def write_noise(world: World, directory: Path) -> tuple[Path, Path]:
     bad[5] = "150000.5"
     _write_csv(broken, GATEWAY_COLUMNS, [_txn_row(good), bad])
     return copy, broken
+
+
+def _saturday(b: _Builder) -> None:
+    """Paid on D by the portal's clock, 00:01 on Saturday by the gateway's: found within the window, clean."""
+    b.owe(
+        "HS79-MIDNIGHT", "79", "land_charge", amount=600_000, recorded="VNPT-T-7903", paid_at=at(DAY, "23:58")
+    )
+    saturday = at(DAY + dt.timedelta(days=1), "00:01")
+    b.pay("VNPT-T-7903", "HS79-MIDNIGHT", 600_000, "VNPT-79-0214", province="79", paid_at=saturday)
+    b.settle("79", "VNPT-79-0214", NEXT_BUSINESS_DAY, "KB79-0003", end_to_end="VNPT-79-0214")
