@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import ColumnElement, Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from adapters.db.engine import write_transaction
@@ -83,9 +83,9 @@ class SqlUserStore:
     def by_id(self, user_id: int) -> User | None:
         return self._one(users.c.id == user_id)
 
-    def _one(self, condition: object) -> User | None:
+    def _one(self, condition: ColumnElement[bool]) -> User | None:
         with self.engine.connect() as conn:
-            row = conn.execute(select(users).where(condition)).mappings().first()  # type: ignore[arg-type]
+            row = conn.execute(select(users).where(condition)).mappings().first()
         if row is None:
             return None
         return User(

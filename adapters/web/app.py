@@ -20,7 +20,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute
 
 from adapters.settings import Settings
 from adapters.web import routes_actions, routes_auth, routes_dashboard, routes_downloads, routes_runs
@@ -39,7 +39,7 @@ def create_app(settings: Settings, engine: Engine, *, secure_cookies: bool | Non
     """The web application over ``engine`` (migrated by ``recon init``)."""
     if secure_cookies is None:
         secure_cookies = os.environ.get("RECON_SECURE_COOKIES") == "1"
-    routes = [
+    routes: list[BaseRoute] = [
         *routes_auth.ROUTES,
         *routes_dashboard.ROUTES,
         *routes_downloads.ROUTES,
@@ -65,7 +65,7 @@ def create_app(settings: Settings, engine: Engine, *, secure_cookies: bool | Non
         404: _not_found,
         405: _not_found,
     }
-    app = Starlette(routes=list[Route](routes), middleware=middleware, exception_handlers=handlers)
+    app = Starlette(routes=routes, middleware=middleware, exception_handlers=handlers)
     app.state.engine = engine
     app.state.settings = settings
     app.state.templates = template_environment()
