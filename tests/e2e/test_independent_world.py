@@ -26,6 +26,7 @@ from independent_world import (
     DAY,
     GATEWAYS,
     MT940_ACCOUNTS,
+    NEXT_BUSINESS_DAY,
     UNCONFIGURED_GATEWAY,
     Expected,
     World,
@@ -341,3 +342,33 @@ def test_the_file_of_saturdays_collections_is_not_a_correction_of_fridays(weeken
 def test_fridays_problems_are_still_reported_once_saturdays_file_arrives(weekend: Outcome) -> None:
     injected = sorted((e.category, e.key) for e in weekend.world.expected)
     assert sorted(_keys(weekend.report["discrepancies"])) == injected
+
+
+@pytest.fixture(scope="module")
+def next_day_report(outcome: Outcome, rerun_report: dict[str, Any]) -> dict[str, Any]:
+    """The run of the next business day, Monday after Tết, with no new data of its own."""
+    recon(outcome.config, "run", "--date", NEXT_BUSINESS_DAY.isoformat())
+    out = outcome.files[0].parent / "next-day.json"
+    recon(
+        outcome.config,
+        "report",
+        "--date",
+        NEXT_BUSINESS_DAY.isoformat(),
+        "--format",
+        "json",
+        "--out",
+        str(out),
+    )
+    report: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    return report
+
+
+def test_the_next_business_day_carries_every_open_break_aged_one_business_day_across_tet(
+    rerun_report: dict[str, Any], next_day_report: dict[str, Any]
+) -> None:
+    """2026-02-13 → 2026-02-23 is ten calendar days but one business day (weekends and Tết skipped)."""
+    still_open = [r for r in rerun_report["discrepancies"] if r["status"] in ("pending", "open")]
+    carried = next_day_report["discrepancies"]
+    assert sorted(_keys(carried)) == sorted(_keys(still_open))
+    for row in carried:
+        assert (row["business_date"], row["age_days"], row["status"]) == (DAY.isoformat(), 1, "open"), row
