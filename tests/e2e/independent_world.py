@@ -834,23 +834,38 @@ def _camt_details(end_to_end: str, remittance: str, amount: int | None) -> str:
     return f"<TxDtls>{refs}{amt}{rmt}</TxDtls>"
 
 
+MT940_PERIODS = ((DAY, DAY), (NEXT_BUSINESS_DAY, STATEMENT_END))  # Friday's statement, then the one after Tết
+
+
 def mt940(entries: list[Entry]) -> str:
-    """One MT940 statement for the (single) account of ``entries``."""
+    """MT940 statements of the (single) account of ``entries``, one per period, balances chained."""
     (account,) = {e.account for e in entries}
-    lines = [
-        f":20:STMT{STATEMENT_END:%y%m%d}31",
-        f":25:{account}",
-        ":28C:1/1",
-        f":60F:C{DAY:%y%m%d}VND{OPENING_BALANCE},",
-    ]
-    for e in sorted(entries, key=lambda e: (e.booked, e.bank_ref)):
-        # RC reverses a credit (money out), RD a debit (money in); otherwise D / C.
-        mark = ("RC" if e.debit else "RD") if e.reversal else ("D" if e.debit else "C")
-        cents = "00" if e.bank_ref in ZERO_DECIMALS else ""
-        lines.append(f":61:{e.booked:%y%m%d}{e.booked:%m%d}{mark}{e.amount},{cents}NTRFNONREF//{e.bank_ref}")
-        lines.append(f":86:{e.remittance or e.end_to_end}")
-    lines += [f":62F:C{STATEMENT_END:%y%m%d}VND{closing_balance(entries)},", "-"]
-    return "\n".join(lines) + "\n"
+    blocks, opening = [], OPENING_BALANCE
+    for number, (first, last) in enumerate(MT940_PERIODS, 1):
+        inside = [e for e in entries if first <= e.booked <= last]
+        closing = closing_balance(inside, opening)
+        lines = [
+            f":20:STMT{last:%y%m%d}31",
+            f":25:{account}",
+            f":28C:{number}/1",
+            f":60F:C{first:%y%m%d}VND{opening},",
+        ]
+        lines += [
+            line for e in sorted(inside, key=lambda e: (e.booked, e.bank_ref)) for line in _mt940_entry(e)
+        ]
+        blocks.append("\n".join([*lines, f":62F:C{last:%y%m%d}VND{closing},", "-"]))
+        opening = closing
+    return "\n".join(blocks) + "\n"
+
+
+def _mt940_entry(e: Entry) -> tuple[str, str]:
+    # RC reverses a credit (money out), RD a debit (money in); otherwise D / C.
+    mark = ("RC" if e.debit else "RD") if e.reversal else ("D" if e.debit else "C")
+    cents = "00" if e.bank_ref in ZERO_DECIMALS else ""
+    return (
+        f":61:{e.booked:%y%m%d}{e.booked:%m%d}{mark}{e.amount},{cents}NTRFNONREF//{e.bank_ref}",
+        f":86:{e.remittance or e.end_to_end}",
+    )
 
 
 def _can_tho(b: _Builder) -> None:

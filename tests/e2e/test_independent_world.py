@@ -26,6 +26,7 @@ from independent_world import (
     DAY,
     GATEWAYS,
     MT940_ACCOUNTS,
+    MT940_PERIODS,
     NEXT_BUSINESS_DAY,
     UNCONFIGURED_GATEWAY,
     Expected,
@@ -153,7 +154,7 @@ def test_ingest_counts_the_statements_entries_and_totals_of_each_bank_file(outco
     mt940 = [e for e in entries if e.account in MT940_ACCOUNTS]
     expected = {
         "kbnn-statements.camt053.xml": (len({e.account for e in camt}), len(camt), statement_totals(camt)),
-        "kbnn-haiphong.sta": (1, len(mt940), statement_totals(mt940)),
+        "kbnn-haiphong.sta": (len(MT940_PERIODS), len(mt940), statement_totals(mt940)),
     }
     for name, (statements, count, totals) in expected.items():
         line = lines[name]
