@@ -646,6 +646,7 @@ def _hai_phong(b: _Builder) -> None:
 
 SHORT_STATEMENTS = frozenset({"7111920000001"})  # Cần Thơ's first statement covers D only
 RE_PRICED = frozenset({"TB01-OTO"})  # yesterday's export had it 1 đồng off; today's corrects it
+NOTIFIED = frozenset({"KB01-0002"})  # also sent as a camt.054 notification
 CORRECTED = ("vnptpay", DAY)  # this gateway file arrives twice: the second is a correction
 CORRECTED_TXN = "VNPT-T-7902"
 MT940_ACCOUNTS = frozenset({"7111310000001"})  # Hải Phòng's bank sends MT940; the others camt.053
@@ -677,7 +678,32 @@ def write_world(world: World, directory: Path) -> list[Path]:
     paths[-1].write_text(camt053(camt), encoding="utf-8")
     paths.append(directory / "kbnn-haiphong.sta")
     paths[-1].write_text(mt940([e for e in world.entries if e.account in MT940_ACCOUNTS]), encoding="utf-8")
+    paths.append(directory / "kbnn-hanoi-notification.camt054.xml")
+    paths[-1].write_text(camt054(notified(world)), encoding="utf-8")
     return paths
+
+
+def notified(world: World) -> list[Entry]:
+    """The bookings the bank also announced by camt.054 the day they were made (already in the camt.053)."""
+    return [e for e in world.entries if e.bank_ref in NOTIFIED]
+
+
+CAMT054_NS = "urn:iso:std:iso:20022:tech:xsd:camt.054.001.08"
+
+
+def camt054(entries: list[Entry]) -> str:
+    """A camt.054.001.08 credit notification: the same booking, told once more; it must count once."""
+    (account,) = {e.account for e in entries}
+    body = "".join(_camt_entry(e) for e in entries)
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<Document xmlns="{CAMT054_NS}"><BkToCstmrDbtCdtNtfctn>'
+        f"<GrpHdr><MsgId>KBNN-NTF-{NEXT_BUSINESS_DAY:%Y%m%d}-001</MsgId>"
+        f"<CreDtTm>{NEXT_BUSINESS_DAY}T10:00:00+07:00</CreDtTm></GrpHdr>"
+        f"<Ntfctn><Id>NTF-{account}-{NEXT_BUSINESS_DAY:%Y%m%d}-1</Id>"
+        f"<CreDtTm>{NEXT_BUSINESS_DAY}T10:00:00+07:00</CreDtTm>"
+        f"<Acct><Id><Othr><Id>{account}</Id></Othr></Id><Ccy>VND</Ccy></Acct>{body}</Ntfctn>"
+        "</BkToCstmrDbtCdtNtfctn></Document>\n"
+    )
 
 
 def _local_date(stamp: str) -> dt.date:

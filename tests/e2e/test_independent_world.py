@@ -32,6 +32,7 @@ from independent_world import (
     Expected,
     World,
     build_world,
+    notified,
     statement_totals,
     write_follow_up,
     write_noise,
@@ -155,6 +156,7 @@ def test_ingest_counts_the_statements_entries_and_totals_of_each_bank_file(outco
     expected = {
         "kbnn-statements.camt053.xml": (len({e.account for e in camt}), len(camt), statement_totals(camt)),
         "kbnn-haiphong.sta": (len(MT940_PERIODS), len(mt940), statement_totals(mt940)),
+        "kbnn-hanoi-notification.camt054.xml": (1, 1, statement_totals(notified(outcome.world))),
     }
     for name, (statements, count, totals) in expected.items():
         line = lines[name]
