@@ -17,6 +17,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 from sqlalchemy import Connection, Executable, Table, func, select
+from sqlalchemy.exc import CompileError
 
 CHUNK_ROWS = 100_000
 
@@ -100,11 +101,17 @@ def reserve_ids(conn: Connection, table: Table, count: int) -> pa.Array:
 def fetch_arrow(conn: Connection, statement: Executable, schema: pa.Schema) -> pa.Table:
     """Run ``statement`` and return its rows as an Arrow table with ``schema`` (by position).
 
-    SQLite is read through the ``sqlite3`` driver on purpose: a second SQLite
+    PostgreSQL sends the rows as CSV (``COPY (...) TO STDOUT``), which pyarrow
+    parses in C; statements that cannot be rendered with literal values go
+    through the cursor. SQLite is read through the ``sqlite3`` driver on purpose: a second SQLite
     library in the same process (an ADBC driver bundles its own) would share
     the file's POSIX locks without knowing it, which SQLite documents as a way
     to corrupt a database.
     """
+    if conn.dialect.name == "postgresql":
+        table = _copy_out(conn, statement, schema)
+        if table is not None:
+            return table
     # read the driver's cursor directly: without stream_results SQLAlchemy has not pre-fetched any row
     result = conn.execute(statement)
     cursor = result.cursor
@@ -137,3 +144,36 @@ def _to_arrow(values: tuple[Any, ...], kind: pa.DataType, sqlite: bool) -> pa.Ar
     if pa.types.is_boolean(kind):
         return pa.array(values, pa.int8()).cast(kind)
     return pa.array(values, kind)
+
+
+def _copy_out(conn: Connection, statement: Executable, schema: pa.Schema) -> pa.Table | None:
+    """``COPY (statement) TO STDOUT`` parsed by pyarrow, on the caller's connection and transaction."""
+    try:
+        sql = str(statement.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))  # type: ignore[attr-defined]
+    except (CompileError, AttributeError):
+        return None
+    buffer = io.BytesIO()
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)") as copy:
+            for data in copy:
+                buffer.write(data)
+    finally:
+        cursor.close()
+    names = [f"c{i}" for i in range(len(schema))]
+    if buffer.tell() == 0:
+        return schema.empty_table()
+    buffer.seek(0)
+    table = pa_csv.read_csv(
+        buffer,
+        read_options=pa_csv.ReadOptions(column_names=names),
+        parse_options=pa_csv.ParseOptions(newlines_in_values=True),
+        convert_options=pa_csv.ConvertOptions(
+            column_types={name: field.type for name, field in zip(names, schema, strict=True)},
+            strings_can_be_null=True,  # NULL is an unquoted empty field, '' a quoted one
+            quoted_strings_can_be_null=False,
+            true_values=["t"],
+            false_values=["f"],
+        ),
+    )
+    return table.rename_columns(schema.names).cast(schema)

@@ -111,7 +111,7 @@ def test_reserved_ids_are_fresh_and_usable(migrated_engine: Engine) -> None:
 
 
 @pytest.mark.postgres
-def test_two_hundred_thousand_rows_go_into_postgresql_by_one_copy(
+def test_two_hundred_thousand_rows_go_into_postgresql_and_back_by_copy(
     postgres_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     migrate(postgres_engine)
@@ -129,11 +129,14 @@ def test_two_hundred_thousand_rows_go_into_postgresql_by_one_copy(
     monkeypatch.setattr(psycopg.Cursor, "copy", counting_copy)
     monkeypatch.setattr(psycopg.Cursor, "executemany", counting_executemany)
     with write_transaction(postgres_engine) as conn:
-        bulk_insert(conn, schema.gateway_txns, gateway_rows(200_000, new_file(conn, "d")))
+        rows = gateway_rows(200_000, new_file(conn, "d"))
+        bulk_insert(conn, schema.gateway_txns, rows)
 
     assert calls == {"copy": 1, "executemany": 0}
     with postgres_engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(schema.gateway_txns)).scalar_one() == 200_000
+    assert read_back(postgres_engine).equals(rows.drop_columns(["file_id"]))
+    assert calls == {"copy": 2, "executemany": 0}  # read back by COPY ... TO STDOUT too
 
 
 def test_a_transaction_reads_back_the_rows_it_has_just_written(migrated_engine: Engine) -> None:
