@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from lxml import etree
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -56,6 +58,7 @@ KEY_OF = {
     "FEE_SCHEDULE_MISMATCH": "payment_code",
 }
 INGEST_KEYS = {"path", "sha256", "format", "status", "statements", "entries", "totals", "warnings", "error"}
+SCHEMA = Path(__file__).resolve().parents[2] / "reports" / "settlement_statement.xsd"
 AMOUNTS = ("expected_vnd", "actual_vnd", "difference_vnd")
 CONTRACT_COLUMNS = {
     "category",
@@ -375,3 +378,64 @@ def test_the_next_business_day_carries_every_open_break_aged_one_business_day_ac
     assert sorted(_keys(carried)) == sorted(_keys(still_open))
     for row in carried:
         assert (row["business_date"], row["age_days"], row["status"]) == (DAY.isoformat(), 1, "open"), row
+
+
+@pytest.mark.parametrize("province", ["01", "79"])
+def test_the_xml_settlement_statement_validates_against_the_shipped_schema(
+    outcome: Outcome, province: str, tmp_path: Path
+) -> None:
+    out = tmp_path / f"statement-{province}.xml"
+    recon(
+        outcome.config,
+        "statement",
+        "--province",
+        province,
+        "--date",
+        DAY.isoformat(),
+        "--format",
+        "xml",
+        "--out",
+        str(out),
+    )
+    schema = etree.XMLSchema(etree.parse(str(SCHEMA)))
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    document = etree.parse(str(out), parser)
+    assert schema.validate(document), schema.error_log
+
+
+HA_NOI_PROBLEMS = [
+    ("DUPLICATE_PAYMENT", "MOMO-T-DUP-A"),
+    ("DUPLICATE_PAYMENT", "MOMO-T-DUP2"),
+    ("SETTLED_NOT_RECORDED", "VNPT-T-SNR"),
+    ("TAX_RATE_MISMATCH", "TB01-TAX"),
+    ("UNDERPAID", "VNPT-T-UNDER"),
+    ("UNEXPECTED_BANK_CREDIT", "KB01-UNX-0001"),
+    ("UNMATCHED_REFUND", "PAYOO-T-REF-X"),
+]
+
+
+@pytest.fixture(scope="module")
+def province_runs(outcome: Outcome, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    """``rerun --province`` for Hà Nội, then for Hải Phòng, on a copy of the database after the first run."""
+    directory = tmp_path_factory.mktemp("independent-province")
+    shutil.copyfile(outcome.config.parent / "recon.db", directory / "recon.db")
+    config = directory / "recon.toml"
+    text = outcome.config.read_text(encoding="utf-8")
+    config.write_text(text.replace(str(outcome.config.parent), str(directory)), encoding="utf-8")
+    reports = {}
+    for province in ("01", "31"):
+        recon(
+            config, "rerun", "--date", DAY.isoformat(), "--province", province, "--reason", "province check"
+        )
+        out = directory / f"{province}.json"
+        recon(config, "report", "--date", DAY.isoformat(), "--format", "json", "--out", str(out))
+        reports[province] = json.loads(out.read_text(encoding="utf-8"))
+    return reports
+
+
+def test_a_province_run_reports_exactly_that_provinces_problems(
+    province_runs: dict[str, dict[str, Any]],
+) -> None:
+    """Hà Nội's obligations and account carry seven of the injected problems; Hải Phòng's none."""
+    assert sorted(_keys(province_runs["01"]["discrepancies"])) == sorted(HA_NOI_PROBLEMS)
+    assert province_runs["31"]["discrepancies"] == []
