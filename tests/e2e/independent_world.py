@@ -17,6 +17,7 @@ The business date is Friday 2026-02-13: the weekend and the Tết holidays
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -646,6 +647,7 @@ def _hai_phong(b: _Builder) -> None:
 
 SHORT_STATEMENTS = frozenset({"7111920000001"})  # Cần Thơ's first statement covers D only
 RE_PRICED = frozenset({"TB01-OTO"})  # yesterday's export had it 1 đồng off; today's corrects it
+RESTATED_ACCOUNT = "7111490000001"  # a statement sent twice under one id and sequence
 NOTIFIED = frozenset({"KB01-0002"})  # also sent as a camt.054 notification
 CORRECTED = ("vnptpay", DAY)  # this gateway file arrives twice: the second is a correction
 CORRECTED_TXN = "VNPT-T-7902"
@@ -674,6 +676,10 @@ def write_world(world: World, directory: Path) -> list[Path]:
             paths.append(directory / f"{gateway}-{day.isoformat()}.csv")
             _write_csv(paths[-1], GATEWAY_COLUMNS, rows)
     camt = [e for e in world.entries if e.account not in MT940_ACCOUNTS]
+    # Quảng Nam's statement first came alone with a credit 1 000 VND short; the full file corrects it.
+    first = [dataclasses.replace(e, amount=e.amount - 1_000) for e in camt if e.account == RESTATED_ACCOUNT]
+    paths.append(directory / "kbnn-quangnam-first.camt053.xml")
+    paths[-1].write_text(camt053(first), encoding="utf-8")
     paths.append(directory / "kbnn-statements.camt053.xml")
     paths[-1].write_text(camt053(camt), encoding="utf-8")
     paths.append(directory / "kbnn-haiphong.sta")

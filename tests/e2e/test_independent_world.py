@@ -137,7 +137,11 @@ def test_every_file_gets_one_contract_json_line_with_its_status(outcome: Outcome
     """The second file of one gateway and date is a correction; the later obligations export is not;
     the copy of a statement is a duplicate; the file with a bad amount is rejected."""
     copy, broken = outcome.files[-2:]
-    status = {f"{CORRECTED[0]}-{CORRECTED[1].isoformat()}.csv": "correction", copy.name: "duplicate"}
+    status = {
+        f"{CORRECTED[0]}-{CORRECTED[1].isoformat()}.csv": "correction",
+        "kbnn-statements.camt053.xml": "correction",  # restates Quảng Nam's statement
+        copy.name: "duplicate",
+    }
     assert len(outcome.ingested) == len(outcome.files)
     for line, path in zip(outcome.ingested, outcome.files, strict=True):
         assert set(line) >= INGEST_KEYS, line
