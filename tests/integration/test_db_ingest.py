@@ -201,3 +201,16 @@ def test_rejected_bytes_are_accepted_once_the_reason_is_gone(migrated_engine: En
         stored = conn.execute(select(schema.files.c.status, schema.files.c.error)).all()
     assert [tuple(row) for row in stored] == [("accepted", None)]
     assert count(migrated_engine, schema.gateway_txns) == 1
+
+
+def test_an_obligation_for_an_unknown_province_rejects_the_export_naming_its_line(
+    migrated_engine: Engine, tmp_path: Path
+) -> None:
+    rows = [obligation("HS-1", 150000), obligation("HS-2", 75000, province="00")]
+    path = write_csv(tmp_path / "obligations-bad.csv", OBLIGATION_HEADER, rows)
+
+    outcome = ingest_file(path, SETTINGS, migrated_engine)
+
+    assert outcome.status == "rejected"
+    assert outcome.error == "obligations-bad.csv, line 3: unknown province code '00'"
+    assert count(migrated_engine, schema.obligation_history) == 0
