@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -214,3 +216,22 @@ def test_an_obligation_for_an_unknown_province_rejects_the_export_naming_its_lin
     assert outcome.status == "rejected"
     assert outcome.error == "obligations-bad.csv, line 3: unknown province code '00'"
     assert count(migrated_engine, schema.obligation_history) == 0
+
+
+def test_two_ingestions_of_the_same_bytes_at_once_store_them_once(
+    migrated_engine: Engine, gateway_csv: Path
+) -> None:
+    copy = gateway_csv.with_name("vnpay-copy.csv")
+    copy.write_bytes(gateway_csv.read_bytes())
+    start = threading.Barrier(2)
+
+    def ingest(path: Path) -> str:
+        start.wait()
+        return ingest_file(path, SETTINGS, migrated_engine).status
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        statuses = sorted(pool.map(ingest, [gateway_csv, copy]))
+
+    assert statuses == ["accepted", "duplicate"]
+    assert count(migrated_engine, schema.files) == 1
+    assert count(migrated_engine, schema.gateway_txns) == 3
