@@ -111,6 +111,7 @@ class Obligation:
     paid_at: str = ""
     asset_class: str = ""
     taxable: int | None = None
+    issued_clock: str = "08:30"  # local time; the export writes the instant in UTC
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,6 +211,7 @@ class _Builder:
         taxable: int | None = None,
         recorded: str = "",
         paid_at: str = "",
+        issued_clock: str = "08:30",
     ) -> int:
         """An obligation priced from the reference data valid on ``issued`` unless ``amount`` is given."""
         if amount is None:
@@ -219,7 +221,19 @@ class _Builder:
             else:
                 amount = self.ref.fee(province, procedure, issued)
         self.world.obligations.append(
-            Obligation(code, province, kind, amount, issued, procedure, recorded, paid_at, asset, taxable)
+            Obligation(
+                code,
+                province,
+                kind,
+                amount,
+                issued,
+                procedure,
+                recorded,
+                paid_at,
+                asset,
+                taxable,
+                issued_clock,
+            )
         )
         return amount
 
@@ -370,6 +384,17 @@ def _ha_noi_gateway_batches(b: _Builder) -> None:
         procedure="BIEN_SO_OTO",
         issued=dt.date(2025, 12, 20),
         fee=22000,
+    )
+    # Issued 00:30 on 2026-01-01 local time, 2025-12-31T17:30Z: priced by the 2026 row (14 000 000).
+    b.owe_and_pay(
+        "HS01-PLATE26",
+        "01",
+        "charge",
+        "VNPT-T-0104",
+        "VNPT-01-0213",
+        procedure="BIEN_SO_OTO",
+        issued=dt.date(2026, 1, 1),
+        issued_clock="00:30",
     )
     # 100 000 100 x 0.005 = 500 000.5 -> 500 001 (half up); paid at 00:30 local time on D, given in UTC.
     b.owe_and_pay(
@@ -718,8 +743,11 @@ def _local_date(stamp: str) -> dt.date:
 
 
 def _write_csv(path: Path, columns: list[str], rows: list[list[str]], *, bom: bool = False) -> None:
+    # MoMo's files come from Windows: CRLF line ends and every field quoted.
+    windows = path.name.startswith("momo-")
     with path.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
+        quoting = csv.QUOTE_ALL if windows else csv.QUOTE_MINIMAL
+        writer = csv.writer(handle, lineterminator="\r\n" if windows else "\n", quoting=quoting)
         writer.writerow(columns)
         writer.writerows(rows)
 
@@ -729,24 +757,19 @@ def _settled_before(o: Obligation) -> bool:
     return not o.txn_id or _local_date(o.paid_at) < DAY
 
 
+def _in_utc(stamp: str) -> str:
+    """The same instant written in UTC with ``Z``: the issue date is still the local date."""
+    utc = dt.datetime.fromisoformat(stamp).astimezone(dt.UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _obligation_row(o: Obligation, as_of: dt.date | None = None) -> list[str]:
     if as_of is not None and o.txn_id and _local_date(o.paid_at) > as_of:
-        o = Obligation(
-            o.payment_code,
-            o.province,
-            o.kind,
-            o.amount,
-            o.issued,
-            o.procedure,
-            "",
-            "",
-            o.asset_class,
-            o.taxable,
-        )
+        o = dataclasses.replace(o, txn_id="", paid_at="")  # not paid yet as of that export
     paid = "paid" if o.txn_id else "unpaid"
     taxable = "" if o.taxable is None else str(o.taxable)
     agency = f"CQ-{o.province}"
-    issued = at(o.issued, "08:30")
+    issued = _in_utc(at(o.issued, o.issued_clock))
     return [
         o.payment_code,
         o.province,
@@ -794,6 +817,7 @@ def closing_balance(entries: list[Entry], opening: int = OPENING_BALANCE) -> int
     return opening + sum(-e.amount if e.debit else e.amount for e in booked)
 
 
+NO_ENTRY_DATE = frozenset({"KB31-0002"})
 ZERO_DECIMALS = frozenset(
     {"KB01-0001", "KB31-0004"}
 )  # "2000000.00" VND: zero digits past the exponent are fine
@@ -894,8 +918,9 @@ def _mt940_entry(e: Entry) -> tuple[str, str]:
     # RC reverses a credit (money out), RD a debit (money in); otherwise D / C.
     mark = ("RC" if e.debit else "RD") if e.reversal else ("D" if e.debit else "C")
     cents = "00" if e.bank_ref in ZERO_DECIMALS else ""
+    entry_date = "" if e.bank_ref in NO_ENTRY_DATE else f"{e.booked:%m%d}"  # optional in :61:
     return (
-        f":61:{e.booked:%y%m%d}{e.booked:%m%d}{mark}{e.amount},{cents}NTRFNONREF//{e.bank_ref}",
+        f":61:{e.booked:%y%m%d}{entry_date}{mark}{e.amount},{cents}NTRFNONREF//{e.bank_ref}",
         f":86:{e.remittance or e.end_to_end}",
     )
 
