@@ -746,8 +746,10 @@ def _write_csv(path: Path, columns: list[str], rows: list[list[str]], *, bom: bo
     # MoMo's files come from Windows: CRLF line ends and every field quoted.
     windows = path.name.startswith("momo-")
     with path.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as handle:
-        quoting = csv.QUOTE_ALL if windows else csv.QUOTE_MINIMAL
-        writer = csv.writer(handle, lineterminator="\r\n" if windows else "\n", quoting=quoting)
+        if windows:
+            writer = csv.writer(handle, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
+        else:
+            writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(columns)
         writer.writerows(rows)
 
