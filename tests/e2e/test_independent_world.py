@@ -30,6 +30,7 @@ from independent_world import (
     MT940_ACCOUNTS,
     MT940_PERIODS,
     NEXT_BUSINESS_DAY,
+    PREVIOUS_DAY,
     UNCONFIGURED_GATEWAY,
     Expected,
     World,
@@ -87,6 +88,7 @@ class Outcome:
     ingested: list[dict[str, Any]]
     run_output: str
     report: dict[str, Any]
+    earlier: dict[str, dict[str, Any]]  # reports of the runs made before D's, by date
 
     def found(self, category: str, key: str) -> list[dict[str, Any]]:
         return [
@@ -113,8 +115,8 @@ def outcome(tmp_path_factory: pytest.TempPathFactory) -> Outcome:
     return reconcile(build_world(), tmp_path_factory.mktemp("independent-world"))
 
 
-def reconcile(world: World, directory: Path) -> Outcome:
-    """Write the world, then ``init``, ``ingest --json``, ``run`` and ``report`` it."""
+def reconcile(world: World, directory: Path, earlier_runs: tuple[str, ...] = ()) -> Outcome:
+    """Write the world; ``init``, ``ingest --json``, the ``earlier_runs``, then ``run`` and ``report`` D."""
     files = [*write_world(world, directory), *write_noise(world, directory)]
     config = directory / "recon.toml"
     gateways = "".join(
@@ -125,12 +127,16 @@ def reconcile(world: World, directory: Path) -> Outcome:
     recon(config, "init")
     ingest = recon(config, "ingest", *map(str, files), "--json", status=1)  # one file is rejected
     ingested = [json.loads(line) for line in ingest.stdout.splitlines() if line.strip()]
+    earlier = {}
+    for day in earlier_runs:
+        recon(config, "run", "--date", day)
+        recon(config, "report", "--date", day, "--format", "json", "--out", str(directory / f"{day}.json"))
+        earlier[day] = json.loads((directory / f"{day}.json").read_text(encoding="utf-8"))
     run = recon(config, "run", "--date", DAY.isoformat())
     out = directory / "report.json"
     recon(config, "report", "--date", DAY.isoformat(), "--format", "json", "--out", str(out))
-    return Outcome(
-        config, world, files, ingested, run.stdout + run.stderr, json.loads(out.read_text(encoding="utf-8"))
-    )
+    report = json.loads(out.read_text(encoding="utf-8"))
+    return Outcome(config, world, files, ingested, run.stdout + run.stderr, report, earlier)
 
 
 def test_every_file_gets_one_contract_json_line_with_its_status(outcome: Outcome) -> None:
@@ -444,3 +450,28 @@ def test_a_province_run_reports_exactly_that_provinces_problems(
     """Hà Nội's obligations and account carry seven of the injected problems; Hải Phòng's none."""
     assert sorted(_keys(province_runs["01"]["discrepancies"])) == sorted(HA_NOI_PROBLEMS)
     assert province_runs["31"]["discrepancies"] == []
+
+
+FUTURE_ROWS = (
+    "the run of 2026-02-12 reports UNEXPECTED_BANK_CREDIT rows for KB01-UNX-0001 and KB48-USD-0001, credits "
+    "booked on 2026-02-13, with business_date 2026-02-13: a run's report holds a later date's discrepancies, "
+    "so the same injected problem is reported by two runs; it should be left to the run of 2026-02-13"
+)
+
+
+@pytest.fixture(scope="module")
+def day_by_day(tmp_path_factory: pytest.TempPathFactory) -> Outcome:
+    """The same world, reconciled the way a scheduler does: Thursday's run first, then Friday's."""
+    directory = tmp_path_factory.mktemp("independent-day-by-day")
+    return reconcile(build_world(), directory, earlier_runs=(PREVIOUS_DAY.isoformat(),))
+
+
+@pytest.mark.xfail(strict=True, reason=FUTURE_ROWS)
+def test_a_run_reports_nothing_of_a_later_business_date(day_by_day: Outcome) -> None:
+    """Thursday's window reaches Friday's bookings, but a Friday credit no batch explains is Friday's."""
+    rows = day_by_day.earlier[PREVIOUS_DAY.isoformat()]["discrepancies"]
+    assert [r for r in rows if r["business_date"] > PREVIOUS_DAY.isoformat()] == []
+
+
+def test_running_the_day_before_first_changes_nothing_in_fridays_report(day_by_day: Outcome) -> None:
+    assert sorted(_keys(day_by_day.report["discrepancies"])) == sorted((e.category, e.key) for e in INJECTED)
