@@ -541,6 +541,10 @@ def _da_nang(b: _Builder) -> None:
         reversal=True,
     )
     b.credit("48", NEXT_BUSINESS_DAY, 1_000_000, "KB48-DR-0001", remittance="CHUYEN NOP NSNN", debit=True)
+    # The transfer to the budget is reversed (CRDT with RvslInd): money back, but no revenue to explain.
+    b.credit(
+        "48", SECOND_BUSINESS_DAY, 1_000_000, "KB48-DR-0001R", remittance="CHUYEN NOP NSNN", reversal=True
+    )
     # USD 1 500.00 on a VND treasury account: reported, never converted (DESIGN.md §2).
     b.credit("48", DAY, 150_000, "KB48-USD-0001", remittance="FOREIGN REMITTANCE", currency="USD")
     b.world.expect("UNEXPECTED_BANK_CREDIT", "KB48-USD-0001")
