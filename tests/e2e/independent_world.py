@@ -156,6 +156,7 @@ class Expected:
     expected_vnd: int | None = None
     actual_vnd: int | None = None
     status: str = "open"  # "pending" while the files do not cover the item's window yet
+    disputed: str = ""  # why the product is known to disagree with DESIGN.md here, if it does
 
 
 @dataclass(slots=True)
@@ -182,8 +183,9 @@ class World:
         expected: int | None = None,
         actual: int | None = None,
         status: str = "open",
+        disputed: str = "",
     ) -> None:
-        self.expected.append(Expected(category, key, expected, actual, status))
+        self.expected.append(Expected(category, key, expected, actual, status, disputed))
 
 
 def at(day: dt.date, clock: str) -> str:
@@ -313,6 +315,7 @@ _BATCHES = {
     "VNPT-92-0213": ("vnptpay", NEXT_BUSINESS_DAY),
     "VNPT-49-0213": ("vnptpay", NEXT_BUSINESS_DAY),
     "VNPT-79-0214": ("vnptpay", NEXT_BUSINESS_DAY),
+    "PAYOO-56-0213": ("payoo", SECOND_BUSINESS_DAY),
 }
 
 
@@ -331,6 +334,7 @@ def build_world(reference: Reference | None = None, *, saturday: bool = False) -
     _ho_chi_minh(b)
     _hai_phong(b)
     _can_tho(b)
+    _khanh_hoa(b)
     return b.world
 
 
@@ -1006,3 +1010,19 @@ def _saturday(b: _Builder) -> None:
     saturday = at(DAY + dt.timedelta(days=1), "00:01")
     b.pay("VNPT-T-7903", "HS79-MIDNIGHT", 600_000, "VNPT-79-0214", province="79", paid_at=saturday)
     b.settle("79", "VNPT-79-0214", NEXT_BUSINESS_DAY, "KB79-0003", end_to_end="VNPT-79-0214")
+
+
+LINKED_BY_AMOUNT = (
+    "a credit that carries no batch id (DESIGN.md §4: 'A batch credit carries its batch_id in ... EndToEndId "
+    "or in the remittance text') is taken as the credit of the one unpaid batch of the same amount on the "
+    "account, so the batch's MISSING_BANK_CREDIT and the stray credit's UNEXPECTED_BANK_CREDIT "
+    "both go unreported"
+)
+
+
+def _khanh_hoa(b: _Builder) -> None:
+    """Khánh Hòa (56): a batch never credited, and a stray credit that happens to have the same amount."""
+    b.owe_and_pay("HS56-LAND", "56", "land_charge", "PAYOO-T-5601", "PAYOO-56-0213", amount=3_000_000)
+    b.world.expect("MISSING_BANK_CREDIT", "PAYOO-56-0213", 3_000_000, disputed=LINKED_BY_AMOUNT)
+    b.credit("56", NEXT_BUSINESS_DAY, 3_000_000, "KB56-0001", remittance="NOP THUE TRUOC BA TAI QUAY")
+    b.world.expect("UNEXPECTED_BANK_CREDIT", "KB56-0001", disputed=LINKED_BY_AMOUNT)
