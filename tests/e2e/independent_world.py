@@ -1,14 +1,22 @@
 """A small reconciliation world built from the contracts of DESIGN.md §2–§7 alone.
 
-It writes the three records of one business date the way outside parties
-would: the portal's obligations export, canonical gateway settlement files,
-a camt.053 file (one statement per treasury account) and an MT940 statement,
-each composed by hand from the documented columns and elements. Every
-discrepancy category is injected once, each isolated so that the rules of
-DESIGN.md §5 give exactly that one discrepancy; the awkward items around it
-(a credit across Tết, a batch paid in two credits, a refund of an earlier
-day's payment, round-half-up tax, a price valid only on the issue date) are
-clean and must not be reported.
+It writes the three records the way outside parties would: the portal's
+obligations exports (yesterday's, then today's, cumulative), canonical
+gateway settlement files (one corrected, one rejected, one from a gateway
+the configuration does not name), a camt.053 file with one statement per
+treasury account (plus an earlier version of one of them), a camt.054
+notification, an MT940 file of two chained statements and a camt.053.001.02
+statement that arrives after the first run; each is composed by hand from
+the documented columns and elements, priced from fixtures/*.csv read as data.
+
+Every discrepancy category is injected at least once, each isolated so that
+the rules of DESIGN.md §5 give exactly that one discrepancy. The awkward
+items around them are clean and must not be reported: credits across the
+weekend and Tết, a batch paid in two credits, a batch booked twice and
+reversed, a refund of the day before's payment, round-half-up tax, prices
+valid only on the issue date (written in UTC across New Year), a gateway
+clock past midnight, a province merged into another, a net batch booked with
+one TxDtls per transaction, a pending entry, a reversed debit.
 
 The business date is Friday 2026-02-13: the weekend and the Tết holidays
 (2026-02-16..20) follow, so the next business day is Monday 2026-02-23.
