@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from reconcile.records import BankStatement, Direction, Issue
 
+#: The status of an entry that has moved the booked balance.
+BOOKED = "BOOK"
+
 
 def credit_debit_totals(statement: BankStatement) -> dict[str, dict[str, int]]:
     """Credits and debits per currency in minor units, over every entry whatever its status."""
@@ -17,12 +20,19 @@ def credit_debit_totals(statement: BankStatement) -> dict[str, dict[str, int]]:
 def continuity_issue(statement: BankStatement, source: str, where: str | None = None) -> Issue | None:
     """An :class:`Issue` if opening + credits − debits ≠ closing; ``None`` if it holds or cannot be told.
 
-    A break is reported, never "fixed": the statement is stored as the bank sent it.
+    Only booked entries move a booked balance: camt's ``CLBD`` is the closing
+    *booked* balance, so pending (``PDNG``) and information-only (``INFO``)
+    entries are left out of the sum. A break is reported, never "fixed": the
+    statement is stored as the bank sent it.
     """
     opening, closing = statement.opening, statement.closing
     if opening is None or closing is None:
         return None
-    net = sum(entry.signed_amount for entry in statement.entries if entry.currency == opening.currency)
+    net = sum(
+        entry.signed_amount
+        for entry in statement.entries
+        if entry.currency == opening.currency and entry.status == BOOKED
+    )
     difference = opening.amount + net - closing.amount
     if difference == 0:
         return None

@@ -192,18 +192,10 @@ def test_ingest_counts_the_statements_entries_and_totals_of_each_bank_file(outco
             assert line["statements"] is None, line
 
 
-PENDING_IN_BALANCE = (
-    "camt CLBD is the closing *booked* balance, but the continuity check adds the PDNG (pending) entry "
-    "KB79-PDNG-0001 to opening + entries and reports a break of 9 000 000 VND on a consistent statement"
-)
-
-
 @pytest.mark.parametrize(
     "name",
     [
-        pytest.param(
-            "kbnn-statements.camt053.xml", marks=pytest.mark.xfail(strict=True, reason=PENDING_IN_BALANCE)
-        ),
+        "kbnn-statements.camt053.xml",
         "kbnn-haiphong.sta",
     ],
 )
