@@ -114,36 +114,43 @@ def fetch_arrow(conn: Connection, statement: Executable, schema: pa.Schema) -> p
             return table
     # read the driver's cursor directly: without stream_results SQLAlchemy has not pre-fetched any row
     result = conn.execute(statement)
-    cursor = result.cursor
-    sqlite = conn.dialect.name == "sqlite"
-    batches = [
-        pa.record_batch(
-            [_to_arrow(values, field.type, sqlite) for values, field in zip(columns, schema, strict=True)],
-            schema=schema,
-        )
-        for columns in _column_chunks(cursor, len(schema))
-    ]
+    wire = pa.struct(
+        [(f"c{i}", _wire_type(field.type, conn.dialect.name == "sqlite")) for i, field in enumerate(schema)]
+    )
+    batches = [_record_batch(rows, wire, schema) for rows in _row_chunks(result.cursor)]
     result.close()
     return pa.Table.from_batches(batches, schema=schema)
 
 
-def _column_chunks(cursor: Any, width: int) -> Iterator[list[tuple[Any, ...]]]:
+def _row_chunks(cursor: Any) -> Iterator[list[tuple[Any, ...]]]:
     while rows := cursor.fetchmany(CHUNK_ROWS):
-        yield list(zip(*rows, strict=True))
-    return
+        yield rows
 
 
-def _to_arrow(values: tuple[Any, ...], kind: pa.DataType, sqlite: bool) -> pa.Array:
-    if not sqlite:
-        return pa.array(values, kind)
+def _wire_type(kind: pa.DataType, sqlite: bool) -> pa.DataType:
+    """How the driver hands a value over: SQLite gives dates and timestamps as text, booleans as 0/1."""
+    if sqlite and (pa.types.is_timestamp(kind) or pa.types.is_date(kind)):
+        return pa.string()
+    if sqlite and pa.types.is_boolean(kind):
+        return pa.int8()
+    return kind
+
+
+def _record_batch(rows: list[tuple[Any, ...]], wire: pa.StructType, schema: pa.Schema) -> pa.RecordBatch:
+    # the driver's tuples become one struct array in a single pass in C++; transposing them
+    # into per-column Python tuples first (zip) cost three times as much at a million rows
+    columns = pa.array(rows, wire).flatten()
+    return pa.record_batch(
+        [_from_wire(column, field.type) for column, field in zip(columns, schema, strict=True)], schema=schema
+    )
+
+
+def _from_wire(column: pa.Array, kind: pa.DataType) -> pa.Array:
+    if column.type == kind:
+        return column
     if pa.types.is_timestamp(kind):
-        naive = pa.array(values, pa.string()).cast(pa.timestamp(kind.unit))
-        return naive.cast(kind)  # the stored text is UTC
-    if pa.types.is_date(kind):
-        return pa.array(values, pa.string()).cast(kind)
-    if pa.types.is_boolean(kind):
-        return pa.array(values, pa.int8()).cast(kind)
-    return pa.array(values, kind)
+        return column.cast(pa.timestamp(kind.unit)).cast(kind)  # the stored text is UTC
+    return column.cast(kind)
 
 
 def _copy_out(conn: Connection, statement: Executable, schema: pa.Schema) -> pa.Table | None:
