@@ -31,11 +31,10 @@ class GatewaySettings:
     layout: str = "canonical"
 
 
-@dataclass(frozen=True, slots=True)
-class SourceSettings:
-    """One SFTP inbox (a bank's or a gateway's)."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SftpEndpoint:
+    """An SFTP server and how to reach it: credentials by reference, host key pinned."""
 
-    name: str
     host: str
     port: int = 22
     username: str = "recon"
@@ -45,26 +44,37 @@ class SourceSettings:
     host_key: str | None = None
     known_hosts: str | None = None
     remote_dir: str = "/"
+
+    @property
+    def label(self) -> str:
+        """How messages name this endpoint."""
+        return self.host
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceSettings(SftpEndpoint):
+    """One SFTP inbox (a bank's or a gateway's)."""
+
+    name: str
     pattern: str = "*"
     schedule: str | None = None  # cron expression for the scheduler
     settle_seconds: float = 2.0  # pause between the two looks that tell a finished file from a growing one
 
+    @property
+    def label(self) -> str:
+        return self.name
 
-@dataclass(frozen=True, slots=True)
-class PublishSettings:
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PublishSettings(SftpEndpoint):
     """A province's SFTP outbox for its settlement statements (optional)."""
 
     province: str
-    host: str
-    port: int = 22
-    username: str = "recon"
-    key_file: str | None = None
-    key_env: str | None = None
-    password_env: str | None = None
-    host_key: str | None = None
-    known_hosts: str | None = None
-    remote_dir: str = "/"
     formats: tuple[str, ...] = ("pdf", "xlsx", "xml")
+
+    @property
+    def label(self) -> str:
+        return f"publish:{self.province}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,9 +168,8 @@ def settings_from_mapping(raw: Mapping[str, Any]) -> Settings:
     )
     for target in (*sources, *publish):
         if not (target.host_key or target.known_hosts):
-            name = getattr(target, "name", None) or getattr(target, "province", "?")
             raise ConfigError(
-                f"SFTP target {name!r} has neither host_key nor known_hosts: "
+                f"SFTP target {target.label!r} has neither host_key nor known_hosts: "
                 "pin the server's key (unknown keys are refused)"
             )
     return Settings(

@@ -23,19 +23,18 @@ from dataclasses import dataclass
 
 import paramiko
 
-from adapters.settings import PublishSettings, SourceSettings
+from adapters.settings import SftpEndpoint
 from reconcile.errors import ConfigError, HostKeyError
 
 #: An SFTP endpoint: a source to fetch from or a province outbox to publish to.
-Endpoint = SourceSettings | PublishSettings
+Endpoint = SftpEndpoint
 
 #: Host-key algorithms a pinned key of each type may be presented with.
 _ALGORITHMS = {"ssh-rsa": ("rsa-sha2-512", "rsa-sha2-256")}
 
 
 def endpoint_label(endpoint: Endpoint) -> str:
-    name = endpoint.name if isinstance(endpoint, SourceSettings) else f"publish:{endpoint.province}"
-    return f"{name} ({endpoint.username}@{endpoint.host}:{endpoint.port})"
+    return f"{endpoint.label} ({endpoint.username}@{endpoint.host}:{endpoint.port})"
 
 
 def fingerprint(key: paramiko.PKey) -> str:
