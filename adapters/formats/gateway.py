@@ -7,8 +7,11 @@ with the layout whose headers it carries, checked as a whole, and returned
 as a table with exactly the columns of
 :data:`reconcile.columns.GATEWAY_TXNS`.
 
-The identity of a file is its gateway(s) and settlement date(s): a later
-file with the same identity is a correction of the earlier one.
+The identity of a file is its gateway(s) and local collection (paid)
+date(s): a later file with the same identity is a correction of the earlier
+one (DESIGN.md §4, "gateway + date"). Not the settlement date: Friday's,
+Saturday's and Sunday's collections all settle on Monday, and Saturday's file
+is no correction of Friday's.
 """
 
 from __future__ import annotations
@@ -163,11 +166,14 @@ def gateway_table(rows: CanonicalRows) -> pa.Table:
 
 
 def identity(table: pa.Table) -> str | None:
-    """``gateway:NAME:DATE``, ``gateway:NAME:FIRST..LAST``; several gateways joined by ``+``."""
+    """``gateway:NAME:DATE``, ``gateway:NAME:FIRST..LAST``; several gateways joined by ``+``.
+
+    The dates are the local collection dates (``paid_date``) of the file's rows.
+    """
     if table.num_rows == 0:
         return None
     gateways = "+".join(sorted(pc.unique(table.column("gateway")).to_pylist()))
-    bounds = pc.min_max(table.column("settlement_date")).as_py()
+    bounds = pc.min_max(table.column("paid_date")).as_py()
     first, last = bounds["min"].isoformat(), bounds["max"].isoformat()
     span = first if first == last else f"{first}..{last}"
     return f"gateway:{gateways}:{span}"

@@ -340,12 +340,6 @@ def _summary(report: dict[str, Any]) -> list[tuple[str, Any]]:
 
 
 SATURDAY_FILE = "vnptpay-2026-02-14.csv"
-SETTLEMENT_DATE_IDENTITY = (
-    "a gateway file's business identity is taken as gateway + settlement date (adapters/formats/gateway.py "
-    "identity()), so VNPT Pay's file of Saturday's collections, settled on the same business day as "
-    "Friday's, is ingested as a 'correction' of Friday's file and Friday's transactions drop out of the run; "
-    "the identity should be gateway + collection (business) date"
-)
 
 
 @pytest.fixture(scope="module")
@@ -354,13 +348,11 @@ def weekend(tmp_path_factory: pytest.TempPathFactory) -> Outcome:
     return reconcile(build_world(saturday=True), tmp_path_factory.mktemp("independent-weekend"))
 
 
-@pytest.mark.xfail(strict=True, reason=SETTLEMENT_DATE_IDENTITY)
 def test_the_file_of_saturdays_collections_is_not_a_correction_of_fridays(weekend: Outcome) -> None:
     (line,) = [line for line in weekend.ingested if Path(line["path"]).name == SATURDAY_FILE]
     assert line["status"] == "accepted", line
 
 
-@pytest.mark.xfail(strict=True, reason=SETTLEMENT_DATE_IDENTITY)
 def test_fridays_problems_are_still_reported_once_saturdays_file_arrives(weekend: Outcome) -> None:
     assert _undisputed(weekend) == sorted(
         (e.category, e.key) for e in weekend.world.expected if not e.disputed

@@ -113,6 +113,7 @@ class ReadBack:
         obligations: list[pa.Table] = []
         txns: list[pa.Table] = []
         statements: list[BankStatement] = []
+        self.gateway_identities: list[str | None] = []
         for path in world.input_files:
             parsed = detect(path, parsers).parse(path)
             assert parsed.issues == (), parsed.issues
@@ -122,6 +123,7 @@ class ReadBack:
                 obligations.append(parsed.table)
             else:
                 txns.append(parsed.table)
+                self.gateway_identities.append(parsed.identity)
         self.obligations = pa.concat_tables(obligations)
         self.txns = pa.concat_tables(txns)
         self.statements: list[BankStatement] = statements
@@ -376,6 +378,9 @@ def test_consecutive_days_each_report_their_own_labels(tmp_path: Path) -> None:
     rows = json.loads(world.ground_truth_file.read_text(encoding="utf-8"))
     assert {row["business_date"] for row in rows} == {day.isoformat() for day in world.business_dates}
     assert len(world.obligation_files) == 3
+    # one file per gateway and settlement date; none may pass for a correction of another
+    assert len(read.gateway_identities) == len(world.gateway_files)
+    assert len(set(read.gateway_identities)) == len(read.gateway_identities), read.gateway_identities
 
 
 def test_a_day_too_small_for_every_problem_is_refused(tmp_path: Path) -> None:
