@@ -24,6 +24,10 @@ from reconcile.errors import StorageError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 30_000
+#: SQLite page cache while a write transaction runs, in KiB (64 MB otherwise): a day's bulk load
+#: inserts a million random keys into indexes larger than 64 MB
+WRITE_CACHE_KIB = 262_144
+READ_CACHE_KIB = 65_536
 _BEGIN_OPTION = "recon_sqlite_begin"
 
 
@@ -43,7 +47,7 @@ def _tune_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         # bulk loads update several indexes at once: a page cache of 64 MB keeps them off the disk
-        cursor.execute("PRAGMA cache_size = -65536")
+        cursor.execute(f"PRAGMA cache_size = -{READ_CACHE_KIB}")
         cursor.execute("PRAGMA temp_store = MEMORY")
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode = WAL")
@@ -65,10 +69,18 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
     for the lock (``busy_timeout``) instead.
     """
     with engine.connect() as connection:
-        if engine.dialect.name == "sqlite":
-            connection = connection.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
-        with connection.begin():
-            yield connection
+        if engine.dialect.name != "sqlite":
+            with connection.begin():
+                yield connection
+            return
+        connection = connection.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
+        driver = connection.connection.driver_connection  # outside SQLAlchemy's autobegin
+        driver.execute(f"PRAGMA cache_size = -{WRITE_CACHE_KIB}")  # type: ignore[union-attr]
+        try:
+            with connection.begin():
+                yield connection
+        finally:
+            driver.execute(f"PRAGMA cache_size = -{READ_CACHE_KIB}")  # type: ignore[union-attr]
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

@@ -111,9 +111,10 @@ gateway_txns = Table(
     Column("batch_id", String(128)),
     Column("original_txn_id", String(128)),
     Column("line", BigInteger),
+    # by the queries that use them: a run's range, statements' batches, ties by id (not by
+    # payment code: each index costs seconds per million rows stored, see migration 0005)
     Index(None, "paid_date"),
     Index(None, "batch_id"),
-    Index(None, "payment_code"),
     Index(None, "txn_id"),
 )
 
