@@ -102,7 +102,9 @@ def read_rows(data: bytes, layout: Layout, source: str) -> RawRows:
             trailer_line = header_line + 1 + buffer.count(b"\n", body_start, last[0])
             body_end = last[0]
     body = memoryview(buffer)[body_start:body_end]
-    columns = nfc_columns(_read_body(body, header, layout.delimiter, source, header_line + 1))
+    columns = _read_body(body, header, layout.delimiter, source, header_line + 1)
+    if not buffer.isascii():  # ASCII has no combining marks: a scan of the bytes spares one per column
+        columns = nfc_columns(columns)
     rows = len(next(iter(columns.values()))) if columns else 0
     lines = _data_lines(buffer, body_start, body_end, header_line + 1, rows)
     if len(lines) != rows:
