@@ -21,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -116,6 +117,20 @@ gateway_txns = Table(
     Index(None, "paid_date"),
     Index(None, "batch_id"),
     Index(None, "txn_id"),
+)
+
+#: A columnar copy of each gateway file's transactions (an Arrow IPC stream), written in the
+#: same transaction as its rows: a run reads a million transactions from it in a fraction of a
+#: second, where building them from rows costs seconds. The rows stay the record; they are never
+#: changed after they are written (a correction is a new file). ``arrow`` is NULL for a file
+#: stored before copies existed: its transactions are read from the rows.
+gateway_txn_copies = Table(
+    "gateway_txn_copies",
+    metadata,
+    Column("file_id", Id, ForeignKey("files.id"), primary_key=True, autoincrement=False),
+    Column("first_paid_date", Date),
+    Column("last_paid_date", Date),
+    Column("arrow", LargeBinary),
 )
 
 #: Bank statements (sao kê): the correction unit of bank files.

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Executable, Table, func, insert, select, upda
 from sqlalchemy.dialects import postgresql, sqlite
 
 from adapters.db.bulk import bulk_insert, reserve_ids
+from adapters.db.gateway_copies import write_copy
 from adapters.db.schema import (
     bank_entries,
     bank_entry_details,
@@ -64,8 +65,10 @@ def _excluded(statement: postgresql.Insert | sqlite.Insert, names: list[str]) ->
 
 
 def store_gateway_txns(conn: Connection, file_id: int, table: pa.Table) -> None:
-    """Every transaction of the file, ``line`` included; they are current while the file is."""
-    bulk_insert(conn, gateway_txns, _with_file_id(table, GATEWAY_TXNS.names, file_id))
+    """Every transaction of the file, ``line`` included, and its columnar copy; current while the file is."""
+    rows = _with_file_id(table, GATEWAY_TXNS.names, file_id)
+    bulk_insert(conn, gateway_txns, rows)
+    write_copy(conn, file_id, rows)
 
 
 @dataclass(slots=True)
