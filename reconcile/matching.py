@@ -10,9 +10,9 @@ picture and add their rows to one union:
 - :mod:`reconcile.rules`: tax rates and fee schedules.
 
 Which rows a run reports (DESIGN.md §5): the rows *of its date* (a
-transaction paid on D, an obligation the portal says was paid on D or that
-D's transactions name, a batch of D's transactions, a credit booked in D's
-settlement window) plus the carried items of the previous run, judged again
+transaction paid on D, an obligation whose portal paid date, else first
+payment, is D, a batch of D's transactions, a credit booked on D), never a
+row dated after D, plus the carried items of the previous run, judged again
 on today's data: one still broken is reported again, with its age; one whose
 counterpart arrived closes itself and is not reported. Each (category, key)
 appears once.
@@ -77,7 +77,7 @@ def reconcile_inputs(inputs: DayInputs, provinces: Sequence[str] = ()) -> MatchR
     con = duckdb.connect()
     try:
         _register(con, inputs, provinces)
-        params = {"d": inputs.business_date, "run_window_end": _run_window_end(inputs)}
+        params = {"d": inputs.business_date}
         payments.prepare(con)
         warnings = settlement.prepare(con, inputs.calendar, inputs.gateways)
         rules.prepare(con)
@@ -141,12 +141,6 @@ def _register(con: duckdb.DuckDBPyConnection, inputs: DayInputs, provinces: Sequ
     )
 
 
-def _run_window_end(inputs: DayInputs) -> dt.date:
-    """The last booking date of credits judged by this run: its longest settlement window."""
-    days = max([1, *(terms.settlement_days for terms in inputs.gateways.values())])
-    return inputs.calendar.add(inputs.business_date, days)
-
-
 def _execute(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> duckdb.DuckDBPyConnection:
     used = {name: value for name, value in params.items() if f"${name}" in sql}
     return con.execute(sql, used) if used else con.execute(sql)
@@ -183,6 +177,7 @@ keyed AS (SELECT *, {key} AS key FROM found)
 SELECT * EXCLUDE (owned) FROM keyed
 WHERE key IS NOT NULL
   AND (owned OR {subject} IN (SELECT subject FROM carried_subjects))
+  AND coalesce(business_date <= $d, true)  -- a later date's problem is that date's run's
   AND ((SELECT count(*) FROM run_provinces) = 0 OR province_code IN (SELECT code FROM run_provinces))
 QUALIFY row_number() OVER (PARTITION BY category, key ORDER BY business_date, detail, actual_vnd) = 1
 """.replace("{subject}", _subject_case("keyed"))

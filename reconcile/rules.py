@@ -10,9 +10,9 @@ integer numerator over 10⁹ (:func:`scaled_rates`) and the product is done in
 lệ phí) must equal the schedule's amount for the procedure. ``land_charge`` has
 no rule. An obligation with no applicable reference row is not judged.
 
-The rules apply to every obligation the run touches: those its own
-transactions name, those the portal says were paid on its date, and carried
-ones.
+The rules judge every obligation the run reads; a mismatch belongs to the
+run of the portal's paid date, else of the obligation's first payment, and
+is carried from there like any other item.
 """
 
 from __future__ import annotations
@@ -51,15 +51,16 @@ JOIN fee_schedule f ON f.province_code = o.province_code AND f.procedure_code = 
 WHERE o.kind IN ('fee', 'charge') AND o.amount_vnd <> f.amount_vnd
 """
 
-#: Mis-assessed obligations, dated and owned by the run if it touches them (few rows: the join is cheap).
+#: Mis-assessed obligations, dated by the portal's paid date, else the first payment's, and owned by
+#: the run of that date only (a payment at 23:59 the portal records the next day is the next day's).
 _ROWS: Final = """
 SELECT h.category, h.province_code, coalesce(h.portal_paid_date, f.first_paid) AS business_date,
        h.payment_code, NULL AS txn_id, NULL AS gateway, NULL AS batch_id, NULL::VARCHAR AS bank_ref,
        h.expected_vnd, h.actual_vnd, h.detail, false AS pending,
-       coalesce(h.portal_paid_date = $d, false) OR coalesce(f.on_day, false) AS owned
+       coalesce(coalesce(h.portal_paid_date, f.first_paid) = $d, false) AS owned
 FROM rule_hits h
 LEFT JOIN (
-    SELECT payment_code, min(paid_date) AS first_paid, bool_or(paid_date = $d) AS on_day FROM txns
+    SELECT payment_code, min(paid_date) AS first_paid FROM txns
     WHERE payment_code IN (SELECT payment_code FROM rule_hits) GROUP BY payment_code
 ) f USING (payment_code)
 """

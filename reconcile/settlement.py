@@ -13,7 +13,10 @@ amount, when exactly one credit on the account within the window and exactly
 one batch compete. A batch may be paid in several credits; they are summed.
 A credit no batch explains is an ``UNEXPECTED_BANK_CREDIT``; so is any
 non-VND credit on a treasury account (reported as the bank sent it, never
-converted).
+converted). Such a credit belongs to its booking date: the run of D reports
+those booked on D (every date gets its run, weekends included), while
+batches of D and of earlier dates whose windows reach D still explain them.
+A run never reports a credit booked after D.
 """
 
 from __future__ import annotations
@@ -185,7 +188,7 @@ SELECT 'UNEXPECTED_BANK_CREDIT' AS category, p.code AS province_code, e.booking_
             ELSE 'credit in ' || e.currency || ' (' || e.amount || ' minor units), reported, not converted'
        END AS detail,
        NOT coalesce((SELECT min(covered_to) FROM gateway_coverage) >= pd.previous, false) AS pending,
-       e.booking_date BETWEEN $d AND $run_window_end AS owned
+       e.booking_date = $d AS owned
 FROM bookings e
 LEFT JOIN provinces p ON p.treasury_account = e.account
 LEFT JOIN previous_days pd ON pd.day = e.booking_date
@@ -283,10 +286,10 @@ SELECT
     (SELECT coalesce(sum(credited), 0) FROM settled WHERE batch_date = $d AND {province_filter})
         AS amount_settled_vnd,
     (SELECT count(*) FROM credits c LEFT JOIN provinces p ON p.treasury_account = c.account
-      WHERE c.booking_date BETWEEN $d AND $run_window_end AND {province_filter_p}) AS entries_examined,
+      WHERE c.booking_date = $d AND {province_filter_p}) AS entries_examined,
     (SELECT coalesce(sum(c.signed), 0) FROM credits c LEFT JOIN provinces p ON p.treasury_account = c.account
-      WHERE c.booking_date BETWEEN $d AND $run_window_end AND {province_filter_p}) AS amount_credited_vnd,
+      WHERE c.booking_date = $d AND {province_filter_p}) AS amount_credited_vnd,
     (SELECT count(*) FROM credits c LEFT JOIN provinces p ON p.treasury_account = c.account
-      WHERE c.booking_date BETWEEN $d AND $run_window_end AND {province_filter_p}
+      WHERE c.booking_date = $d AND {province_filter_p}
         AND c.entry_id IN (SELECT entry_id FROM links)) AS entries_matched
 """

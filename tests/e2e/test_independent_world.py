@@ -450,13 +450,6 @@ def test_a_province_run_reports_exactly_that_provinces_problems(
     assert province_runs["31"]["discrepancies"] == []
 
 
-FUTURE_ROWS = (
-    "the run of 2026-02-12 reports UNEXPECTED_BANK_CREDIT rows for KB01-UNX-0001 and KB48-USD-0001, credits "
-    "booked on 2026-02-13, with business_date 2026-02-13: a run's report holds a later date's discrepancies, "
-    "so the same injected problem is reported by two runs; it should be left to the run of 2026-02-13"
-)
-
-
 @pytest.fixture(scope="module")
 def day_by_day(tmp_path_factory: pytest.TempPathFactory) -> Outcome:
     """The same world, reconciled the way a scheduler does: Thursday's run first, then Friday's."""
@@ -464,7 +457,6 @@ def day_by_day(tmp_path_factory: pytest.TempPathFactory) -> Outcome:
     return reconcile(build_world(), directory, earlier_runs=(PREVIOUS_DAY.isoformat(),))
 
 
-@pytest.mark.xfail(strict=True, reason=FUTURE_ROWS)
 def test_a_run_reports_nothing_of_a_later_business_date(day_by_day: Outcome) -> None:
     """Thursday's window reaches Friday's bookings, but a Friday credit no batch explains is Friday's."""
     rows = day_by_day.earlier[PREVIOUS_DAY.isoformat()]["discrepancies"]

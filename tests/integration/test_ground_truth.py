@@ -55,9 +55,11 @@ def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
     engine.dispose()
 
 
-def assert_exact(found: set[str], truth: set[str]) -> None:
+def assert_exact(found: set[str], truth: set[str], *, business_day: bool = True) -> None:
+    """``business_day``: a stray credit belongs to its booking date, and banks book none on a weekend."""
     assert len(truth) >= 14
-    assert {key.split(":")[0] for key in truth} >= {"MISSING_BANK_CREDIT", "UNEXPECTED_BANK_CREDIT"}
+    required = {"MISSING_BANK_CREDIT", "UNEXPECTED_BANK_CREDIT"} if business_day else {"MISSING_BANK_CREDIT"}
+    assert {key.split(":")[0] for key in truth} >= required
     assert sorted(truth - found) == [], "missed (recall < 1)"
     assert sorted(found - truth) == [], "reported but not injected (precision < 1)"
 
@@ -67,7 +69,10 @@ def assert_exact(found: set[str], truth: set[str]) -> None:
 def test_a_generated_day_reports_exactly_its_injected_problems(
     seed: int, day: dt.date, sqlite_engine: Engine, tmp_path: Path
 ) -> None:
-    assert_exact(*reported(sqlite_engine, tmp_path / "world", seed, day, n=1_500))
+    # the days here are business days but the Saturday (no holiday among them)
+    assert_exact(
+        *reported(sqlite_engine, tmp_path / "world", seed, day, n=1_500), business_day=day.weekday() < 5
+    )
 
 
 @pytest.mark.slow

@@ -57,10 +57,12 @@ def test_two_batches_with_the_same_amount_are_not_matched_by_amount() -> None:
     world.payment("P3", "T3", 300_000, batch_id="B-OTHER")
     world.entry(300_000, account("01"), NEXT, "BANK1")
     world.entry(300_000, account("01"), NEXT, "BANK2")
-    found_rows = {(r["category"], r["batch_id"] or r["bank_ref"]) for r in rows(world)}
-    assert found_rows == {
+    # the batches are D's problems; the credits, booked the next day, that day's
+    assert found(reconcile_inputs(world.inputs()).discrepancies) == {
         ("MISSING_BANK_CREDIT", BATCH),
         ("MISSING_BANK_CREDIT", "B-OTHER"),
+    }
+    assert found(reconcile_inputs(world.inputs(NEXT)).discrepancies) == {
         ("UNEXPECTED_BANK_CREDIT", "BANK1"),
         ("UNEXPECTED_BANK_CREDIT", "BANK2"),
     }
@@ -173,14 +175,25 @@ def test_a_credit_no_batch_explains_is_an_unexpected_bank_credit() -> None:
     world.entry(300_000, account("01"), NEXT, "BANK1", end_to_end_id=BATCH)
     world.entry(42_000, account("79"), NEXT, "STRAY", remittance="HOAN TRA")
     world.entry(42_000, "9999000001", NEXT, "NOT-A-TREASURY-ACCOUNT")
-    assert found(reconcile_inputs(world.inputs()).discrepancies) == {("UNEXPECTED_BANK_CREDIT", "STRAY")}
+    assert found(reconcile_inputs(world.inputs(NEXT)).discrepancies) == {("UNEXPECTED_BANK_CREDIT", "STRAY")}
+
+
+def test_a_run_leaves_a_credit_booked_after_its_date_to_the_run_of_the_booking_date() -> None:
+    """D's window reaches NEXT, but an unexplained credit booked on NEXT is NEXT's problem, reported once."""
+    world = one_batch()
+    world.entry(300_000, account("01"), NEXT, "BANK1", end_to_end_id=BATCH)
+    world.entry(42_000, account("01"), NEXT, "STRAY", remittance="HOAN TRA")
+    world.entry(42_000, account("01"), D, "STRAY-D", remittance="HOAN TRA")
+    assert found(reconcile_inputs(world.inputs()).discrepancies) == {("UNEXPECTED_BANK_CREDIT", "STRAY-D")}
+    (row,) = rows(world, NEXT)
+    assert (row["bank_ref"], row["business_date"]) == ("STRAY", NEXT)
 
 
 def test_a_non_vnd_credit_on_a_treasury_account_is_reported_not_converted() -> None:
     world = one_batch()
     world.entry(300_000, account("01"), NEXT, "BANK1", end_to_end_id=BATCH)
     world.entry(1_815, account("01"), NEXT, "USD1", currency="USD")
-    (row,) = rows(world)
+    (row,) = rows(world, NEXT)
     assert (row["category"], row["bank_ref"], row["actual_vnd"]) == ("UNEXPECTED_BANK_CREDIT", "USD1", None)
     assert "USD" in str(row["detail"])
 
@@ -207,6 +220,7 @@ def test_the_same_booking_in_two_statements_is_counted_once() -> None:
     world.entry(300_000, account("01"), NEXT, "BANK1", end_to_end_id=BATCH)  # camt.054, then camt.053
     world.entry(5_000, account("01"), NEXT, "STRAY")
     world.entry(5_000, account("01"), NEXT, "STRAY")
-    assert [(r["category"], r["bank_ref"], r["actual_vnd"]) for r in rows(world)] == [
+    assert rows(world) == []
+    assert [(r["category"], r["bank_ref"], r["actual_vnd"]) for r in rows(world, NEXT)] == [
         ("UNEXPECTED_BANK_CREDIT", "STRAY", 5_000)
     ]
