@@ -389,6 +389,19 @@ def test_the_next_business_day_carries_every_open_break_aged_one_business_day_ac
         assert (row["business_date"], row["age_days"], row["status"]) == (DAY.isoformat(), 1, "open"), row
 
 
+def test_an_unambiguous_amount_match_settles_a_batch_whose_credit_names_no_batch(
+    outcome: Outcome, next_day_report: dict[str, Any]
+) -> None:
+    """Khánh Hòa: the issue's last resort, "(account, amount, date window) when that is unambiguous"."""
+    for report in (outcome.report, next_day_report):
+        rows = [
+            r
+            for r in report["discrepancies"]
+            if r["batch_id"] == "PAYOO-56-0213" or r["bank_ref"] == "KB56-0001"
+        ]
+        assert rows == [], rows
+
+
 @pytest.mark.parametrize("province", ["01", "79"])
 def test_the_xml_settlement_statement_validates_against_the_shipped_schema(
     outcome: Outcome, province: str, tmp_path: Path
