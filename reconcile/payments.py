@@ -87,8 +87,12 @@ SELECT c.category, pay.province_code, t.paid_date AS business_date, t.payment_co
            WHEN 'OVERPAID' THEN 'paid more than the amount due'
            WHEN 'SETTLED_NOT_RECORDED' THEN 'the portal still shows the obligation unpaid'
            WHEN 'WRONG_PROVINCE' THEN 'settled to account ' || coalesce(t.treasury_account, '(none)')
-               || ' (province ' || coalesce(t.province_code, '?') || ') instead of '
+               || ' (' || coalesce('province ' || q.codes, 'no province''s account') || ') instead of '
                || coalesce(p.treasury_account, '?') || ' (province ' || pay.province_code || ')'
+               || CASE WHEN t.province_code IS DISTINCT FROM pay.province_code
+                        AND t.province_code IS DISTINCT FROM q.codes
+                       THEN '; the transaction names province ' || coalesce(t.province_code, '(none)')
+                       ELSE '' END
            WHEN 'UNMATCHED_REFUND'
                THEN 'refund of unknown transaction ' || coalesce(t.original_txn_id, '(none)')
        END AS detail,
@@ -100,8 +104,15 @@ JOIN pay USING (i)
 JOIN txns t USING (i)
 LEFT JOIN ranks r USING (i)
 LEFT JOIN provinces p ON p.code = pay.province_code
+LEFT JOIN account_owners q ON q.treasury_account = t.treasury_account
 """
 )
+
+#: The province(s) owning each treasury account, one row per account (a join must not copy rows).
+_ACCOUNT_OWNERS: Final = """
+CREATE TEMP TABLE account_owners AS
+SELECT treasury_account, string_agg(code, '/' ORDER BY code) AS codes FROM provinces GROUP BY treasury_account
+"""
 
 #: Obligations the portal shows paid with no SUCCESS gateway transaction of that id.
 _PAID_NOT_SETTLED: Final = """
@@ -124,6 +135,7 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(_CONTESTED)
     con.execute(_RANKS)
     con.execute(_PAY)
+    con.execute(_ACCOUNT_OWNERS)
 
 
 def rows_sql() -> str:

@@ -110,6 +110,46 @@ def test_a_payment_naming_another_province_is_in_the_wrong_province() -> None:
     assert reported(world) == {("WRONG_PROVINCE", "T3")}
 
 
+def test_a_wrong_province_names_the_province_that_owns_the_account_the_money_went_to() -> None:
+    world = clean_world()
+    world.payment("P3", "T3", 70_000, province_code="48")  # a Quảng Nam obligation, named as such
+    world.txns[-1]["treasury_account"] = account("79")
+    world.txns[-1]["batch_id"] = "B-79-20261125"
+    world.entries.clear()
+    world.settle_all()
+    (row,) = reconcile_inputs(world.inputs()).discrepancies.to_pylist()
+    assert (row["category"], row["province_code"]) == ("WRONG_PROVINCE", "48")
+    assert row["detail"] == (
+        f"settled to account {account('79')} (province 79) instead of {account('48')} (province 48)"
+    )
+
+
+def test_a_wrong_province_to_an_account_no_province_owns_says_so() -> None:
+    world = clean_world()
+    world.payment("P3", "T3", 70_000)
+    world.txns[-1]["treasury_account"] = "9999000001"
+    world.entries.clear()
+    world.settle_all()
+    (row,) = [r for r in reconcile_inputs(world.inputs()).discrepancies.to_pylist() if r["txn_id"] == "T3"]
+    assert (
+        row["detail"]
+        == f"settled to account 9999000001 (no province's account) instead of {account('01')} (province 01)"
+    )
+
+
+def test_a_wrong_province_code_on_the_right_account_names_the_code_the_transaction_gave() -> None:
+    world = clean_world()
+    world.payment("P3", "T3", 70_000)
+    world.txns[-1]["province_code"] = "48"
+    world.entries.clear()
+    world.settle_all()
+    (row,) = reconcile_inputs(world.inputs()).discrepancies.to_pylist()
+    assert row["detail"] == (
+        f"settled to account {account('01')} (province 01) instead of {account('01')} (province 01)"
+        "; the transaction names province 48"
+    )
+
+
 def test_a_payment_naming_the_merged_province_of_its_obligation_is_not_in_the_wrong_province() -> None:
     world = World(provinces={"10": account("10"), "15": account("15")})
     world.payment("P1", "T1", province_code="10")
