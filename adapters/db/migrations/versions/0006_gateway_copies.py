@@ -30,9 +30,7 @@ def upgrade() -> None:
         sa.Column("first_paid_date", sa.Date(), nullable=True),
         sa.Column("last_paid_date", sa.Date(), nullable=True),
         sa.Column("arrow", sa.LargeBinary(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["file_id"], ["files.id"], name=op.f("fk_gateway_txn_copies_file_id_files")
-        ),
+        sa.ForeignKeyConstraint(["file_id"], ["files.id"], name=op.f("fk_gateway_txn_copies_file_id_files")),
         sa.PrimaryKeyConstraint("file_id", name=op.f("pk_gateway_txn_copies")),
     )
     op.execute("INSERT INTO gateway_txn_copies (file_id) SELECT DISTINCT file_id FROM gateway_txns")
