@@ -164,7 +164,6 @@ class Expected:
     expected_vnd: int | None = None
     actual_vnd: int | None = None
     status: str = "open"  # "pending" while the files do not cover the item's window yet
-    disputed: str = ""  # why the product is known to disagree with DESIGN.md here, if it does
 
 
 @dataclass(slots=True)
@@ -191,9 +190,8 @@ class World:
         expected: int | None = None,
         actual: int | None = None,
         status: str = "open",
-        disputed: str = "",
     ) -> None:
-        self.expected.append(Expected(category, key, expected, actual, status, disputed))
+        self.expected.append(Expected(category, key, expected, actual, status))
 
 
 def at(day: dt.date, clock: str) -> str:

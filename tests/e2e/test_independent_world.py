@@ -103,17 +103,12 @@ class Outcome:
 #: The ground truth, known at collection time (the world is pure data until written).
 INJECTED = build_world().expected
 PRICED = [e for e in INJECTED if e.expected_vnd is not None]
-UNDISPUTED = sorted((e.category, e.key) for e in INJECTED if not e.disputed)
+ALL_KEYS = sorted((e.category, e.key) for e in INJECTED)
 
 
 def cases(items: list[Expected]) -> list[Any]:
-    """One parameter per injected problem; those the product is known to get wrong are strict xfails."""
-    return [
-        pytest.param(e, id=f"{e.category}-{e.key}", marks=[pytest.mark.xfail(strict=True, reason=e.disputed)])
-        if e.disputed
-        else pytest.param(e, id=f"{e.category}-{e.key}")
-        for e in items
-    ]
+    """One parameter per injected problem."""
+    return [pytest.param(e, id=f"{e.category}-{e.key}") for e in items]
 
 
 def recon(config: Path, *args: str, status: int = 0) -> subprocess.CompletedProcess[str]:
@@ -354,8 +349,8 @@ def test_the_file_of_saturdays_collections_is_not_a_correction_of_fridays(weeken
 
 
 def test_fridays_problems_are_still_reported_once_saturdays_file_arrives(weekend: Outcome) -> None:
-    assert _undisputed(weekend) == sorted(
-        (e.category, e.key) for e in weekend.world.expected if not e.disputed
+    assert sorted(_keys(weekend.report["discrepancies"])) == sorted(
+        (e.category, e.key) for e in weekend.world.expected
     )
 
 
@@ -477,10 +472,4 @@ def test_a_run_reports_nothing_of_a_later_business_date(day_by_day: Outcome) -> 
 
 
 def test_running_the_day_before_first_changes_nothing_in_fridays_report(day_by_day: Outcome) -> None:
-    assert _undisputed(day_by_day) == UNDISPUTED
-
-
-def _undisputed(outcome: Outcome) -> list[tuple[str, Any]]:
-    """The reported keys, less the problems the product is known to miss (they may or may not show)."""
-    disputed = {(e.category, e.key) for e in outcome.world.expected if e.disputed}
-    return sorted(k for k in _keys(outcome.report["discrepancies"]) if k not in disputed)
+    assert sorted(_keys(day_by_day.report["discrepancies"])) == ALL_KEYS
