@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import shutil
+import sys
 import tempfile
 import time
 import tomllib
@@ -99,9 +100,22 @@ class Progress:
 
     def __init__(self) -> None:
         self._started = time.monotonic()
+        self._open_line = False
 
     def __call__(self, number: int, text: str) -> None:
+        self.finish_line()
         print(f"[{number}/{STEPS}] {time.monotonic() - self._started:6.1f} s  {text}", flush=True)
+
+    def count(self, what: str, done: int, total: int) -> None:
+        """``      54/54 provinces`` rewritten in place on a terminal; silent otherwise."""
+        if sys.stdout.isatty():
+            print(f"\r        {done:>4}/{total} {what}", end="", flush=True)
+            self._open_line = True
+
+    def finish_line(self) -> None:
+        if self._open_line:
+            print(flush=True)
+            self._open_line = False
 
 
 def fresh_output_dir(out: Path) -> None:
@@ -192,6 +206,12 @@ def write_reports(
     written["xlsx"] = write_report(report, "xlsx", folder / f"discrepancies-{run.id}.xlsx")
     step(6, "writing the settlement statements of the 54 provinces (PDF, Excel, XML)")
     statements_dir = folder.parent / "statements"
-    write_day_statements(engine, settings, run.run.business_date, statements_dir)
+    write_day_statements(
+        engine,
+        settings,
+        run.run.business_date,
+        statements_dir,
+        on_progress=lambda _code, done, total: step.count("provinces", done, total),
+    )
     written["statements"] = statements_dir
     return written
