@@ -73,17 +73,22 @@ def reconcile_day(
     *,
     reason: str | None = None,
     clock: Callable[[], dt.datetime] | None = None,
+    on_step: Callable[[str], None] | None = None,
 ) -> RunSummary:
     """Reconcile ``business_date`` (all provinces, or only ``provinces``) and store the run.
 
     Each call is a new version; the first is 1. Nothing is stored unless all
-    of it succeeds.
+    of it succeeds. ``on_step`` hears the name of each step as it starts
+    (``loading inputs``, ``matching``, ``saving``), for progress on a terminal.
     """
     now = clock or (lambda: dt.datetime.now(dt.UTC))
+    step = on_step or (lambda _name: None)
     scope = tuple(sorted(set(provinces)))
     started = now()
     version = store.next_version(business_date, scope)
+    step("loading inputs")
     inputs = store.load_inputs(business_date, scope)
+    step("matching")
     result = reconcile_inputs(inputs, scope)
     run = RunRecord(
         id=run_id(business_date, scope, version),
@@ -97,6 +102,7 @@ def reconcile_day(
         counts={**result.counts, "warnings": list(result.warnings)},
         fingerprint=inputs.fingerprint,
     )
+    step("saving")
     store.save_run(run, result.discrepancies)
     return RunSummary(run, result.warnings)
 

@@ -10,6 +10,9 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import re
+import sys
+import time
+from collections.abc import Callable
 from typing import Any
 
 from adapters.db.engine import create_engine_for, require_schema
@@ -33,6 +36,18 @@ def province(text: str) -> str:
     if not _PROVINCE.fullmatch(text):
         raise argparse.ArgumentTypeError(f"{text!r} is not a 2-digit province code")
     return text
+
+
+def terminal_progress(what: str) -> Callable[[str], None] | None:
+    """``run 2026-11-25: matching (1.2 s)`` on stderr when it is a terminal; nothing otherwise."""
+    if not sys.stderr.isatty():
+        return None
+    started = time.monotonic()
+
+    def show(step: str) -> None:
+        print(f"{what}: {step} ({time.monotonic() - started:.1f} s)", file=sys.stderr, flush=True)
+
+    return show
 
 
 def register(subparsers: Any) -> None:
@@ -65,7 +80,13 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
                 unknown = sorted(set(args.province) - set(province_codes(conn)))
             if unknown:
                 raise ConfigError(f"unknown province code(s): {', '.join(unknown)}")
-        summary = reconcile_day(SqlRunStore(engine, settings), args.date, args.province, reason=args.reason)
+        summary = reconcile_day(
+            SqlRunStore(engine, settings),
+            args.date,
+            args.province,
+            reason=args.reason,
+            on_step=terminal_progress(f"run {args.date}"),
+        )
     finally:
         engine.dispose()
     print(summary.id)

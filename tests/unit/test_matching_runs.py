@@ -155,3 +155,9 @@ def test_a_run_that_fails_while_matching_stores_nothing_and_the_previous_version
         reconcile_day(store, D, reason="bad reference data")
     assert list(store.runs) == [first.id]
     assert store.latest_run(D).id == first.id
+
+
+def test_a_run_announces_its_steps_in_order() -> None:
+    steps: list[str] = []
+    reconcile_day(FakeRunStore(day_with_a_batch()), D, on_step=steps.append)
+    assert steps == ["loading inputs", "matching", "saving"]
