@@ -27,11 +27,11 @@ from typing import Any, Final
 import pyarrow as pa
 
 from reconcile.discrepancies import DISCREPANCIES, KEY_OF, Category
+from reports.safe import safe_text
 
 COLUMNS: Final = tuple(DISCREPANCIES.names)
 DIFF_COLUMNS: Final = ("change", "changes", *COLUMNS)
 _INTEGER_COLUMNS: Final = frozenset(f.name for f in DISCREPANCIES if pa.types.is_integer(f.type))
-_FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,5 +127,4 @@ def _cell(name: str, value: Any) -> str:
         return ""
     if name in _INTEGER_COLUMNS:
         return str(int(value))
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+    return safe_text(str(value))
