@@ -4,12 +4,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 N      ?= 100000
 
-.PHONY: demo test lint bench install clean
+.PHONY: demo test lint bench install lock clean
 
-$(BIN)/recon: pyproject.toml
+$(BIN)/recon: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	@touch $@
 
 install: $(BIN)/recon
@@ -28,6 +28,15 @@ test: lint                        ## lint, then every test (PostgreSQL and SFTP 
 
 bench: install                    ## parse, store, match, report N generated payments
 	$(BIN)/python -m fixtures.bench --n $(N)
+
+lock:                             ## re-resolve the newest allowed versions into constraints.txt (then: make test)
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet --upgrade pip
+	.lock-venv/bin/pip install --quiet -e '.[dev]'
+	{ sed -n '1,2p' constraints.txt; .lock-venv/bin/pip freeze --exclude-editable | grep -v '^-e'; } > constraints.new
+	mv constraints.new constraints.txt
+	rm -rf .lock-venv
 
 clean:
 	rm -rf demo-output .pytest_cache .mypy_cache .ruff_cache recon.db

@@ -92,18 +92,39 @@ def _doctype_line(head: bytes) -> str:
     return f"line {text.count(chr(10), 0, start) + 1}" if start >= 0 else "prolog"
 
 
-class _HeadKeeper:
-    """A binary stream that remembers the first bytes read from it (lxml only calls ``read``)."""
+class _Replay:
+    """A stream whose first bytes were already read: they are given back first (lxml only calls ``read``)."""
 
-    def __init__(self, stream: IO[bytes]) -> None:
+    def __init__(self, head: bytes, stream: IO[bytes]) -> None:
+        self._head = head
         self._stream = stream
-        self.head = b""
 
     def read(self, size: int = -1) -> bytes:
-        data = self._stream.read(size)
-        if len(self.head) < _HEAD_BYTES:
-            self.head += data[: _HEAD_BYTES - len(self.head)]
+        if not self._head:
+            return self._stream.read(size)
+        if size is None or size < 0:
+            data, self._head = self._head + self._stream.read(), b""
+            return data
+        data, self._head = self._head[:size], self._head[size:]
         return data
+
+
+_PROLOG_SKIP: Final = re.compile(r"\s+|<\?.*?\?>|<!--.*?-->", re.DOTALL)
+
+
+def refuse_doctype_in_prolog(head: bytes, source: str) -> None:
+    """Raise if the prolog in ``head`` (a document's first bytes) declares a DOCTYPE.
+
+    The prolog is read here, before lxml sees a byte, so the refusal does not
+    depend on what a version of libxml2 does with the declaration or how it
+    words its complaint: any DOCTYPE is refused, with or without entities.
+    """
+    text = head_text(head).removeprefix("\ufeff")
+    position = 0
+    while match := _PROLOG_SKIP.match(text, position):
+        position = match.end()
+    if text.startswith("<!DOCTYPE", position):
+        raise InputError(DOCTYPE_REFUSED, source=source, where=f"line {text.count(chr(10), 0, position) + 1}")
 
 
 def syntax_error(exc: etree.XMLSyntaxError, source: str) -> InputError:
@@ -118,18 +139,21 @@ def syntax_error(exc: etree.XMLSyntaxError, source: str) -> InputError:
 def iter_events(
     stream: IO[bytes], source: str, *, events: Sequence[str], tags: Sequence[str] | None = None
 ) -> Iterator[tuple[str, Any]]:
-    """``iterparse`` with the safe options; the first element is checked for a DOCTYPE.
+    """``iterparse`` with the safe options; a DOCTYPE is refused before parsing starts.
 
     Syntax errors, also those found after some elements were yielded (a
     truncated file), are raised as :class:`InputError` with the line.
     """
-    kept = _HeadKeeper(stream)
-    parser = etree.iterparse(kept, events=tuple(events), tag=tags, remove_comments=True, **SAFE_OPTIONS)
+    head = stream.read(_HEAD_BYTES)
+    refuse_doctype_in_prolog(head, source)
+    parser = etree.iterparse(
+        _Replay(head, stream), events=tuple(events), tag=tags, remove_comments=True, **SAFE_OPTIONS
+    )
     checked = False
     try:
         for event, element in parser:
             if not checked:
-                refuse_doctype(element, source, kept.head)
+                refuse_doctype(element, source, head)
                 checked = True
             yield event, element
     except etree.XMLSyntaxError as exc:
