@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 N      ?= 100000
+DB     ?= sqlite
 
 .PHONY: demo test lint bench install lock clean
 
@@ -26,8 +27,8 @@ lint: install                     ## ruff, mypy and the dependency contracts
 test: lint                        ## lint, then every test (PostgreSQL and SFTP started by the tests)
 	$(BIN)/pytest
 
-bench: install                    ## parse, store, match, report N generated payments
-	$(BIN)/python -m fixtures.bench --n $(N)
+bench: install                    ## N generated payments end to end, on DB=sqlite or DB=postgresql
+	$(BIN)/python -m fixtures.bench --n $(N) --db $(DB)
 
 lock:                             ## re-resolve the newest allowed versions into constraints.txt (then: make test)
 	rm -rf .lock-venv

@@ -19,22 +19,17 @@ Use them by name from any test module: ``def test_x(migrated_engine): ...``.
 from __future__ import annotations
 
 import contextlib
-import glob
 import os
-import pwd
-import shutil
-import socket
-import subprocess
-import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy import Engine, make_url
 
 from adapters.db.engine import create_engine_for, migrate, write_transaction
 from adapters.db.reference import load_reference_data
+from fixtures.pgcluster import ClusterUnavailable, create_database, drop_database, throwaway_cluster
 
 
 def _unavailable(reason: str) -> None:
@@ -43,82 +38,14 @@ def _unavailable(reason: str) -> None:
     pytest.skip(f"PostgreSQL not available: {reason}")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _as_postgres(command: list[str]) -> list[str]:
-    """Run a server tool as ``postgres`` when we are root (``initdb`` refuses root)."""
-    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
-
-
 @contextlib.contextmanager
 def _throwaway_cluster() -> Iterator[str]:
-    binaries = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    if not binaries:
-        _unavailable("no initdb under /usr/lib/postgresql/*/bin and RECON_TEST_POSTGRES_URL is not set")
-    bindir = Path(binaries[-1]).parent
-    root = Path(tempfile.mkdtemp(prefix="recon-pg-"))
-    if os.geteuid() == 0:
-        try:
-            owner = pwd.getpwnam("postgres")
-        except KeyError:
-            shutil.rmtree(root)
-            _unavailable("running as root and there is no 'postgres' user to run initdb as")
-        os.chown(root, owner.pw_uid, owner.pw_gid)
-    data, port = root / "data", _free_port()
-    server_options = (
-        f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off"
-    )
     try:
-        subprocess.run(
-            _as_postgres(
-                [str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8"]
-            ),
-            check=True,
-            capture_output=True,
-        )
-        pg_ctl = [str(bindir / "pg_ctl"), "-D", str(data), "-l", str(root / "server.log")]
-        subprocess.run(
-            _as_postgres([*pg_ctl, "-w", "-t", "60", "-o", server_options, "start"]),
-            check=True,
-            capture_output=True,
-        )
-    except subprocess.CalledProcessError as exc:
-        log = (root / "server.log").read_text(errors="replace") if (root / "server.log").exists() else ""
-        shutil.rmtree(root, ignore_errors=True)
-        _unavailable(f"the throwaway cluster did not start: {exc.stderr!r} {log[-500:]}")
-    try:
-        _create_database(f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres", "recon_test")
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/recon_test"
-    finally:
-        subprocess.run(
-            _as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]),
-            check=False,
-            capture_output=True,
-        )
-        shutil.rmtree(root, ignore_errors=True)
-
-
-def _create_database(server_url: str, name: str) -> None:
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        admin.dispose()
-
-
-def _drop_database(server_url: str, name: str) -> None:
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
+        with throwaway_cluster() as server_url:
+            create_database(server_url, "recon_test")
+            yield make_url(server_url).set(database="recon_test").render_as_string(hide_password=False)
+    except ClusterUnavailable as exc:
+        _unavailable(f"{exc} and RECON_TEST_POSTGRES_URL is not set")
 
 
 @pytest.fixture(scope="session")
@@ -135,11 +62,11 @@ def postgres_url() -> Iterator[str]:
 @contextlib.contextmanager
 def _fresh_postgres_database(server_url: str) -> Iterator[str]:
     name = f"recon_t_{uuid.uuid4().hex[:12]}"
-    _create_database(server_url, name)
+    create_database(server_url, name)
     try:
         yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
     finally:
-        _drop_database(server_url, name)
+        drop_database(server_url, name)
 
 
 @pytest.fixture(
