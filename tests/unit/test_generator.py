@@ -44,8 +44,9 @@ BATCH_PROBLEMS = {"MISSING_BANK_CREDIT", "SETTLEMENT_AMOUNT_MISMATCH", "LATE_SET
 
 
 def _reference(name: str) -> list[dict[str, str]]:
+    """A reference file's rows; of the fee schedule only the online amounts, which portal payments owe."""
     with (FIXTURES / name).open(encoding="utf-8", newline="") as stream:
-        return list(csv.DictReader(stream))
+        return [row for row in csv.DictReader(stream) if row.get("channel", "online") in ("online", "")]
 
 
 def _date(text: str) -> dt.date | None:
@@ -152,8 +153,8 @@ class ReadBack:
             ),
             gateway_coverage=pa.table({"name": paid["gateway"], "covered_to": paid["paid_date_max"]}),
             carried=DISCREPANCIES.empty_table(),
-            calendar=BusinessCalendar.of(
-                dt.date.fromisoformat(r["date"]) for r in _reference("holidays.csv")
+            calendar=BusinessCalendar.from_kinds(
+                (dt.date.fromisoformat(r["date"]), r["kind"]) for r in _reference("holidays.csv")
             ),
             gateways={
                 g.name: GatewayTerms(g.settlement_days, g.fee_mode) for g in self.settings.gateways.values()
@@ -289,8 +290,10 @@ def test_obligation_amounts_follow_the_reference_data_except_the_injected_mismat
 @pytest.mark.parametrize(
     ("day", "province", "column", "key", "change"),
     [
-        # Hải Phòng's car_first rate goes from 10 % to 12 % on 2026-08-08
-        (dt.date(2026, 8, 10), "31", "asset_class", "car_first", dt.date(2026, 8, 8)),
+        # the 5 % city rate for a first motorbike registration ends on 2025-06-30 (Decree 175/2025)
+        (dt.date(2025, 7, 3), "01", "asset_class", "motorbike_first", dt.date(2025, 7, 1)),
+        # a domestically built car pays half the rate from 2024-09-01 (Decree 109/2024)
+        (dt.date(2024, 9, 4), None, "asset_class", "car_first_domestic", dt.date(2024, 9, 1)),
         # the car plate charge drops on 2026-01-01 everywhere
         (dt.date(2026, 1, 5), None, "procedure_code", "BIEN_SO_OTO", dt.date(2026, 1, 1)),
     ],
