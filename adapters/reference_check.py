@@ -8,11 +8,13 @@ a day between two rows where no row applies (an obligation issued that day is
 not judged at all), a code no province or agency carries, a rate outside
 [0, 1], a validity that ends before it starts, a duplicate code. An active
 province must have every asset class and every procedure's online amount, as
-the run judges its obligations by them.
+the run judges its obligations by them. ``agencies.csv`` is checked when it is
+there: unique codes and accounts (none a province's), a known province code.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import itertools
 from collections import defaultdict
@@ -32,6 +34,8 @@ _FILES = (
     "fee_schedule.csv",
     "holidays.csv",
 )
+_AGENCIES = "agencies.csv"
+_AGENCY_COLUMNS = ("code", "name", "level", "province_code", "treasury_account", "active")
 
 
 def check_reference_files(directory: Path) -> list[Issue]:
@@ -54,7 +58,11 @@ def check_reference_files(directory: Path) -> list[Issue]:
     issues += _rates(tables["registration_tax_rates.csv"], codes, active)
     issues += _fees(tables["fee_schedule.csv"], codes, active)
     issues += _holidays(tables["holidays.csv"])
-    return sorted(issues, key=lambda issue: (_FILES.index(issue.source), _line_of(issue)))
+    if (directory / _AGENCIES).is_file():
+        accounts = {row["treasury_account"] for _line, row in provinces}
+        issues += _agencies(directory / _AGENCIES, codes, accounts)
+    order = (*_FILES, _AGENCIES)
+    return sorted(issues, key=lambda issue: (order.index(issue.source), _line_of(issue)))
 
 
 def _line_of(issue: Issue) -> int:
@@ -175,4 +183,28 @@ def _holidays(lines: Lines) -> list[Issue]:
             issues.append(_at(name, line, f"swap_work {row['date']} is not a Saturday or Sunday"))
         if row["kind"] == "swap_off" and weekend:
             issues.append(_at(name, line, f"swap_off {row['date']} falls on a weekend"))
+    return issues
+
+
+def _agencies(path: Path, codes: set[str], province_accounts: set[str]) -> list[Issue]:
+    """``agencies.csv`` (optional): unique codes and accounts, a known province when one is named."""
+    with path.open(encoding="utf-8-sig", newline="") as stream:
+        reader = csv.DictReader(stream)
+        missing = set(_AGENCY_COLUMNS) - set(reader.fieldnames or ())
+        if missing:
+            return [_at(_AGENCIES, 1, f"missing column(s) {', '.join(sorted(missing))}")]
+        lines: Lines = [
+            (reader.line_num, {k: (row.get(k) or "").strip() for k in _AGENCY_COLUMNS}) for row in reader
+        ]
+    issues = list(_duplicates(_AGENCIES, lines, lambda row: row["code"], "agency code"))
+    issues += _duplicates(_AGENCIES, lines, lambda row: row["treasury_account"], "treasury account")
+    for line, row in lines:
+        if not row["code"] or not row["treasury_account"] or not row["level"]:
+            issues.append(_at(_AGENCIES, line, "code, level and treasury_account must not be empty"))
+        if row["province_code"] and row["province_code"] not in codes:
+            issues.append(_at(_AGENCIES, line, f"unknown province code {row['province_code']!r}"))
+        if row["treasury_account"] in province_accounts:
+            issues.append(_at(_AGENCIES, line, f"treasury account {row['treasury_account']} is a province's"))
+        if row["active"].lower() not in ("true", "false"):
+            issues.append(_at(_AGENCIES, line, f"active {row['active']!r} is not true or false"))
     return issues

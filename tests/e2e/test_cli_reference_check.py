@@ -144,3 +144,19 @@ def test_an_unreadable_value_is_listed_and_the_other_files_still_checked(copy: P
     assert problems[0].startswith("fee_schedule.csv, line ")
     assert f"fee_schedule.csv, line {line}: 'kiosk' is not one of online, counter" in problems
     assert any(p.startswith("holidays.csv, line 2: ") for p in problems)
+
+
+def test_an_agencies_file_is_checked_when_present(copy: Path) -> None:
+    (copy / "agencies.csv").write_text(
+        "code,name,level,province_code,treasury_account,active\n"
+        "BTC,Bộ Tài chính,central,,7111900000001,true\n"
+        "BTC,Bộ Tài chính (again),central,,7111900000002,true\n"
+        "SYT,Sở Y tế,province,99,7111010000001,yes\n",
+        encoding="utf-8",
+    )
+    assert _problems(copy) == [
+        "agencies.csv, line 3: duplicate agency code 'BTC' (first on line 2)",
+        "agencies.csv, line 4: unknown province code '99'",
+        "agencies.csv, line 4: treasury account 7111010000001 is a province's",
+        "agencies.csv, line 4: active 'yes' is not true or false",
+    ]
