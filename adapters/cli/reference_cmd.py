@@ -20,7 +20,9 @@ from adapters.settings import Settings
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "reference", help="reference data", description="Work with the reference data files (fixtures/*.csv)."
+        "reference",
+        help="the reference data files: `reference check` validates them",
+        description="Work with the reference data files (fixtures/*.csv, DESIGN.md §3).",
     )
     actions = parser.add_subparsers(dest="reference_command", required=True, metavar="ACTION")
     help_text = "validate the reference files: overlaps, gaps, unknown codes, bad rates and dates, duplicates"
