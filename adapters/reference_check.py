@@ -137,7 +137,11 @@ def _coded(name: str, lines: Lines, codes: set[str], column: str, allowed: Itera
 
 
 def _validity(name: str, lines: Lines, key: tuple[str, ...]) -> list[Issue]:
-    """Bad ranges, and overlaps and gaps between consecutive rows of one key."""
+    """Bad ranges, overlaps and gaps between consecutive rows of one key, a key that stops.
+
+    A rate or an amount is expected on every day from a key's first row on: a key whose
+    last row ends leaves every later obligation unjudged, so it is reported too.
+    """
     issues = []
     by_key: Mapping[tuple[object, ...], Lines] = defaultdict(list)
     for line, row in lines:
@@ -149,6 +153,12 @@ def _validity(name: str, lines: Lines, key: tuple[str, ...]) -> list[Issue]:
         by_key[tuple(row[column] for column in key)].append((line, row))
     for rows in by_key.values():
         rows.sort(key=lambda item: item[1]["valid_from"])
+        last_line, last = rows[-1]
+        if last["valid_to"] is not None:
+            label = "/".join(str(last[column]) for column in key)
+            issues.append(
+                _at(name, last_line, f"{label}: no row is valid after {last['valid_to']} (none open)")
+            )
         for (line_a, a), (line_b, b) in itertools.pairwise(rows):
             label = "/".join(str(b[column]) for column in key)
             if a["valid_to"] is None or a["valid_to"] >= b["valid_from"]:

@@ -160,3 +160,13 @@ def test_an_agencies_file_is_checked_when_present(copy: Path) -> None:
         "agencies.csv, line 4: treasury account 7111010000001 is a province's",
         "agencies.csv, line 4: active 'yes' is not true or false",
     ]
+
+
+def test_a_rate_whose_last_row_ends_leaves_later_days_without_a_rate(copy: Path) -> None:
+    rates = copy / "registration_tax_rates.csv"
+    line = _line_of(rates, "79,real_estate,0.005,2022-03-01,")
+    _edit(rates, line, "2022-03-01,,", "2022-03-01,2027-12-31,")
+    assert _problems(copy) == [
+        f"registration_tax_rates.csv, line {line}: "
+        "79/real_estate: no row is valid after 2027-12-31 (none open)"
+    ]
