@@ -18,11 +18,12 @@ install: $(BIN)/recon
 demo: install                     ## the whole job end to end on generated data
 	$(BIN)/recon demo --out demo-output
 
-lint: install                     ## ruff, mypy and the dependency contracts
+lint: install                     ## ruff, mypy, the dependency contracts and the reference data
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/recon reference check
 
 test: lint                        ## lint, then every test (PostgreSQL and SFTP started by the tests)
 	$(BIN)/pytest

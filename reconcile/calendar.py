@@ -2,6 +2,9 @@
 
 Holidays are data (``fixtures/holidays.csv``) handed in by the caller, so a
 government-announced bridge day is a one-line data change, not a release.
+A swapped day off (nghỉ hoán đổi, ``swap_off``) is a holiday like any other;
+the Saturday worked in its place (làm bù, ``swap_work``) is a business day
+although it falls on a weekend.
 """
 
 from __future__ import annotations
@@ -9,19 +12,42 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Final
+
+#: The kinds of ``holidays.csv`` rows: a day off, a weekday swapped off, a Saturday worked instead.
+HOLIDAY_KINDS: Final = ("holiday", "swap_off", "swap_work")
 
 
 @dataclass(frozen=True, slots=True)
 class BusinessCalendar:
-    """Business-day arithmetic over a fixed set of holidays."""
+    """Business-day arithmetic over a fixed set of days off and weekend days worked.
+
+    Attributes:
+        holidays: days off (public holidays, nghỉ bù, swapped days off), weekdays or not.
+        working_days: weekend days worked in exchange for a swapped day off (làm bù).
+    """
 
     holidays: frozenset[dt.date]
+    working_days: frozenset[dt.date] = frozenset()
 
     @classmethod
-    def of(cls, holidays: Iterable[dt.date]) -> BusinessCalendar:
-        return cls(frozenset(holidays))
+    def of(cls, holidays: Iterable[dt.date], working_days: Iterable[dt.date] = ()) -> BusinessCalendar:
+        return cls(frozenset(holidays), frozenset(working_days))
+
+    @classmethod
+    def from_kinds(cls, days: Iterable[tuple[dt.date, str]]) -> BusinessCalendar:
+        """A calendar from ``(date, kind)`` rows of ``holidays.csv`` (kinds of :data:`HOLIDAY_KINDS`)."""
+        off: set[dt.date] = set()
+        worked: set[dt.date] = set()
+        for day, kind in days:
+            if kind not in HOLIDAY_KINDS:
+                raise ValueError(f"holiday kind {kind!r} is not one of {', '.join(HOLIDAY_KINDS)}")
+            (worked if kind == "swap_work" else off).add(day)
+        return cls(frozenset(off), frozenset(worked))
 
     def is_business_day(self, day: dt.date) -> bool:
+        if day in self.working_days:
+            return True
         return day.weekday() < 5 and day not in self.holidays
 
     def add(self, day: dt.date, business_days: int) -> dt.date:

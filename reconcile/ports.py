@@ -72,7 +72,8 @@ class DayInputs:
         entries, details: current bank entries (:data:`~reconcile.columns.BANK_ENTRIES`) booked
             from the first of those days to ``LOOKAHEAD_DAYS`` after the run, and their ``TxDtls``.
         provinces, tax_rates, fee_schedule: reference data (:data:`PROVINCES`, :data:`TAX_RATES`,
-            :data:`FEE_SCHEDULE`).
+            :data:`FEE_SCHEDULE`); the fee schedule is the ``online`` channel's, the amounts due
+            when paid through the portal, which is how every obligation here is paid.
         bank_coverage: per treasury account, the latest ``to_date`` of its current statements.
         gateway_coverage: per gateway, the latest ``paid_date`` of its current transactions.
         carried: the open and pending items of the latest earlier run

@@ -7,7 +7,9 @@ Both are judged with the reference row valid on the obligation's issue date
 :func:`reconcile.money.apply_rate`, but on whole columns: the rate becomes an
 integer numerator over 10⁹ (:func:`scaled_rates`) and the product is done in
 128-bit integers, so no float ever touches the amount. Fees and charges (phí,
-lệ phí) must equal the schedule's amount for the procedure. ``land_charge`` has
+lệ phí) must equal the schedule's amount for the procedure when paid online
+(the portal's channel: provinces waive or reduce fees paid online, so the
+counter amount would be a false break). ``land_charge`` has
 no rule. An obligation with no applicable reference row is not judged.
 
 The rules judge every obligation the run reads; a mismatch belongs to the
@@ -24,6 +26,21 @@ import duckdb
 import pyarrow as pa
 
 from reconcile.money import parse_decimal_rate
+
+#: The asset classes of ``registration_tax_rates.csv`` (DESIGN.md §3): cars first registered (imported
+#: or not reduced; domestically built; pick-ups; battery-electric), any car again, motorbikes, real estate.
+ASSET_CLASSES: Final = (
+    "car_first",
+    "car_first_domestic",
+    "pickup_first",
+    "ev_car_first",
+    "car_subsequent",
+    "motorbike_first",
+    "motorbike_subsequent",
+    "real_estate",
+)
+#: The kinds of ``fee_schedule.csv``: phí (a fee for a service) and lệ phí (a charge for an act).
+FEE_KINDS: Final = ("fee", "charge")
 
 #: Rates are exact decimals; this many decimal places are kept exactly, more is refused.
 RATE_SCALE: Final = 10**9

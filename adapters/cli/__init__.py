@@ -20,6 +20,7 @@ from reconcile.errors import ReconError
 #: Command modules, in the order ``recon --help`` lists them.
 COMMAND_MODULES = (
     "adapters.cli.init_cmd",
+    "adapters.cli.reference_cmd",
     "adapters.cli.ingest_cmd",
     "adapters.cli.fetch_cmd",
     "adapters.cli.run_cmd",

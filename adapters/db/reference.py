@@ -22,9 +22,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from adapters.db import schema
 from adapters.db.bulk import fetch_arrow
-from reconcile.calendar import BusinessCalendar
+from reconcile.calendar import HOLIDAY_KINDS, BusinessCalendar
 from reconcile.errors import InputError, StorageError
 from reconcile.money import parse_decimal_rate
+from reconcile.records import Issue
 
 Row = dict[str, Any]
 
@@ -48,7 +49,25 @@ def _rate(text: str) -> str:
     return str(parse_decimal_rate(text))
 
 
-#: file name → (table, how each column is read).
+def _one_of(*allowed: str) -> Callable[[str], str]:
+    """A reader of a coded column: the first allowed value when empty, an error when unknown."""
+
+    def read(text: str) -> str:
+        value = text.strip() or allowed[0]
+        if value not in allowed:
+            raise ValueError(f"{value!r} is not one of {', '.join(allowed)}")
+        return value
+
+    return read
+
+
+#: ``fee_schedule.csv`` ``channel``: the amount due online through the portal (default) or at a counter.
+CHANNELS = ("online", "counter")
+#: Optional columns: absent from a file, they read as empty (so as their default).
+_OPTIONAL = frozenset({"channel", "kind"})
+
+
+#: file name → (table, how each column is read), in the order files are loaded.
 _FILES: Mapping[str, tuple[Table, Mapping[str, Callable[[str], Any]]]] = {
     "provinces.csv": (
         schema.provinces,
@@ -77,29 +96,48 @@ _FILES: Mapping[str, tuple[Table, Mapping[str, Callable[[str], Any]]]] = {
             "amount_vnd": int,
             "valid_from": _date,
             "valid_to": _date,
+            "channel": _one_of(*CHANNELS),
         },
     ),
-    "holidays.csv": (schema.holidays, {"date": _date, "name": str.strip}),
+    "holidays.csv": (
+        schema.holidays,
+        {"date": _date, "name": str.strip, "kind": _one_of(*HOLIDAY_KINDS)},
+    ),
 }
 
 
 def read_reference_csv(path: Path) -> list[Row]:
     """The rows of one reference file, typed; :class:`InputError` names the line of a bad one."""
+    rows, issues = read_reference_lines(path)
+    if issues:
+        raise InputError(issues[0].message, source=issues[0].source, where=issues[0].where)
+    return [row for _line, row in rows]
+
+
+def read_reference_lines(path: Path) -> tuple[list[tuple[int, Row]], list[Issue]]:
+    """Every readable row of a reference file with its line number, and an issue for every other line.
+
+    For ``recon reference check``, which lists every problem rather than stopping at the first.
+    """
     _table, readers = _FILES[path.name]
     with path.open(encoding="utf-8-sig", newline="") as stream:
         reader = csv.DictReader(stream)
-        missing = set(readers) - set(reader.fieldnames or ())
+        missing = set(readers) - set(reader.fieldnames or ()) - _OPTIONAL
         if missing:
-            raise InputError(
-                f"missing column(s) {', '.join(sorted(missing))}", source=path.name, where="line 1"
-            )
-        rows = []
+            return [], [Issue(path.name, "line 1", f"missing column(s) {', '.join(sorted(missing))}")]
+        rows: list[tuple[int, Row]] = []
+        issues: list[Issue] = []
         for row in reader:
             try:
-                rows.append({column: read(row[column] or "") for column, read in readers.items()})
+                rows.append(
+                    (
+                        reader.line_num,
+                        {column: read(row.get(column) or "") for column, read in readers.items()},
+                    )
+                )
             except (ValueError, TypeError) as exc:
-                raise InputError(str(exc), source=path.name, where=f"line {reader.line_num}") from exc
-    return rows
+                issues.append(Issue(path.name, f"line {reader.line_num}", str(exc)))
+    return rows, issues
 
 
 def load_reference_data(conn: Connection, directory: Path | None = None) -> dict[str, int]:
@@ -155,6 +193,7 @@ FEE_SCHEDULE = pa.schema(
         ("valid_from", pa.date32()),
         ("valid_to", pa.date32()),
         ("kind", pa.string()),
+        ("channel", pa.string()),
     ]
 )
 
@@ -174,12 +213,20 @@ def tax_rates_table(conn: Connection) -> pa.Table:
     return fetch_arrow(conn, statement, TAX_RATES)
 
 
-def fee_schedule_table(conn: Connection) -> pa.Table:
-    """The fee schedule (``reconcile.ports.FEE_SCHEDULE`` plus ``kind``)."""
+def fee_schedule_table(conn: Connection, channel: str | None = None) -> pa.Table:
+    """The fee schedule (``reconcile.ports.FEE_SCHEDULE`` plus ``kind`` and ``channel``).
+
+    ``channel="online"`` keeps the amounts due when paid through the portal, the ones a run
+    judges portal payments by; ``None`` keeps every channel.
+    """
     f = schema.fee_schedule.c
-    statement = select(f.province_code, f.procedure_code, f.amount_vnd, f.valid_from, f.valid_to, f.kind)
+    statement = select(
+        f.province_code, f.procedure_code, f.amount_vnd, f.valid_from, f.valid_to, f.kind, f.channel
+    )
+    if channel is not None:
+        statement = statement.where(f.channel == channel)
     return fetch_arrow(
-        conn, statement.order_by(f.province_code, f.procedure_code, f.valid_from), FEE_SCHEDULE
+        conn, statement.order_by(f.province_code, f.procedure_code, f.channel, f.valid_from), FEE_SCHEDULE
     )
 
 
@@ -190,8 +237,9 @@ def province_merges(conn: Connection) -> dict[str, str]:
 
 
 def business_calendar(conn: Connection) -> BusinessCalendar:
-    """Business days with the stored holidays."""
-    return BusinessCalendar.of(day for (day,) in conn.execute(select(schema.holidays.c.date)))
+    """Business days with the stored holidays, swapped days off and Saturdays worked."""
+    h = schema.holidays.c
+    return BusinessCalendar.from_kinds((day, kind) for day, kind in conn.execute(select(h.date, h.kind)))
 
 
 def province_codes(conn: Connection) -> dict[str, bool]:

@@ -241,7 +241,7 @@ def load_day_inputs(
         details=details,
         provinces=provinces,
         tax_rates=reference.tax_rates_table(conn),
-        fee_schedule=reference.fee_schedule_table(conn).select(FEE_SCHEDULE.names),
+        fee_schedule=reference.fee_schedule_table(conn, channel="online").select(FEE_SCHEDULE.names),
         bank_coverage=bank,
         gateway_coverage=gateway,
         carried=carried,

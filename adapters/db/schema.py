@@ -230,6 +230,7 @@ fee_schedule = Table(
     Column("province_code", String(8), primary_key=True),
     Column("procedure_code", String(64), primary_key=True),
     Column("valid_from", Date, primary_key=True),
+    Column("channel", String(16), primary_key=True, server_default="online"),  # online | counter
     Column("kind", String(32), nullable=False),
     Column("amount_vnd", BigInteger, nullable=False),
     Column("valid_to", Date),
@@ -240,4 +241,5 @@ holidays = Table(
     metadata,
     Column("date", Date, primary_key=True),
     Column("name", Text, nullable=False),
+    Column("kind", String(16), nullable=False, server_default="holiday"),  # holiday | swap_off | swap_work
 )

@@ -75,7 +75,10 @@ class Reference:
 
     def __init__(self, directory: Path = FIXTURES) -> None:
         self._provinces = _rows(directory / "provinces.csv")
-        self._fees = _rows(directory / "fee_schedule.csv")
+        # a portal payment owes the online amount (DESIGN.md §3: `channel`, `online` when empty)
+        self._fees = [
+            r for r in _rows(directory / "fee_schedule.csv") if r.get("channel") in (None, "", "online")
+        ]
         self._rates = _rows(directory / "registration_tax_rates.csv")
 
     def account(self, province: str) -> str:

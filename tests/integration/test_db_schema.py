@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, Table, func, inspect, select
+from sqlalchemy import Engine, Table, func, inspect, select, text
 
 from adapters.db import schema
-from adapters.db.engine import head_revision, migrate, require_schema, write_transaction
+from adapters.db.engine import alembic_config, head_revision, migrate, require_schema, write_transaction
 from adapters.db.meta import metadata
 from adapters.db.reference import (
     business_calendar,
@@ -127,6 +129,7 @@ def test_rates_fees_holidays_and_merges_come_back_exactly_as_the_files_say(migra
     with migrated_engine.connect() as conn:
         rates = tax_rates_table(conn)
         fees = fee_schedule_table(conn)
+        online = fee_schedule_table(conn, channel="online")
         calendar = business_calendar(conn)
         merges = province_merges(conn)
         holidays = conn.execute(select(func.count()).select_from(schema.holidays)).scalar_one()
@@ -142,5 +145,36 @@ def test_rates_fees_holidays_and_merges_come_back_exactly_as_the_files_say(migra
     assert [Decimal(r[3]) for r in stored_rates] == [Decimal(r[3]) for r in expected_rates]
     assert fees.num_rows == len(_csv_rows("fee_schedule.csv"))
     assert fees.schema.field("amount_vnd").type == "int64"
-    assert holidays == len(calendar.holidays) == len(_csv_rows("holidays.csv"))
+    assert holidays == len(calendar.holidays) + len(calendar.working_days) == len(_csv_rows("holidays.csv"))
+    assert online.num_rows == sum(r["channel"] == "online" for r in _csv_rows("fee_schedule.csv"))
+    assert set(online.column("channel").to_pylist()) == {"online"}
     assert merges == {r["old_code"]: r["new_code"] for r in _csv_rows("province_merges.csv")}
+
+
+def test_a_swapped_saturday_is_a_business_day_and_its_swapped_monday_is_not(migrated_engine: Engine) -> None:
+    with migrated_engine.connect() as conn:
+        calendar = business_calendar(conn)
+    assert calendar.is_business_day(dt.date(2026, 8, 22))  # làm bù, a Saturday
+    assert not calendar.is_business_day(dt.date(2026, 8, 31))  # nghỉ hoán đổi, a Monday
+    assert calendar.add(dt.date(2026, 8, 28), 1) == dt.date(2026, 9, 3)
+
+
+def test_a_database_at_0006_keeps_its_fees_as_online_and_its_holidays_as_holidays(engine: Engine) -> None:
+    with engine.connect() as conn:
+        command.upgrade(alembic_config(conn), "0006_gateway_copies")
+        conn.execute(
+            text(
+                "INSERT INTO fee_schedule (province_code, procedure_code, valid_from, kind, amount_vnd)"
+                " VALUES ('79', 'CAP_SO_DO', '2022-01-01', 'charge', 100000)"
+            )
+        )
+        conn.execute(text("INSERT INTO holidays (date, name) VALUES ('2026-09-02', 'Quốc khánh')"))
+        conn.commit()
+    migrate(engine)
+    with engine.connect() as conn:
+        fees = fee_schedule_table(conn, channel="online").to_pylist()
+        calendar = business_calendar(conn)
+    assert [(f["province_code"], f["amount_vnd"], f["channel"]) for f in fees] == [("79", 100000, "online")]
+    assert calendar.holidays == {dt.date(2026, 9, 2)}
+    with write_transaction(engine) as conn:  # online and counter rows of one key now coexist
+        load_reference_data(conn)

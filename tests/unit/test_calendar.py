@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -35,3 +36,30 @@ def test_adding_n_business_days_lands_n_business_days_later(day: dt.date, n: int
     later = CALENDAR.add(day, n)
     assert CALENDAR.between(day, later) == n
     assert n == 0 or CALENDAR.is_business_day(later)
+
+
+NATIONAL_DAY_2026 = BusinessCalendar.from_kinds(
+    [
+        (dt.date(2026, 8, 22), "swap_work"),
+        (dt.date(2026, 8, 31), "swap_off"),
+        (dt.date(2026, 9, 1), "holiday"),
+        (dt.date(2026, 9, 2), "holiday"),
+    ]
+)
+
+
+def test_a_saturday_worked_in_exchange_for_a_swapped_day_is_a_business_day() -> None:
+    assert NATIONAL_DAY_2026.is_business_day(dt.date(2026, 8, 22))
+    assert NATIONAL_DAY_2026.add(dt.date(2026, 8, 21), 1) == dt.date(2026, 8, 22)
+    assert NATIONAL_DAY_2026.previous(dt.date(2026, 8, 24)) == dt.date(2026, 8, 22)
+
+
+def test_a_batch_due_across_the_swapped_monday_waits_until_after_national_day() -> None:
+    assert not NATIONAL_DAY_2026.is_business_day(dt.date(2026, 8, 31))
+    assert NATIONAL_DAY_2026.add(dt.date(2026, 8, 28), 1) == dt.date(2026, 9, 3)
+    assert NATIONAL_DAY_2026.between(dt.date(2026, 8, 28), dt.date(2026, 9, 3)) == 1
+
+
+def test_an_unknown_holiday_kind_is_refused() -> None:
+    with pytest.raises(ValueError, match="bridge"):
+        BusinessCalendar.from_kinds([(dt.date(2026, 8, 31), "bridge")])

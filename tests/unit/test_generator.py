@@ -36,6 +36,7 @@ from reconcile.matching import reconcile_inputs
 from reconcile.money import apply_rate
 from reconcile.ports import FEE_SCHEDULE, PROVINCES, TAX_RATES, DayInputs, GatewayTerms
 from reconcile.records import BankStatement
+from reconcile.rules import ASSET_CLASSES as RULE_ASSET_CLASSES
 from reconcile.statements import continuity_issue
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -44,8 +45,9 @@ BATCH_PROBLEMS = {"MISSING_BANK_CREDIT", "SETTLEMENT_AMOUNT_MISMATCH", "LATE_SET
 
 
 def _reference(name: str) -> list[dict[str, str]]:
+    """A reference file's rows; of the fee schedule only the online amounts, which portal payments owe."""
     with (FIXTURES / name).open(encoding="utf-8", newline="") as stream:
-        return list(csv.DictReader(stream))
+        return [row for row in csv.DictReader(stream) if row.get("channel", "online") in ("online", "")]
 
 
 def _date(text: str) -> dt.date | None:
@@ -152,8 +154,8 @@ class ReadBack:
             ),
             gateway_coverage=pa.table({"name": paid["gateway"], "covered_to": paid["paid_date_max"]}),
             carried=DISCREPANCIES.empty_table(),
-            calendar=BusinessCalendar.of(
-                dt.date.fromisoformat(r["date"]) for r in _reference("holidays.csv")
+            calendar=BusinessCalendar.from_kinds(
+                (dt.date.fromisoformat(r["date"]), r["kind"]) for r in _reference("holidays.csv")
             ),
             gateways={
                 g.name: GatewayTerms(g.settlement_days, g.fee_mode) for g in self.settings.gateways.values()
@@ -289,8 +291,10 @@ def test_obligation_amounts_follow_the_reference_data_except_the_injected_mismat
 @pytest.mark.parametrize(
     ("day", "province", "column", "key", "change"),
     [
-        # Hải Phòng's car_first rate goes from 10 % to 12 % on 2026-08-08
-        (dt.date(2026, 8, 10), "31", "asset_class", "car_first", dt.date(2026, 8, 8)),
+        # the 5 % city rate for a first motorbike registration ends on 2025-06-30 (Decree 175/2025)
+        (dt.date(2025, 7, 3), "01", "asset_class", "motorbike_first", dt.date(2025, 7, 1)),
+        # a domestically built car pays half the rate from 2024-09-01 (Decree 109/2024)
+        (dt.date(2024, 9, 4), None, "asset_class", "car_first_domestic", dt.date(2024, 9, 1)),
         # the car plate charge drops on 2026-01-01 everywhere
         (dt.date(2026, 1, 5), None, "procedure_code", "BIEN_SO_OTO", dt.date(2026, 1, 1)),
     ],
@@ -307,6 +311,37 @@ def test_obligations_issued_either_side_of_a_reference_change_are_priced_by_thei
         if row[column] == key and province in (None, row["province_code"])
     }
     assert issued == {False, True}  # the day holds obligations priced under both versions
+
+
+def test_a_day_holds_every_asset_class_and_owes_nothing_through_a_gateway_for_free(
+    moderate: ReadBack,
+) -> None:
+    rows = moderate.obligations.to_pylist()
+    classes = {row["asset_class"] for row in rows if row["kind"] == "registration_tax"}
+    # an electric car costs 0 ₫ in 2026: it is in the register only unpaid, or wrongly charged
+    assert set(RULE_ASSET_CLASSES) - {"ev_car_first"} <= classes
+    free = [row for row in rows if row["amount_vnd"] == 0]
+    assert all(row["portal_status"] == "unpaid" for row in free)
+    flagged = _rule_labels(moderate.world)
+    paid_evs = [
+        row for row in rows if row["asset_class"] == "ev_car_first" and row["portal_status"] == "paid"
+    ]
+    assert all(row["payment_code"] in flagged for row in paid_evs)
+
+
+def test_after_the_zero_rate_years_an_electric_car_pays_half_the_car_rate(tmp_path: Path) -> None:
+    world = generate_world(tmp_path, business_date=dt.date(2027, 3, 10), n_payments=4_000, seed=5)
+    obligations = ReadBack(world).obligations
+    assert _misjudged(obligations) == _rule_labels(world)
+    evs = [
+        row
+        for row in obligations.to_pylist()
+        if row["asset_class"] == "ev_car_first" and row["payment_code"] not in _rule_labels(world)
+    ]
+    assert evs
+    for row in evs:
+        car = Decimal("0.12") if row["province_code"] in ("01", "31") else Decimal("0.10")
+        assert row["amount_vnd"] == apply_rate(row["taxable_value_vnd"], car / 2)
 
 
 def _rule_labels(world: World) -> set[str]:
