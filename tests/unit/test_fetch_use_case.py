@@ -34,13 +34,12 @@ class FakeInbox:
             files=tuple(RemoteFile(n, len(d), 1_764_000_000) for n, d in sorted(self.files.items()))
         )
 
-    def download(self, remote: RemoteFile, inbox: Path) -> Downloaded | None:
+    def download(self, remote: RemoteFile, target: Path) -> Downloaded | None:
         if remote.name in self.refuse:
             raise RemoteFileError(f"{remote.name}: Permission denied")
-        inbox.mkdir(parents=True, exist_ok=True)
-        path = inbox / remote.name
-        path.write_bytes(self.files[remote.name])
-        return Downloaded(remote, path, hashlib.sha256(self.files[remote.name]).hexdigest())
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(self.files[remote.name])
+        return Downloaded(remote, target, hashlib.sha256(self.files[remote.name]).hexdigest())
 
     def close(self) -> None:
         self.closed = True
