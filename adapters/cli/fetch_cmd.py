@@ -2,7 +2,7 @@
 
 One line per source (what was fetched, what waits, how ingestion went), the
 names skipped or refused as warnings on stderr. Exit 0 when every source was
-reached and nothing was refused or rejected, 1 otherwise.
+reached and no file was refused, rejected, skipped or failed, 1 otherwise.
 """
 
 from __future__ import annotations
