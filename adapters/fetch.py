@@ -26,109 +26,52 @@ Nothing stops the rest: a refused download, a rejected or failing file, a
 failing source. The local copy's base name is always the remote name, which
 is what ingestion records as the file's name (a gateway file's identity is
 (gateway, file name)). The crash-safety of each step is described in
-:mod:`adapters.db.fetch_ledger`.
+:mod:`adapters.db.fetch_ledger`; the inbox's lock and clean-up live in
+:mod:`adapters.fetch_inbox`, ingestion in :mod:`adapters.fetch_ingest`, the
+ports and records in :mod:`adapters.fetch_ports`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import datetime as dt
-import fcntl
-import hashlib
-import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
+from adapters.fetch_inbox import LOCK_NAME, clear_partials, inbox_lock, recover_claims, release_claim
+from adapters.fetch_ingest import ingest_pending
+from adapters.fetch_ports import (
+    MAX_INGEST_ATTEMPTS,
+    PROBLEMS,
+    Claim,
+    FetchLedger,
+    Ingest,
+    Ingested,
+    PendingIngest,
+    RemoteInbox,
+)
 from adapters.settings import Settings, SourceSettings
-from adapters.sftp import PARTIAL_GLOB, Downloaded, Listing, RemoteFile, RemoteFileError, SftpSource
+from adapters.sftp import Listing, RemoteFile, RemoteFileError, SftpSource
 from reconcile.errors import ConfigError, TransferError
 
-#: Ingestions of one file that may fail with an error before it is given up (marked ``failed``).
-MAX_INGEST_ATTEMPTS = 3
-#: The lock file in a source's local inbox, held while the source is fetched.
-LOCK_NAME = ".fetch.lock"
-
-
-@dataclass(frozen=True, slots=True)
-class Claim:
-    """A remote version claimed in the ledger for download, and where its bytes go."""
-
-    id: int
-    source: str
-    remote: RemoteFile
-    path: Path
-
-
-@dataclass(frozen=True, slots=True)
-class PendingIngest:
-    """A downloaded file whose ingestion has not finished.
-
-    Attributes:
-        remote_name: its name on the server (also the base name of ``path``).
-        fetched_at: when its download was claimed.
-        attempts: ingestions of it that failed with an error so far.
-    """
-
-    id: int
-    source: str
-    remote_name: str
-    path: Path
-    sha256: str
-    fetched_at: dt.datetime
-    attempts: int = 0
-
-
-class FetchLedger(Protocol):
-    """Remembers what was fetched (``SqlFetchLedger`` in production)."""
-
-    def seen(self, source: str, remote: RemoteFile) -> bool: ...
-
-    def claim(self, source: str, remote: RemoteFile, inbox: Path) -> Claim | None: ...
-
-    def complete(self, claim: Claim, sha256: str) -> None: ...
-
-    def release(self, claim: Claim) -> None: ...
-
-    def unfinished(self, source: str) -> Sequence[Claim]: ...
-
-    def pending(self, source: str) -> Sequence[PendingIngest]: ...
-
-    def ingested_before(self, pending: PendingIngest) -> bool: ...
-
-    def stored_status(self, pending: PendingIngest) -> str | None: ...
-
-    def mark_ingested(self, pending: PendingIngest, status: str, error: str | None) -> None: ...
-
-    def note_failure(self, pending: PendingIngest, error: str, give_up_after: int) -> bool: ...
-
-
-class RemoteInbox(Protocol):
-    """What fetching needs from a source (``SftpSource``)."""
-
-    def list_files(self) -> Listing: ...
-
-    def download(self, remote: RemoteFile, target: Path) -> Downloaded | None: ...
-
-    def close(self) -> None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Ingested:
-    """How ingestion judged one fetched file."""
-
-    path: Path
-    status: str  # accepted | duplicate | correction | rejected | skipped | failed
-    error: str | None = None
-
-
-#: Ingests local files, one :class:`Ingested` per path, in order.
-Ingest = Callable[[Sequence[Path]], Sequence[Ingested]]
-
-#: Ingestion outcomes that are a problem to report (and make ``recon fetch`` exit 1).
-PROBLEMS = frozenset({"rejected", "skipped", "failed"})
+__all__ = [
+    "LOCK_NAME",
+    "MAX_INGEST_ATTEMPTS",
+    "PROBLEMS",
+    "Claim",
+    "FetchLedger",
+    "FetchSummary",
+    "Ingest",
+    "Ingested",
+    "PendingIngest",
+    "RemoteInbox",
+    "SourceResult",
+    "fetch_source",
+    "fetch_sources",
+    "inbox_for",
+    "ingest_pending",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,7 +126,7 @@ def fetch_source(
 ) -> SourceResult:
     """Fetch one source into ``inbox`` and ingest what is new (see the module docstring)."""
     inbox.mkdir(parents=True, exist_ok=True)
-    with _inbox_lock(inbox) as held:
+    with inbox_lock(inbox) as held:
         if not held:
             return SourceResult(
                 source=source.name,
@@ -245,130 +188,18 @@ def _download_one(
     try:
         downloaded = client.download(remote, claim.path)
     except RemoteFileError as exc:
-        _release(ledger, claim)
+        release_claim(ledger, claim)
         done.errors.append(str(exc))
         return
     except Exception:
-        _release(ledger, claim)
+        release_claim(ledger, claim)
         raise
     if downloaded is None:
-        _release(ledger, claim)
+        release_claim(ledger, claim)
         done.growing.append(remote.name)
         return
     ledger.complete(claim, downloaded.sha256)
     done.fetched.append(remote.name)
-
-
-def _release(ledger: FetchLedger, claim: Claim) -> None:
-    claim.path.unlink(missing_ok=True)
-    with contextlib.suppress(OSError):
-        claim.path.parent.rmdir()  # only when empty
-    ledger.release(claim)
-
-
-@contextlib.contextmanager
-def _inbox_lock(inbox: Path) -> Iterator[bool]:
-    """Hold the inbox's lock file (``True``), or ``False`` at once if another process holds it."""
-    fd = os.open(inbox / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        yield True
-    finally:
-        os.close(fd)  # closing releases the lock; a killed process's lock goes with it
-
-
-def clear_partials(inbox: Path) -> list[str]:
-    """Delete the partial downloads a killed fetch left behind; one note per file.
-
-    Only called with the inbox's lock held, when no download of the source is in progress.
-    Covers the version folders and the inbox itself (where earlier releases downloaded).
-    """
-    notes = []
-    for partial in sorted([*inbox.glob(PARTIAL_GLOB), *inbox.glob(f"*/{PARTIAL_GLOB}")]):
-        partial.unlink(missing_ok=True)
-        notes.append(f"removed the partial download {partial} left by an interrupted fetch")
-    return notes
-
-
-def recover_claims(source: str, ledger: FetchLedger) -> list[str]:
-    """Settle the downloads an interrupted fetch claimed but never recorded as complete."""
-    notes = []
-    for claim in ledger.unfinished(source):
-        if claim.path.is_file() and claim.path.stat().st_size == claim.remote.size:
-            ledger.complete(claim, _sha256(claim.path))
-            notes.append(f"{claim.remote.name}: recorded the download an interrupted fetch completed")
-        else:
-            _release(ledger, claim)
-            notes.append(f"{claim.remote.name}: download interrupted; fetched again while the server has it")
-    return notes
-
-
-def ingest_pending(
-    source: str, ledger: FetchLedger, ingest: Ingest, *, give_up_after: int = MAX_INGEST_ATTEMPTS
-) -> list[Ingested]:
-    """Ingest the source's downloaded files not yet ingested, one at a time, in the order fetched.
-
-    Bytes already in the database through another fetched file are marked ``duplicate``
-    without being offered. A later version of a remote name waits while an earlier one
-    is still to be retried, so the versions of a name are ingested in order.
-    """
-    results: list[Ingested] = []
-    waiting: set[str] = set()
-    for pending in ledger.pending(source):
-        if pending.remote_name in waiting:
-            continue
-        outcome, finished = _ingest_one(pending, ledger, ingest, give_up_after)
-        if not finished:
-            waiting.add(pending.remote_name)
-        if outcome is not None:
-            results.append(outcome)
-    return results
-
-
-def _ingest_one(
-    pending: PendingIngest, ledger: FetchLedger, ingest: Ingest, give_up_after: int
-) -> tuple[Ingested | None, bool]:
-    """Ingest one file and mark the ledger; returns the outcome to report and whether it finished."""
-    problem = _local_copy_problem(pending)
-    if problem is not None:
-        ledger.mark_ingested(pending, "skipped", problem)
-        return Ingested(pending.path, "skipped", problem), True
-    if ledger.ingested_before(pending):
-        ledger.mark_ingested(pending, "duplicate", None)
-        return None, True
-    stored = ledger.stored_status(pending)
-    if stored is not None:  # ingested by a fetch that died before it could mark the ledger
-        ledger.mark_ingested(pending, stored, None)
-        return Ingested(pending.path, stored), True
-    try:
-        (outcome,) = ingest([pending.path])
-    except Exception as exc:  # a fault of the ingestion, not of the file: retried, then given up
-        error = f"{pending.path.name}: ingestion failed: {type(exc).__name__}: {exc}"
-        gave_up = ledger.note_failure(pending, error, give_up_after)
-        then = f"given up after {give_up_after} attempts" if gave_up else "retried by the next fetch"
-        return Ingested(pending.path, "failed", f"{error} ({then})"), gave_up
-    ledger.mark_ingested(pending, outcome.status, outcome.error)
-    return outcome, True
-
-
-def _local_copy_problem(pending: PendingIngest) -> str | None:
-    if not pending.path.is_file():
-        return f"{pending.path} is no longer in the inbox"
-    if _sha256(pending.path) != pending.sha256:
-        return f"{pending.path} no longer holds the bytes fetched (SHA-256 {pending.sha256[:12]}…)"
-    return None
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        while chunk := stream.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def inbox_for(settings: Settings, source: str) -> Path:
