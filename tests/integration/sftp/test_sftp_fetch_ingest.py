@@ -259,3 +259,19 @@ def test_each_version_is_kept_under_its_remote_name_in_a_folder_of_its_own(
         ("vnptpay-2026-11-25.csv", "accepted"),
         ("vnptpay-2026-11-25.csv", "correction"),
     ]
+
+
+def test_recon_fetch_names_a_rejected_file_with_its_reason_and_ingests_the_others(
+    service: Service, capsys: pytest.CaptureFixture[str]
+) -> None:
+    service.serve_sample("gateway_canonical.csv", "vnptpay-2026-11-25.csv")
+    (service.served / "broken.csv").write_text("not,a,known\nlayout,at,all\n")
+
+    assert main(["--config", str(service.config), "fetch"]) == 1
+
+    captured = capsys.readouterr()
+    assert captured.out.splitlines() == [
+        "bank: ok; 2 fetched, 0 already fetched; ingested 1 accepted, 1 rejected"
+    ]
+    assert "  rejected: broken.csv: broken.csv" in captured.err
+    assert stored_files(service.engine) == ["broken.csv", "vnptpay-2026-11-25.csv"]
