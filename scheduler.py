@@ -146,7 +146,8 @@ def _fetch(runtime: Runtime, spec: JobSpec, _slot: dt.datetime | None) -> Mappin
         "ok": summary.ok,
         "fetched": [name for r in summary.sources for name in r.fetched],
         "growing": [name for r in summary.sources for name in r.growing],
-        "ingested": {str(i.path.name): i.status for r in summary.sources for i in r.ingested},
+        # a list, not a mapping: two versions of one remote name may be ingested by one fetch
+        "ingested": [[i.path.name, i.status] for r in summary.sources for i in r.ingested],
         "errors": [e for r in summary.sources for e in r.errors],
         "failure": next((r.failure for r in summary.sources if r.failure), None),
     }

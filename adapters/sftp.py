@@ -5,9 +5,10 @@ Everything a server says is untrusted. A listed name with a path separator,
 or a directory is skipped with a warning). A file is taken only when two
 looks at the listing agree on its size and time, and the bytes read must
 match that size again after the download: a file the sender is still
-writing is left for the next fetch. Bytes go to a hidden temporary name in
-the local inbox, are hashed (SHA-256) and flushed, and only then renamed to
-the real name, so a reader never sees half a file.
+writing is left for the next fetch. Bytes go to a hidden temporary name
+(``.<name>.<random>.part``) beside the local path the caller chose, are
+hashed (SHA-256) and flushed, and only then renamed to that path (and the
+rename flushed), so a reader never sees half a file.
 
 Dropped connections, timeouts and end-of-file in the middle of a transfer
 are retried with exponential backoff, a bounded number of times, on a fresh
@@ -46,6 +47,9 @@ from reconcile.errors import AuthenticationFailed, HostKeyError, TransferError
 
 T = TypeVar("T")
 _CHUNK = 64 * 1024
+#: The names of downloads in progress: ``.<name>.<random>.part`` beside the final name. Such a
+#: file left behind by a process that was killed is removed by the next fetch of its source.
+PARTIAL_GLOB = ".*.part"
 #: errno values of a refusal about one file, as paramiko maps SFTP status codes.
 _FILE_ERRNOS = {errno.EACCES, errno.EPERM, errno.ENOENT}
 #: Every host-key algorithm paramiko offers; those not pinned are switched off.
@@ -124,6 +128,15 @@ def refusal(name: str) -> str | None:
     return None
 
 
+def _sync_directory(directory: Path) -> None:
+    """Make a rename in ``directory`` durable, so a power cut cannot undo a recorded download."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 class SftpSource:
     """One SFTP endpoint, connected lazily and reconnected on transient failures.
 
@@ -174,10 +187,14 @@ class SftpSource:
         growing = tuple(again.get(f.name, f) for f in first if again.get(f.name) not in (f, None))
         return Listing(files=stable, growing=growing, warnings=tuple(warnings))
 
-    def download(self, remote: RemoteFile, inbox: Path) -> Downloaded | None:
-        """Copy ``remote`` into ``inbox`` atomically; ``None`` if it changed meanwhile."""
-        inbox.mkdir(parents=True, exist_ok=True)
-        return self._retrying(f"download {remote.name}", lambda sftp: self._copy(sftp, remote, inbox))
+    def download(self, remote: RemoteFile, target: Path) -> Downloaded | None:
+        """Copy ``remote`` to the local path ``target`` atomically; ``None`` if it changed meanwhile.
+
+        The bytes go to ``.<name>.<random>.part`` beside ``target`` (see :data:`PARTIAL_GLOB`)
+        and are renamed to ``target`` once complete and flushed.
+        """
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return self._retrying(f"download {remote.name}", lambda sftp: self._copy(sftp, remote, target))
 
     def upload(self, local: Path, name: str) -> None:
         """Put ``local`` into the remote directory as ``name``, via a temporary name and a rename."""
@@ -203,9 +220,9 @@ class SftpSource:
             files.append(RemoteFile(name=name, size=entry.st_size or 0, mtime=int(entry.st_mtime or 0)))
         return sorted(files, key=lambda f: f.name), warnings
 
-    def _copy(self, sftp: paramiko.SFTPClient, remote: RemoteFile, inbox: Path) -> Downloaded | None:
+    def _copy(self, sftp: paramiko.SFTPClient, remote: RemoteFile, target: Path) -> Downloaded | None:
         path = self._remote(remote.name)
-        fd, tmp = tempfile.mkstemp(dir=inbox, prefix=f".{remote.name}.", suffix=".part")
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{remote.name}.", suffix=".part")
         try:
             digest, count = hashlib.sha256(), 0
             with os.fdopen(fd, "wb") as out, sftp.open(path, "rb") as source:
@@ -224,12 +241,12 @@ class SftpSource:
             ):
                 os.unlink(tmp)
                 return None
-            final = inbox / remote.name
-            os.replace(tmp, final)
+            os.replace(tmp, target)
+            _sync_directory(target.parent)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        return Downloaded(remote=remote, path=final, sha256=digest.hexdigest())
+        return Downloaded(remote=remote, path=target, sha256=digest.hexdigest())
 
     def _put(self, sftp: paramiko.SFTPClient, local: Path, name: str) -> None:
         temporary = self._remote(f".{name}.part")

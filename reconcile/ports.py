@@ -158,11 +158,17 @@ class RunStore(Protocol):
         ...
 
     def next_version(self, business_date: dt.date, provinces: Sequence[str]) -> int:
-        """1 + the number of runs already stored for that date and province scope."""
+        """1 + the highest version stored for that date and province scope (a forecast only)."""
         ...
 
-    def save_run(self, run: RunRecord, discrepancies: pa.Table) -> None:
-        """Store the run and its rows in one transaction: all of it, or nothing."""
+    def save_run(self, run: RunRecord, discrepancies: pa.Table) -> RunRecord:
+        """Store the run and its rows in one transaction: all of it, or nothing.
+
+        The version is settled here, one run of a date at a time: the run becomes the
+        next version of its date and scope whatever ``run.version`` forecast, so two
+        runs of one date saved at once both succeed, as consecutive versions. Returns
+        the record as stored (its ``version`` and ``id`` may differ from ``run``'s).
+        """
         ...
 
     def get_run(self, run_id: str) -> RunRecord:

@@ -77,9 +77,11 @@ def reconcile_day(
 ) -> RunSummary:
     """Reconcile ``business_date`` (all provinces, or only ``provinces``) and store the run.
 
-    Each call is a new version; the first is 1. Nothing is stored unless all
-    of it succeeds. ``on_step`` hears the name of each step as it starts
-    (``loading inputs``, ``matching``, ``saving``), for progress on a terminal.
+    Each call is a new version; the first is 1. The number is settled when the
+    run is saved, so two runs of one date at once become consecutive versions,
+    each with its own reason. Nothing is stored unless all of it succeeds.
+    ``on_step`` hears the name of each step as it starts (``loading inputs``,
+    ``matching``, ``saving``), for progress on a terminal.
     """
     now = clock or (lambda: dt.datetime.now(dt.UTC))
     step = on_step or (lambda _name: None)
@@ -103,8 +105,8 @@ def reconcile_day(
         fingerprint=inputs.fingerprint,
     )
     step("saving")
-    store.save_run(run, result.discrepancies)
-    return RunSummary(run, result.warnings)
+    stored = store.save_run(run, result.discrepancies)
+    return RunSummary(stored, result.warnings)
 
 
 def item_key(row: Mapping[str, Any]) -> str:

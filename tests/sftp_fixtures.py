@@ -11,6 +11,7 @@ the test skips visibly where the operating system cannot produce them.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import getpass
 import hashlib
 import os
@@ -23,13 +24,14 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import asyncssh
 import pytest
 
-from adapters.fetch import Ingested
+from adapters.fetch import Claim, Ingested, PendingIngest
 from adapters.settings import PublishSettings, SourceSettings
-from adapters.sftp import Downloaded, RemoteFile
+from adapters.sftp import RemoteFile
 from adapters.sftp_server import ChrootedSftp, LocalSftpServer, generate_client_key
 
 SSHD = Path("/usr/sbin/sshd")
@@ -315,51 +317,80 @@ def _wait_for_banner(port: int, process: subprocess.Popen[bytes]) -> None:
     raise RuntimeError(f"sshd did not answer on port {port} within {WAIT_S} s")
 
 
-@dataclass(frozen=True)
-class _Pending:
-    id: int
-    source: str
-    path: Path
-    sha256: str
-
-
 class FakeFetchLedger:
     """The fetch ledger in memory, for tests of the transfer layer alone."""
 
     def __init__(self) -> None:
-        self.rows: list[dict[str, object]] = []
+        self.rows: list[dict[str, Any]] = []
 
     def seen(self, source: str, remote: RemoteFile) -> bool:
         key = (source, remote.name, remote.size, remote.mtime)
         return any((r["source"], r["name"], r["size"], r["mtime"]) == key for r in self.rows)
 
-    def record(self, source: str, downloaded: Downloaded) -> None:
-        remote = downloaded.remote
+    def claim(self, source: str, remote: RemoteFile, inbox: Path) -> Claim | None:
+        if self.seen(source, remote):
+            return None
+        row_id = max((int(r["id"]) for r in self.rows), default=0) + 1
+        path = inbox / str(row_id) / remote.name
         self.rows.append(
             {
-                "id": len(self.rows) + 1,
+                "id": row_id,
                 "source": source,
                 "name": remote.name,
                 "size": remote.size,
                 "mtime": remote.mtime,
-                "sha256": downloaded.sha256,
-                "path": downloaded.path,
+                "sha256": None,
+                "path": path,
+                "fetched_at": dt.datetime.now(dt.UTC),
                 "status": None,
+                "attempts": 0,
             }
         )
+        return Claim(row_id, source, remote, path)
 
-    def pending(self, source: str) -> list[_Pending]:
+    def _row(self, row_id: int) -> dict[str, Any]:
+        return next(r for r in self.rows if r["id"] == row_id)
+
+    def complete(self, claim: Claim, sha256: str) -> None:
+        self._row(claim.id)["sha256"] = sha256
+
+    def release(self, claim: Claim) -> None:
+        self.rows = [r for r in self.rows if not (r["id"] == claim.id and r["sha256"] is None)]
+
+    def unfinished(self, source: str) -> list[Claim]:
         return [
-            _Pending(int(r["id"]), source, Path(str(r["path"])), str(r["sha256"]))  # type: ignore[call-overload]
+            Claim(r["id"], source, RemoteFile(r["name"], r["size"], r["mtime"]), r["path"])
             for r in self.rows
-            if r["source"] == source and r["status"] is None
+            if r["source"] == source and r["sha256"] is None
         ]
 
-    def ingested_before(self, sha256: str) -> bool:
-        return any(r["sha256"] == sha256 and r["status"] is not None for r in self.rows)
+    def pending(self, source: str) -> list[PendingIngest]:
+        return [
+            PendingIngest(r["id"], source, r["name"], r["path"], r["sha256"], r["fetched_at"], r["attempts"])
+            for r in self.rows
+            if r["source"] == source and r["sha256"] is not None and r["status"] is None
+        ]
 
-    def mark_ingested(self, pending: _Pending, status: str, error: str | None) -> None:
-        self.rows[pending.id - 1]["status"] = status
+    def ingested_before(self, pending: PendingIngest) -> bool:
+        return any(
+            r["sha256"] == pending.sha256
+            and r["id"] != pending.id
+            and r["status"] in ("accepted", "correction", "duplicate")
+            for r in self.rows
+        )
+
+    def stored_status(self, pending: PendingIngest) -> str | None:
+        return None  # no database behind it: nothing is stored but through this ledger
+
+    def mark_ingested(self, pending: PendingIngest, status: str, error: str | None) -> None:
+        self._row(pending.id)["status"] = status
+
+    def note_failure(self, pending: PendingIngest, error: str, give_up_after: int) -> bool:
+        row = self._row(pending.id)
+        row["attempts"] += 1
+        if row["attempts"] >= give_up_after:
+            row["status"] = "failed"
+        return bool(row["attempts"] >= give_up_after)
 
 
 class RecordingIngest:

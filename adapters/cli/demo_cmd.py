@@ -35,7 +35,7 @@ from adapters.db.engine import create_engine_for, migrate, write_transaction
 from adapters.db.reference import business_calendar, load_reference_data
 from adapters.db.runs import SqlRunStore
 from adapters.db.schema import provinces
-from adapters.fetch import FetchSummary, fetch_sources
+from adapters.fetch import PROBLEMS, FetchSummary, fetch_sources
 from adapters.settings import Settings, SourceSettings, settings_from_mapping
 from adapters.sftp_server import LocalSftpServer, generate_client_key
 from adapters.statement_files import write_day_statements
@@ -188,9 +188,10 @@ def check_fetch(fetched: FetchSummary) -> None:
     for result in fetched.sources:
         if result.failure:
             raise TransferError(f"the demo could not fetch from {result.source}: {result.failure}")
-        rejected = [i for i in result.ingested if i.status == "rejected"]
-        if rejected:
-            raise TransferError(f"the demo's file {rejected[0].path.name} was rejected: {rejected[0].error}")
+        refused = [i for i in result.ingested if i.status in PROBLEMS]
+        if refused:
+            first = refused[0]
+            raise TransferError(f"the demo's file {first.path.name} was {first.status}: {first.error}")
 
 
 def write_reports(

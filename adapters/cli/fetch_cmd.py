@@ -1,8 +1,9 @@
 """``recon fetch [--source NAME]``: pull new files from the SFTP sources and ingest them.
 
-One line per source (what was fetched, what waits, how ingestion went), the
-names skipped or refused as warnings on stderr. Exit 0 when every source was
-reached and nothing was refused or rejected, 1 otherwise.
+One line per source (what was fetched, what waits, how ingestion went); on
+stderr the names skipped or refused as warnings, what was cleaned up after an
+interrupted fetch, and each file rejected, skipped or failed with its reason. Exit 0 when every source was
+reached and no file was refused, rejected, skipped or failed, 1 otherwise.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections import Counter
 from typing import Any
 
 from adapters.db.engine import create_engine_for, require_schema
-from adapters.fetch import SourceResult, fetch_sources
+from adapters.fetch import PROBLEMS, SourceResult, fetch_sources
 from adapters.settings import Settings
 from reconcile.errors import ConfigError
 
@@ -41,6 +42,8 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
         print(describe(result))
         for line in (*result.warnings, *result.errors):
             print(f"  warning: {line}", file=sys.stderr)
+        for problem in (i for i in result.ingested if i.status in PROBLEMS):
+            print(f"  {problem.status}: {problem.path.name}: {problem.error}", file=sys.stderr)
         if result.failure:
             print(f"  failed: {result.failure}", file=sys.stderr)
     return 0 if summary.ok else 1

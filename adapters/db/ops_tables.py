@@ -1,8 +1,11 @@
 """The operations tables: what was fetched, which jobs ran, and who holds a job's lock.
 
 - ``fetched_files`` remembers every file taken from an SFTP source (source,
-  remote name, size, time, SHA-256), so a file is never fetched or ingested
-  twice, and whether its ingestion finished (a crash in between is resumed).
+  remote name, size, time, SHA-256, where its local copy is), so a file is
+  never fetched or ingested twice, and whether its ingestion finished (a crash
+  in between is resumed). A row is written before its download starts (its
+  SHA-256 NULL until the download is complete), so a download cut short is
+  known to the next fetch; see :mod:`adapters.db.fetch_ledger`.
 - ``job_runs`` is the scheduler's history: one row per job execution, with
   its outcome and what it touched (JSON in ``detail``).
 - ``job_locks`` holds a row per job while a process runs it (``fetch:bank``),
@@ -19,6 +22,7 @@ from sqlalchemy import (
     Column,
     Float,
     Index,
+    Integer,
     LargeBinary,
     String,
     Table,
@@ -37,12 +41,14 @@ fetched_files = Table(
     Column("remote_name", Text, nullable=False),
     Column("size", BigInteger, nullable=False),
     Column("mtime", BigInteger, nullable=False),  # seconds since the epoch, as the server said
-    Column("sha256", String(64), nullable=False),
+    Column("sha256", String(64)),  # NULL while the download is in progress (claimed, not complete)
     Column("local_path", Text, nullable=False),
     Column("fetched_at", UtcDateTime, nullable=False),
     Column("ingested_at", UtcDateTime),  # NULL until ingestion finished
-    Column("ingest_status", String(16)),  # accepted | duplicate | correction | rejected | skipped
+    # accepted | duplicate | correction | rejected | skipped | failed
+    Column("ingest_status", String(16)),
     Column("error", Text),
+    Column("ingest_attempts", Integer, nullable=False, server_default="0"),  # ingestions that raised
     UniqueConstraint("source", "remote_name", "size", "mtime"),
     Index(None, "sha256"),
 )

@@ -2,12 +2,19 @@
 
 A run is saved in one write transaction (the run row and every discrepancy
 row, loaded in bulk), so a failure at any step leaves the database as it was
-and the previous version stays the latest. Reading a run back gives the same
+and the previous version stays the latest. Its version is numbered in that
+same transaction, under a lock on its business date, so two runs of one date
+saved at once (two ``recon rerun`` in parallel, the scheduler and a person)
+become consecutive versions, each with its own reason, instead of one of
+them failing on the unique (date, scope, version). A run saved after another
+of its date and scope is never stored as finishing before it, so the latest
+by time and the latest by version are the same run. Reading a run back gives the same
 Arrow table the core produced, row for row.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Sequence
@@ -24,7 +31,10 @@ from adapters.settings import Settings
 from reconcile.discrepancies import DISCREPANCIES
 from reconcile.errors import NotFoundError
 from reconcile.ports import DayInputs, GatewayTerms, RunRecord
-from reconcile.runs import item_key
+from reconcile.runs import item_key, run_id
+
+#: First key of the PostgreSQL advisory lock that numbers the runs of a date (the second is the date).
+RUN_LOCK_CLASS = 0x52554E  # "RUN"
 
 
 def scope_of(provinces: Sequence[str]) -> str:
@@ -88,10 +98,14 @@ class SqlRunStore:
             ).scalar()
         return int(top or 0) + 1
 
-    def save_run(self, run: RunRecord, rows: pa.Table) -> None:
+    def save_run(self, run: RunRecord, rows: pa.Table) -> RunRecord:
+        """Store ``run`` as the next version of its date and scope (see the module docstring)."""
         with write_transaction(self.engine) as conn:
-            conn.execute(insert(runs).values(**_run_row(run)))
-            bulk_insert(conn, discrepancies, _discrepancy_rows(run.id, rows))
+            lock_run_versions(conn, run.business_date)
+            stored = _numbered(conn, run)
+            conn.execute(insert(runs).values(**_run_row(stored)))
+            bulk_insert(conn, discrepancies, _discrepancy_rows(stored.id, rows))
+        return stored
 
     def get_run(self, run_id: str) -> RunRecord:
         with self.engine.connect() as conn:
@@ -134,6 +148,37 @@ class SqlRunStore:
         )
         with self.engine.connect() as conn:
             return fetch_arrow(conn, statement, DISCREPANCIES)
+
+
+def lock_run_versions(conn: Connection, business_date: dt.date) -> None:
+    """Number the runs of ``business_date`` one at a time, until this transaction ends.
+
+    SQLite's ``BEGIN IMMEDIATE`` (:func:`write_transaction`) already makes writers take
+    turns; PostgreSQL takes a transaction-scoped advisory lock on the date.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(
+            "SELECT pg_advisory_xact_lock(%(kind)s, %(day)s)",
+            {"kind": RUN_LOCK_CLASS, "day": business_date.toordinal()},
+        )
+
+
+def _numbered(conn: Connection, run: RunRecord) -> RunRecord:
+    """``run`` as the next version of its date and scope, never seeming to finish before the last."""
+    r = runs.c
+    top, last_finished = conn.execute(
+        select(func.max(r.version), func.max(r.finished_at)).where(
+            r.business_date == run.business_date, r.scope == scope_of(run.provinces)
+        )
+    ).one()
+    version = int(top or 0) + 1
+    finished = run.finished_at if last_finished is None else max(run.finished_at, last_finished)
+    return dataclasses.replace(
+        run,
+        id=run_id(run.business_date, run.provinces, version),
+        version=version,
+        finished_at=finished,
+    )
 
 
 def _run_row(run: RunRecord) -> dict[str, Any]:

@@ -8,6 +8,7 @@ of Hà Nội's treasury account), ingested, and reconciled through
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -179,3 +180,17 @@ def test_items_are_carried_from_the_latest_earlier_run_that_covered_every_provin
     reconcile_day(store, D, ["79"])  # a later run of the same date for another province only
     later = reconcile_day(store, NEXT)
     assert "SETTLED_NOT_RECORDED:T3" in keys(store, later.id)
+
+
+def test_runs_that_forecast_the_same_version_are_stored_as_consecutive_versions(store: SqlRunStore) -> None:
+    """Two runs computed side by side both forecast v2; the second to be saved becomes v3."""
+    reconcile_day(store, D)
+    first = reconcile_day(store, D, reason="first").run
+    forecast = dataclasses.replace(first, reason="second", finished_at=first.finished_at - dt.timedelta(1))
+
+    saved = store.save_run(forecast, store.discrepancies(first.id))
+
+    assert (saved.id, saved.version, saved.reason) == ("2026-11-25-v3", 3, "second")
+    assert saved.finished_at == first.finished_at  # never seems to finish before the version it follows
+    assert store.latest_run(D).id == saved.id
+    assert keys(store, saved.id) == keys(store, first.id)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pyarrow as pa
@@ -211,8 +211,13 @@ class FakeRunStore:
         ]
         return len(same) + 1
 
-    def save_run(self, run: RunRecord, discrepancies: pa.Table) -> None:
-        self.runs[run.id] = (run, discrepancies)
+    def save_run(self, run: RunRecord, discrepancies: pa.Table) -> RunRecord:
+        from reconcile.runs import run_id
+
+        version = self.next_version(run.business_date, run.provinces)
+        stored = replace(run, id=run_id(run.business_date, run.provinces, version), version=version)
+        self.runs[stored.id] = (stored, discrepancies)
+        return stored
 
     def get_run(self, run_id: str) -> RunRecord:
         if run_id not in self.runs:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 from pathlib import Path
 
 import pytest
 from sftp_fixtures import FakeFetchLedger, RecordingIngest
 
-from adapters.fetch import fetch_source
+from adapters.fetch import LOCK_NAME, fetch_source
 from adapters.settings import SourceSettings
 from adapters.sftp import Downloaded, Listing, RemoteFile, RemoteFileError, RetryPolicy, refusal
 from reconcile.errors import TransferError
@@ -34,13 +35,12 @@ class FakeInbox:
             files=tuple(RemoteFile(n, len(d), 1_764_000_000) for n, d in sorted(self.files.items()))
         )
 
-    def download(self, remote: RemoteFile, inbox: Path) -> Downloaded | None:
+    def download(self, remote: RemoteFile, target: Path) -> Downloaded | None:
         if remote.name in self.refuse:
             raise RemoteFileError(f"{remote.name}: Permission denied")
-        inbox.mkdir(parents=True, exist_ok=True)
-        path = inbox / remote.name
-        path.write_bytes(self.files[remote.name])
-        return Downloaded(remote, path, hashlib.sha256(self.files[remote.name]).hexdigest())
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(self.files[remote.name])
+        return Downloaded(remote, target, hashlib.sha256(self.files[remote.name]).hexdigest())
 
     def close(self) -> None:
         self.closed = True
@@ -106,3 +106,35 @@ def test_a_source_that_cannot_be_reached_is_a_failure_not_a_crash(tmp_path: Path
     assert result.failure == "vcb: list failed after 4 attempt(s): timed out"
     assert result.fetched == ()
     assert inbox.closed
+
+
+def test_a_second_fetch_of_a_source_while_one_runs_fails_at_once_and_touches_nothing(tmp_path: Path) -> None:
+    inbox = FakeInbox({"a.xml": b"a"})
+    ledger = FakeFetchLedger()
+    tmp_path.mkdir(exist_ok=True)
+    with (tmp_path / LOCK_NAME).open("w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # another process's fetch of the source
+
+        result = fetch_source(SOURCE, tmp_path, ledger, RecordingIngest(), connect=lambda _: inbox)
+
+    assert result.failure is not None
+    assert "another fetch of this source is running" in result.failure
+    assert ledger.rows == []
+
+
+def test_a_partial_download_and_an_unfinished_claim_are_cleaned_up_by_the_next_fetch(tmp_path: Path) -> None:
+    ledger = FakeFetchLedger()
+    claim = ledger.claim("vcb", RemoteFile("a.xml", 1, 1_764_000_000), tmp_path)
+    assert claim is not None
+    claim.path.parent.mkdir(parents=True)
+    (claim.path.parent / ".a.xml.x1y2z3.part").write_bytes(b"")  # the fetch was killed mid-download
+    (tmp_path / ".b.xml.q9w8e7.part").write_bytes(b"b")  # an earlier release's temporary name
+    ingest = RecordingIngest()
+
+    result = fetch_source(SOURCE, tmp_path, ledger, ingest, connect=lambda _: FakeInbox({"a.xml": b"a"}))
+
+    assert result.fetched == ("a.xml",)
+    assert list(tmp_path.rglob("*.part")) == []
+    assert sum("partial download" in w for w in result.warnings) == 2
+    assert ingest.offered == [("a.xml", hashlib.sha256(b"a").hexdigest())]
+    assert [(r["name"], r["status"]) for r in ledger.rows] == [("a.xml", "accepted")]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sftp_fixtures import FakeFetchLedger, RecordingIngest, ServedInbox
 
-from adapters.fetch import SourceResult, fetch_source
+from adapters.fetch import LOCK_NAME, SourceResult, fetch_source
 from adapters.settings import SourceSettings
 from adapters.sftp import RetryPolicy, SftpSource
 from adapters.sftp_server import generate_client_key
@@ -41,9 +41,16 @@ class Fetcher:
         )
 
     def local_files(self) -> dict[str, str]:
+        """Each local copy's name and SHA-256 (the newest version of a name wins)."""
+        return dict(self.local_versions())
+
+    def local_versions(self) -> list[tuple[str, str]]:
+        """Every file in the local inbox, one per version, oldest first; temporary files included."""
         if not self.local.exists():
-            return {}
-        return {p.name: sha(p.read_bytes()) for p in self.local.iterdir()}
+            return []
+        found = [p for p in self.local.rglob("*") if p.is_file() and p.name != LOCK_NAME]
+        found.sort(key=lambda p: (int(p.parent.name) if p.parent.name.isdigit() else 0, p.name))
+        return [(p.name, sha(p.read_bytes())) for p in found]
 
 
 def sha(data: bytes) -> str:
@@ -88,15 +95,15 @@ def test_a_second_fetch_fetches_and_ingests_nothing(sftp_inbox: ServedInbox, tmp
 
 def test_a_changed_file_is_fetched_again_as_a_new_file(sftp_inbox: ServedInbox, tmp_path: Path) -> None:
     fetch = Fetcher(sftp_inbox, tmp_path / "inbox")
-    serve(sftp_inbox, "a.csv", b"first version\n")
+    first = serve(sftp_inbox, "a.csv", b"first version\n")
     fetch()
     corrected = serve(sftp_inbox, "a.csv", b"corrected version, longer\n")
 
     again = fetch()
 
     assert again.fetched == ("a.csv",)
-    assert fetch.local_files() == {"a.csv": corrected}
-    assert [s for _, s in fetch.ingest.offered][-1] == corrected
+    assert fetch.local_versions() == [("a.csv", first), ("a.csv", corrected)]  # both kept
+    assert fetch.ingest.offered == [("a.csv", first), ("a.csv", corrected)]
 
 
 def test_a_server_with_another_host_key_is_refused_before_anything_is_downloaded(
