@@ -5,8 +5,9 @@ download what the ledger has not seen (same name, size and time), record
 each download, close the connection, then ingest every recorded file whose
 ingestion has not finished yet, this fetch's and any an earlier fetch left
 behind when it died. Bytes already ingested (same SHA-256) are not offered
-again. A failing source does not stop the others; one refused file does not
-stop its source.
+again. A fetched file is ingested under the name it had on its server, which
+identifies a gateway file (DESIGN.md §4) whatever its local name. A failing
+source does not stop the others; one refused file does not stop its source.
 """
 
 from __future__ import annotations
@@ -197,7 +198,7 @@ def fetch_sources(
 
     sources: Iterable[SourceSettings] = (settings.source(source),) if source else settings.sources
     ledger = SqlFetchLedger(engine)
-    run_ingest = ingest or _database_ingest(settings, engine)
+    run_ingest = ingest or _database_ingest(settings, engine, ledger)
     results = [
         fetch_source(s, inbox_for(settings, s.name), ledger, run_ingest, connect=connect or _sftp)
         for s in sources
@@ -209,14 +210,13 @@ def _sftp(source: SourceSettings) -> SftpSource:
     return SftpSource(source, settle_s=source.settle_seconds)
 
 
-def _database_ingest(settings: Settings, engine: Any) -> Ingest:
+def _database_ingest(settings: Settings, engine: Any, ledger: Any) -> Ingest:
     def ingest(paths: Sequence[Path]) -> list[Ingested]:
         from adapters.ingest import ingest_files
 
-        return [
-            _as_ingested(path, r)
-            for path, r in zip(paths, ingest_files(list(paths), settings, engine), strict=True)
-        ]
+        names = [ledger.remote_name(path) for path in paths]
+        outcomes = ingest_files(list(paths), settings, engine, names=names)
+        return [_as_ingested(path, r) for path, r in zip(paths, outcomes, strict=True)]
 
     return ingest
 

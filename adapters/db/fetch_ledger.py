@@ -75,6 +75,14 @@ class SqlFetchLedger:
                 PendingIngest(r.id, r.source, Path(r.local_path), r.sha256) for r in connection.execute(query)
             ]
 
+    def remote_name(self, local_path: Path) -> str | None:
+        """The name the file fetched to ``local_path`` had on its server (its identity), if fetched."""
+        row = fetched_files.c
+        query = select(row.remote_name).where(row.local_path == str(local_path)).order_by(row.id.desc())
+        with self._engine.connect() as connection:
+            name: str | None = connection.execute(query.limit(1)).scalar()
+            return name
+
     def ingested_before(self, sha256: str) -> bool:
         """Whether these bytes were already ingested, from any source."""
         row = fetched_files.c

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from adapters.db.ops_tables import fetched_files
 from adapters.db.schema import files
 from adapters.fetch import Ingested, fetch_sources
 from adapters.settings import Settings
+from adapters.sftp import Downloaded, Listing, RemoteFile, SftpSource
 from adapters.sftp_server import generate_client_key
 
 
@@ -115,3 +118,55 @@ def test_recon_fetch_fails_with_the_reason_when_the_host_key_differs(
 def test_recon_fetch_names_an_unknown_source(service: Service, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--config", str(service.config), "fetch", "--source", "nowhere"]) == 2
     assert "no SFTP source named 'nowhere'" in capsys.readouterr().err
+
+
+_DOWNLOADS = itertools.count(1)
+
+
+class _KeptUnderAnotherName:
+    """An SFTP source whose downloads land under a local name of their own (``1-NAME``, ``2-NAME``...)."""
+
+    def __init__(self, source: object) -> None:
+        self._inner = SftpSource(source, settle_s=0.0)  # type: ignore[arg-type]
+
+    def list_files(self) -> Listing:
+        return self._inner.list_files()
+
+    def download(self, remote: RemoteFile, inbox: Path) -> Downloaded | None:
+        downloaded = self._inner.download(remote, inbox)
+        if downloaded is None:
+            return None
+        local = downloaded.path.with_name(f"{next(_DOWNLOADS)}-{remote.name}")
+        downloaded.path.rename(local)
+        return Downloaded(remote, local, downloaded.sha256)
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+def test_a_fetched_gateway_file_is_known_by_its_name_on_the_server_whatever_its_local_name(
+    sftp_inbox: ServedInbox, migrated_engine: Engine, tmp_path: Path
+) -> None:
+    served = sftp_inbox.root / "vnptpay-2026-11-25.csv"
+    lines = (SAMPLES / "gateway_canonical.csv").read_text(encoding="utf-8").splitlines()
+    served.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    settings = settings_for(sftp_inbox, tmp_path)
+    first = fetch_sources(settings, migrated_engine, connect=_KeptUnderAnotherName)
+    (local,) = [i.path.name for i in first.sources[0].ingested]
+    served.write_text("\n".join(lines[:2]) + "\n", encoding="utf-8")  # the gateway re-sends it, shorter
+    os.utime(served, (1_800_000_000, 1_800_000_000))
+
+    second = fetch_sources(settings, migrated_engine, connect=_KeptUnderAnotherName)
+
+    assert [i.status for i in first.sources[0].ingested] == ["accepted"]
+    (again,) = second.sources[0].ingested
+    assert again.status == "correction"
+    assert len({local, again.path.name, served.name}) == 3  # three names, one identity
+    with migrated_engine.connect() as connection:
+        rows = connection.execute(
+            select(files.c.path, files.c.identity, files.c.current).order_by(files.c.id)
+        ).all()
+    assert [tuple(row) for row in rows] == [
+        ("vnptpay-2026-11-25.csv", "gateway:vnptpay:vnptpay-2026-11-25.csv", False),
+        ("vnptpay-2026-11-25.csv", "gateway:vnptpay:vnptpay-2026-11-25.csv", True),
+    ]
