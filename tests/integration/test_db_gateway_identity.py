@@ -138,9 +138,25 @@ def send(engine: Engine, directory: Path, sent: Sent) -> IngestOutcome:
     return outcome
 
 
-def day_reports(engine: Engine, directory: Path, files: Sequence[Sent]) -> list[dict[str, Any]]:
+#: An intraday statement of another id that carries the first credit of ``MT940`` again.
+INTRADAY = f"""\
+:20:INTRADAY-01-1126
+:25:{HANOI}
+:28C:1/1
+:60F:C261125VND0,
+:61:2611261126C1000000,NTRFNONREF//VCB001
+:86:Thanh toan lo VNP-25
+:62F:C261126VND1000000,
+-
+"""
+
+
+def day_reports(
+    engine: Engine, directory: Path, files: Sequence[Sent], bank: Sequence[str] = (MT940,)
+) -> list[dict[str, Any]]:
     """Ingest the world with ``files`` as its gateway files, run both days, return their JSON reports."""
-    for name, text in (("obligations.csv", OBLIGATIONS), ("vcb.sta", MT940)):
+    texts = [("obligations.csv", OBLIGATIONS), *((f"bank-{i}.sta", text) for i, text in enumerate(bank))]
+    for name, text in texts:
         (directory / name).write_text(text + "\n", encoding="utf-8")
         assert ingest_file(directory / name, SETTINGS, engine).error is None
     for sent in files:
@@ -184,6 +200,12 @@ def test_however_the_transactions_arrive_the_reports_are_those_of_one_clean_file
     variant: str, migrated_engine: Engine, tmp_path: Path, clean_reports: list[dict[str, Any]]
 ) -> None:
     assert day_reports(migrated_engine, tmp_path, VARIANTS[variant]) == clean_reports
+
+
+def test_a_booking_delivered_in_two_statements_counts_once(
+    migrated_engine: Engine, tmp_path: Path, clean_reports: list[dict[str, Any]]
+) -> None:
+    assert day_reports(migrated_engine, tmp_path, CLEAN, bank=(INTRADAY, MT940)) == clean_reports
 
 
 def count(engine: Engine, table: Any, *where: Any) -> int:
