@@ -136,12 +136,11 @@ def supersede_carried(conn: Connection, file_id: int, after_row_id: int) -> Carr
         .join(files, and_(files.c.id == old.c.file_id, files.c.current.is_(True)))
         .where(new.c.id > after_row_id, new.c.file_id == file_id, old.c.file_id != file_id)
     )
-    outcome = _carried_again(conn, pairs.where(~superseded(old.c)), file_id)
     s = gateway_txn_supersessions.c
     source = pairs.add_columns(literal(file_id, Id).label("by_file_id"))
     columns = ["file_id", "txn_id", "gateway", "paid_date", "changed", "by_file_id"]
     conn.execute(insert(gateway_txn_supersessions).from_select([s[c] for c in columns], source))
-    return outcome
+    return _carried_again(conn, file_id)
 
 
 def superseded(row: Any) -> ColumnElement[bool]:
@@ -157,20 +156,35 @@ def superseded(row: Any) -> ColumnElement[bool]:
     )
 
 
-def _carried_again(conn: Connection, pairs: Select[Any], file_id: int) -> CarriedAgain:
-    visible = pairs.subquery()
+def _was_counted(file_id: int) -> Select[Any]:
+    """The rows ``file_id`` just superseded that were counted until then (no other current file hid them)."""
+    s = gateway_txn_supersessions.alias("s")
+    other = gateway_txn_supersessions.alias("other")
+    by = files.alias("by_file")
+    hidden_before = exists().where(
+        other.c.file_id == s.c.file_id,
+        other.c.txn_id == s.c.txn_id,
+        other.c.by_file_id != file_id,
+        by.c.id == other.c.by_file_id,
+        by.c.current.is_(True),
+    )
+    return select(s.c.file_id, s.c.txn_id, s.c.changed).where(s.c.by_file_id == file_id, ~hidden_before)
+
+
+def _carried_again(conn: Connection, file_id: int) -> CarriedAgain:
+    visible = _was_counted(file_id).subquery()
     query = select(visible.c.changed, func.count()).group_by(visible.c.changed)
     counts = {bool(flag): int(n) for flag, n in conn.execute(query)}
     same, different = counts.get(False, 0), counts.get(True, 0)
     warnings = []
     if same:
-        txn_id, path = conn.execute(_example(visible, changed=False)).one()
+        txn_id, path, _ = conn.execute(_example(visible, changed=False)).one()
         warnings.append(
             f"{same} transaction(s) already carried by other files with the same content "
             f"(e.g. {txn_id} in {path}): each counts once"
         )
     if different:
-        txn_id, path, old_file = conn.execute(_example(visible, changed=True).add_columns(files.c.id)).one()
+        txn_id, path, old_file = conn.execute(_example(visible, changed=True)).one()
         differences = ", ".join(_differences(conn, txn_id, old_file, file_id))
         warnings.append(
             f"{different} transaction(s) carried by other files with different content "
@@ -182,7 +196,7 @@ def _carried_again(conn: Connection, pairs: Select[Any], file_id: int) -> Carrie
 
 def _example(visible: Any, *, changed: bool) -> Select[Any]:
     return (
-        select(visible.c.txn_id, files.c.path)
+        select(visible.c.txn_id, files.c.path, files.c.id)
         .join(files, files.c.id == visible.c.file_id)
         .where(visible.c.changed == changed)
         .order_by(visible.c.txn_id, files.c.id)

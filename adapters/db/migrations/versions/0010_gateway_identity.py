@@ -66,12 +66,6 @@ def upgrade() -> None:
         sa.Column("gateway", sa.String(length=64), nullable=False),
         sa.Column("paid_date", sa.Date(), nullable=True),
         sa.Column("changed", sa.Boolean(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["by_file_id"], ["files.id"], name=op.f("fk_gateway_txn_supersessions_by_file_id_files")
-        ),
-        sa.ForeignKeyConstraint(
-            ["file_id"], ["files.id"], name=op.f("fk_gateway_txn_supersessions_file_id_files")
-        ),
         sa.PrimaryKeyConstraint("file_id", "txn_id", "by_file_id", name=op.f("pk_gateway_txn_supersessions")),
     )
     op.create_index(
