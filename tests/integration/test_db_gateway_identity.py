@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
 
 from adapters.cli.report_cmd import build_report
@@ -172,17 +174,21 @@ def day_reports(
     return reports
 
 
-@pytest.fixture(scope="module")
-def clean_reports(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
-    directory = tmp_path_factory.mktemp("clean")
+def sqlite_reports(directory: Path, files: Sequence[Sent]) -> list[dict[str, Any]]:
+    """``day_reports`` on a new SQLite database in ``directory``."""
     engine = create_engine_for(f"sqlite:///{directory / 'recon.db'}")
     migrate(engine)
     with write_transaction(engine) as conn:
         load_reference_data(conn)
     try:
-        return day_reports(engine, directory, CLEAN)
+        return day_reports(engine, directory, files)
     finally:
         engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def clean_reports(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
+    return sqlite_reports(tmp_path_factory.mktemp("clean"), CLEAN)
 
 
 def test_the_clean_world_reports_its_orphan_and_the_batch_it_unbalances(
@@ -200,6 +206,31 @@ def test_however_the_transactions_arrive_the_reports_are_those_of_one_clean_file
     variant: str, migrated_engine: Engine, tmp_path: Path, clean_reports: list[dict[str, Any]]
 ) -> None:
     assert day_reports(migrated_engine, tmp_path, VARIANTS[variant]) == clean_reports
+
+
+#: Per transaction: the files (of up to three) that carry it, and whether the earlier ones get it wrong.
+_CARRIERS = st.tuples(st.sets(st.integers(0, 2), min_size=1), st.booleans())
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(plan=st.lists(_CARRIERS, min_size=len(TXNS), max_size=len(TXNS)), order=st.randoms())
+def test_any_set_of_files_whose_latest_carrier_is_right_reports_as_the_clean_file(
+    plan: list[tuple[set[int], bool]],
+    order: Any,
+    tmp_path_factory: pytest.TempPathFactory,
+    clean_reports: list[dict[str, Any]],
+) -> None:
+    """Files split, overlap and repeat at will; an earlier copy of a transaction may differ."""
+    rows: list[list[str]] = [[], [], []]
+    for txn_id, (carriers, earlier_wrong) in zip(TXNS, plan, strict=True):
+        latest = max(carriers)
+        for index in sorted(carriers):
+            wrong = earlier_wrong and index != latest
+            rows[index].append(row(txn_id, amount=1) if wrong else row(txn_id))
+    for file_rows in rows:
+        order.shuffle(file_rows)
+    files = [Sent(f"vnpay-{index}.csv", file_rows) for index, file_rows in enumerate(rows) if file_rows]
+    assert sqlite_reports(tmp_path_factory.mktemp("property"), files) == clean_reports
 
 
 def test_a_booking_delivered_in_two_statements_counts_once(
