@@ -136,8 +136,12 @@ def _store_gateway_file(
 ) -> tuple[str, tuple[str, ...]]:
     """A gateway file is (gateway, file name): the same again corrects; its transactions supersede."""
     gateways = pc.unique(table["gateway"]).drop_null().to_pylist()
-    earlier = same_name_files(conn, gateways, facts.path) if gateways else []
-    facts = dataclasses.replace(facts, identity=gateway_identity(table, facts.path))
+    earlier = same_name_files(conn, gateways, facts.path)
+    identity = gateway_identity(table, facts.path)
+    if identity is None and earlier:  # no rows: the new version of the files it corrects
+        named = sorted(set().union(*(e.gateways for e in earlier)))
+        identity = f"gateway:{'+'.join(named)}:{facts.path}"
+    facts = dataclasses.replace(facts, identity=identity)
     if earlier:
         retire_files(conn, earlier)
         facts = dataclasses.replace(

@@ -70,10 +70,15 @@ class EarlierFile:
     path: str
     version: int
     ingested_at: dt.datetime
+    gateways: frozenset[str]
 
 
 def same_name_files(conn: Connection, gateways: Iterable[str], name: str) -> list[EarlierFile]:
-    """Current gateway files named ``name`` that carry one of ``gateways``, oldest first."""
+    """Current gateway files named ``name`` that carry one of ``gateways``, oldest first.
+
+    A file without transactions names no gateway: it corrects every current gateway
+    file of its name (a gateway re-sending a file to say it holds nothing after all).
+    """
     wanted = frozenset(gateways)
     f = files.c
     query = (
@@ -83,11 +88,11 @@ def same_name_files(conn: Connection, gateways: Iterable[str], name: str) -> lis
     )
     if conn.dialect.name == "postgresql":
         query = query.with_for_update()
-    return [
-        EarlierFile(row.id, row.path, row.version or 1, row.ingested_at)
+    found = [
+        EarlierFile(row.id, row.path, row.version or 1, row.ingested_at, identity_gateways(row.identity))
         for row in conn.execute(query)
-        if identity_gateways(row.identity) & wanted
     ]
+    return [e for e in found if e.gateways & wanted or not wanted]
 
 
 def retire_files(conn: Connection, earlier: list[EarlierFile]) -> None:

@@ -272,6 +272,21 @@ def test_a_re_sent_file_with_the_same_name_replaces_it_and_says_how_many_were_wi
     assert count(migrated_engine, schema.gateway_txns) == 6  # the first file's rows stay as history
 
 
+def test_a_re_sent_file_without_transactions_withdraws_all_of_the_earlier_ones(
+    migrated_engine: Engine, tmp_path: Path
+) -> None:
+    send(migrated_engine, tmp_path, Sent("vnpay.csv", [row("T1"), row("T2")]))
+    empty = send(migrated_engine, tmp_path, Sent("vnpay.csv", [], "resent"))
+
+    assert empty.status == "correction"
+    assert "of its 2 transaction(s), 0 replaced by this file's and 2 withdrawn" in empty.warnings[0]
+    assert SqlRunStore(migrated_engine, SETTINGS).load_inputs(D25, ()).txns.num_rows == 0
+    f = schema.files.c
+    with migrated_engine.connect() as conn:
+        identity = conn.execute(select(f.identity).where(f.current.is_(True))).scalar_one()
+    assert identity == "gateway:vnpay:vnpay.csv"
+
+
 def test_the_same_transaction_in_two_files_counts_once(migrated_engine: Engine, tmp_path: Path) -> None:
     send(migrated_engine, tmp_path, Sent("vnpay-a.csv", [row("T1"), row("T2")]))
     again = send(migrated_engine, tmp_path, Sent("vnpay-b.csv", [row("T2"), row("T3")]))
