@@ -4,9 +4,14 @@ For each file: hash it; the same bytes already stored are a ``duplicate``
 and change nothing. Otherwise detect the format, parse, check against the
 reference data, then store the file's row and its content in one transaction:
 
-- a gateway or obligations file whose business identity (``gateway:NAME:DATE``)
-  already has a current file becomes its next version (``correction``); the
-  old rows stay, no longer current;
+- a gateway file is identified by its gateway and file name (the base name of
+  the path, or the name a fetched file had on its server): one with the same
+  gateway and name as a current file becomes that file's next version
+  (``correction``), whose rows replace the old ones (those it no longer
+  carries are withdrawn; the old rows stay, no longer current, and a warning
+  counts them); a transaction (gateway, ``txn_id``) that a current file
+  already carries is superseded by the new file's row, and a warning says how
+  many were carried again and how many changed (:mod:`adapters.db.gateway_identity`);
 - a bank file is versioned per statement (``BankStatement.identity``); the file
   is a ``correction`` when any of its statements replaced an older one;
 - any :class:`~reconcile.errors.InputError` makes the file ``rejected``: its row
@@ -73,12 +78,18 @@ def ingest_files(
     engine: Engine,
     *,
     on_progress: Callable[[IngestOutcome], None] | None = None,
+    names: Sequence[str | None] | None = None,
 ) -> list[IngestOutcome]:
-    """Ingest each file in turn; a rejected file does not stop the others."""
+    """Ingest each file in turn; a rejected file does not stop the others.
+
+    ``names`` gives, per path, the name that identifies the file when it is not the
+    path's base name (a fetched file's name on its server).
+    """
     parsers = parsers_for(settings)
     outcomes = []
-    for path in paths:
-        outcome = ingest_file(path, settings, engine, parsers=parsers)
+    for index, path in enumerate(paths):
+        name = names[index] if names is not None else None
+        outcome = ingest_file(path, settings, engine, parsers=parsers, name=name)
         outcomes.append(outcome)
         if on_progress is not None:
             on_progress(outcome)
@@ -86,9 +97,17 @@ def ingest_files(
 
 
 def ingest_file(
-    path: Path, settings: Settings, engine: Engine, *, parsers: list[Parser] | None = None
+    path: Path,
+    settings: Settings,
+    engine: Engine,
+    *,
+    parsers: list[Parser] | None = None,
+    name: str | None = None,
 ) -> IngestOutcome:
-    """Ingest one file (see the module docstring for what each status means)."""
+    """Ingest one file (see the module docstring for what each status means).
+
+    ``name`` is the file's name for its identity and record, by default the path's base name.
+    """
     require_schema(engine)
     path = Path(path)
     try:
@@ -108,7 +127,7 @@ def ingest_file(
             warnings = check_parsed(conn, parsed, settings, path.name)
     except InputError as exc:
         return _reject(engine, path, sha256, parser.name if parser else None, exc)
-    return _store(engine, path, sha256, parsed, warnings)
+    return _store(engine, path, sha256, parsed, warnings, name or path.name)
 
 
 def file_sha256(path: Path) -> str:
@@ -148,7 +167,9 @@ def _reject(
     return IngestOutcome(str(path), sha256, format_name, "rejected", None, 0, error=error)
 
 
-def _store(engine: Engine, path: Path, sha256: str, parsed: Parsed, warnings: list[str]) -> IngestOutcome:
+def _store(
+    engine: Engine, path: Path, sha256: str, parsed: Parsed, warnings: list[str], name: str
+) -> IngestOutcome:
     summary = summarise(parsed)
     with write_transaction(engine) as conn:
         lock_ingestion(conn)
@@ -157,7 +178,7 @@ def _store(engine: Engine, path: Path, sha256: str, parsed: Parsed, warnings: li
             return _duplicate(path, stored)
         facts = FileFacts(
             sha256=sha256,
-            path=path.name,
+            path=name,
             format=parsed.format,
             status="accepted",
             identity=parsed.identity,

@@ -14,9 +14,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Connection
 
-from adapters.db.files import FileFacts, amend_file, current_for_identity, record_file, supersede_file
+from adapters.db.files import FileFacts, amend_file, record_file
+from adapters.db.gateway_identity import (
+    correction_warning,
+    last_row_id,
+    retire_files,
+    same_name_files,
+    supersede_carried,
+)
 from adapters.db.reference import province_codes
 from adapters.db.stores import store_gateway_txns, store_obligations, store_statements
+from adapters.formats.gateway import identity as gateway_identity
 from adapters.settings import Settings
 from reconcile.errors import InputError
 from reconcile.records import Parsed
@@ -116,19 +124,40 @@ def store_content(
     """Record the file and store its content; returns its status and any further warnings."""
     if parsed.table is None:
         return _store_bank_file(conn, facts, parsed, replacing)
-    if parsed.identity is not None:
-        previous = current_for_identity(conn, parsed.identity)
-        if previous is not None:
-            supersede_file(conn, previous[0])
-            facts = dataclasses.replace(
-                facts, status="correction", version=previous[1] + 1, supersedes_id=previous[0]
-            )
-    file_id = record_file(conn, facts, replacing=replacing)
     if table_kind(parsed.table) == "obligations":
+        file_id = record_file(conn, dataclasses.replace(facts, identity=None), replacing=replacing)
         store_obligations(conn, file_id, parsed.table)
-    else:
-        store_gateway_txns(conn, file_id, parsed.table)
-    return facts.status, ()
+        return facts.status, ()
+    return _store_gateway_file(conn, facts, parsed.table, replacing)
+
+
+def _store_gateway_file(
+    conn: Connection, facts: FileFacts, table: pa.Table, replacing: int | None
+) -> tuple[str, tuple[str, ...]]:
+    """A gateway file is (gateway, file name): the same again corrects; its transactions supersede."""
+    gateways = pc.unique(table["gateway"]).drop_null().to_pylist()
+    earlier = same_name_files(conn, gateways, facts.path)
+    identity = gateway_identity(table, facts.path)
+    if identity is None and earlier:  # no rows: the new version of the files it corrects
+        named = sorted(set().union(*(e.gateways for e in earlier)))
+        identity = f"gateway:{'+'.join(named)}:{facts.path}"
+    facts = dataclasses.replace(facts, identity=identity)
+    if earlier:
+        retire_files(conn, earlier)
+        facts = dataclasses.replace(
+            facts,
+            status="correction",
+            version=max(e.version for e in earlier) + 1,
+            supersedes_id=earlier[-1].id,
+        )
+    file_id = record_file(conn, facts, replacing=replacing)
+    after = last_row_id(conn)
+    store_gateway_txns(conn, file_id, table)
+    extra = [correction_warning(conn, file_id, earlier)] if earlier else []
+    extra += supersede_carried(conn, file_id, after).warnings
+    if extra:
+        amend_file(conn, file_id, status=facts.status, warnings=(*facts.warnings, *extra))
+    return facts.status, tuple(extra)
 
 
 def _store_bank_file(

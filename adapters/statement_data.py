@@ -3,7 +3,8 @@
 The statement (:class:`reports.statement_model.SettlementStatement`) lists
 the gateway settlement batches due to the province's treasury account whose
 business date is D (the latest ``paid_date`` of their transactions, as the
-run counts it), from current files only; the bank credits that settle them
+run counts it), from the transactions a run counts (current files, each
+transaction once); the bank credits that settle them
 (:mod:`adapters.statement_credits`); and the province's discrepancies in the
 latest run of D that covered it.
 
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Connection, Select, case, func, select
 
+from adapters.db.gateway_identity import current_rows
 from adapters.db.reference import business_calendar
 from adapters.db.schema import bank_statements, files, gateway_txns, provinces
 from adapters.settings import GatewaySettings
@@ -136,8 +138,8 @@ def _batch_ids(account: str, business_date: dt.date) -> Select[tuple[str | None]
     t = gateway_txns.c
     return (
         select(t.batch_id)
-        .join_from(gateway_txns, files, files.c.id == t.file_id)
-        .where(files.c.current.is_(True), t.paid_date == business_date, t.treasury_account == account)
+        .join_from(gateway_txns, files, current_rows(t))
+        .where(t.paid_date == business_date, t.treasury_account == account)
         .where(t.batch_id.is_not(None))
         .distinct()
     )
@@ -159,8 +161,8 @@ def _batch_sums(conn: Connection, account: str, business_date: dt.date) -> list[
             total("REFUND").label("refunded"),
             func.coalesce(func.sum(t.fee_vnd), 0).label("fees"),
         )
-        .join_from(gateway_txns, files, files.c.id == t.file_id)
-        .where(files.c.current.is_(True), t.treasury_account == account)
+        .join_from(gateway_txns, files, current_rows(t))
+        .where(t.treasury_account == account)
         .where(t.batch_id.in_(_batch_ids(account, business_date)))
         .group_by(t.gateway, t.batch_id)
         .having(func.max(t.paid_date) == business_date)
@@ -185,8 +187,8 @@ def _txn_batches(conn: Connection, account: str, business_date: dt.date) -> dict
     t = gateway_txns.c
     query = (
         select(t.txn_id, t.batch_id)
-        .join_from(gateway_txns, files, files.c.id == t.file_id)
-        .where(files.c.current.is_(True), t.batch_id.in_(_batch_ids(account, business_date)))
+        .join_from(gateway_txns, files, current_rows(t))
+        .where(t.batch_id.in_(_batch_ids(account, business_date)))
     )
     return {row.txn_id: row.batch_id for row in conn.execute(query)}
 

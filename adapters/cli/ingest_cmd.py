@@ -27,7 +27,10 @@ def register(subparsers: Any) -> None:
         description=(
             "Ingest obligations exports, gateway settlement files and bank statements "
             "(camt.053/054, MT940). The same bytes twice are ingested once; a later file "
-            "with the same business identity is kept as a correction. Exit status: 0 if "
+            "with the same business identity (a bank statement's account, id and sequence; "
+            "a gateway file's gateway and file name) is kept as a correction; a gateway "
+            "transaction carried by several files counts once, the latest file's row "
+            "used. Exit status: 0 if "
             "no file was rejected, 1 if some were (the others are still ingested)."
         ),
     )

@@ -94,23 +94,6 @@ def _stored(row: Any) -> StoredFile:
     )
 
 
-def current_for_identity(conn: Connection, identity: str) -> tuple[int, int] | None:
-    """(id, version) of the current file with this business identity, if any."""
-    statement = (
-        select(files.c.id, files.c.version)
-        .where(files.c.identity == identity, files.c.current.is_(True))
-        .order_by(files.c.version.desc())
-    )
-    if conn.dialect.name == "postgresql":
-        statement = statement.with_for_update()
-    row = conn.execute(statement).first()
-    return None if row is None else (row.id, row.version or 1)
-
-
-def supersede_file(conn: Connection, file_id: int) -> None:
-    conn.execute(update(files).where(files.c.id == file_id).values(current=False))
-
-
 def record_file(conn: Connection, facts: FileFacts, *, replacing: int | None = None) -> int:
     """Insert the file's row, or rewrite row ``replacing`` (a rejected earlier attempt); returns its id."""
     values = {

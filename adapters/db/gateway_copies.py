@@ -8,6 +8,10 @@ transaction) come back in a fraction of a second. The rows in
 ``gateway_txns`` stay the record (DESIGN.md §8): a file's transactions are
 never changed once written, so its copy cannot drift from them, and a file
 without a copy (stored before copies existed) is read from its rows.
+
+A transaction that a later current file carries again is history in the
+earlier file (:mod:`adapters.db.gateway_identity`): reading a file's copy
+leaves out its superseded transactions, one vectorised filter per file.
 """
 
 from __future__ import annotations
@@ -18,12 +22,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Connection, and_, insert, select
 
+from adapters.db.bulk import fetch_arrow
+from adapters.db.gateway_identity import superseded_rows
 from adapters.db.schema import files, gateway_txn_copies
 from reconcile.columns import GATEWAY_TXNS
 
 #: The transactions as a run reads them: the canonical columns and the file they came from.
 TXNS_WITH_FILE = pa.schema([*GATEWAY_TXNS, ("file_id", pa.int64())])
 _WRITE = pa.ipc.IpcWriteOptions(compression="lz4")
+_SUPERSEDED = pa.schema([("file_id", pa.int64()), ("txn_id", pa.string())])
 
 
 def write_copy(conn: Connection, file_id: int, rows: pa.Table) -> None:
@@ -55,7 +62,7 @@ def as_stored(rows: pa.Table) -> pa.Table:
 
 
 def read_copies(conn: Connection, start: dt.date, end: dt.date) -> tuple[pa.Table, list[int]]:
-    """Current files' transactions paid from ``start`` to ``end``, from their copies.
+    """Current files' transactions paid from ``start`` to ``end``, from their copies, less superseded ones.
 
     Also returns the current files that have rows but no copy: the caller reads those from the rows.
     """
@@ -67,14 +74,30 @@ def read_copies(conn: Connection, start: dt.date, end: dt.date) -> tuple[pa.Tabl
         .where(c.arrow.is_(None) | and_(c.first_paid_date <= end, c.last_paid_date >= start))
         .order_by(c.file_id)
     ).all()
-    parts = [_paid_between(blob, start, end) for _, blob in found if blob is not None]
+    hidden = _superseded(conn, start, end)
+    parts = [
+        _paid_between(blob, start, end, hidden.get(file_id)) for file_id, blob in found if blob is not None
+    ]
     without = [file_id for file_id, blob in found if blob is None]
     table = pa.concat_tables(parts) if parts else TXNS_WITH_FILE.empty_table()
     return table, without
 
 
-def _paid_between(blob: bytes, start: dt.date, end: dt.date) -> pa.Table:
+def _superseded(conn: Connection, start: dt.date, end: dt.date) -> dict[int, pa.Array]:
+    """The superseded ``txn_id``s paid in the range, per file."""
+    rows = fetch_arrow(conn, superseded_rows(start, end), _SUPERSEDED)
+    if rows.num_rows == 0:
+        return {}
+    grouped = rows.group_by("file_id").aggregate([("txn_id", "list")])
+    ids = grouped.column("file_id").to_pylist()
+    lists = grouped.column("txn_id_list").combine_chunks()
+    return {file_id: lists[index].values for index, file_id in enumerate(ids)}
+
+
+def _paid_between(blob: bytes, start: dt.date, end: dt.date, hidden: pa.Array | None) -> pa.Table:
     table = pa.ipc.open_stream(pa.py_buffer(blob)).read_all()
     paid = table.column("paid_date")
-    within = pc.and_(pc.greater_equal(paid, pa.scalar(start)), pc.less_equal(paid, pa.scalar(end)))
-    return table.filter(within)
+    keep = pc.and_(pc.greater_equal(paid, pa.scalar(start)), pc.less_equal(paid, pa.scalar(end)))
+    if hidden is not None:
+        keep = pc.and_(keep, pc.invert(pc.is_in(table.column("txn_id"), value_set=hidden)))
+    return table.filter(keep)

@@ -1,6 +1,7 @@
 """What a run reads from the input tables, as the Arrow tables of :class:`reconcile.ports.DayInputs`.
 
-Only current data is read: gateway transactions of current files, the newest
+Only current data is read: gateway transactions of current files that no
+later current file supersedes (one row per gateway and ``txn_id``), the newest
 version of each obligation, entries of current statements. The range is the
 run's date minus :data:`~reconcile.ports.LOOKBACK_DAYS` (or less than its
 oldest carried item) to plus :data:`~reconcile.ports.LOOKAHEAD_DAYS`, plus the
@@ -26,6 +27,7 @@ from sqlalchemy import Column, Connection, Select, and_, func, select
 from adapters.db import reference
 from adapters.db.bulk import fetch_arrow
 from adapters.db.gateway_copies import TXNS_WITH_FILE, read_copies
+from adapters.db.gateway_identity import current_rows
 from adapters.db.schema import (
     bank_entries,
     bank_entry_details,
@@ -91,7 +93,7 @@ def history_range(
 def _current_txns() -> Select[tuple[object, ...]]:
     t = gateway_txns.c
     columns = [t[name] for name in GATEWAY_TXNS.names]
-    return select(*columns, t.file_id).join(files, and_(files.c.id == t.file_id, files.c.current.is_(True)))
+    return select(*columns, t.file_id).join(files, current_rows(t))
 
 
 def read_txns(conn: Connection, start: dt.date, end: dt.date) -> pa.Table:

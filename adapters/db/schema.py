@@ -4,8 +4,10 @@ The columns mirror :mod:`reconcile.columns` so Arrow tables load and come back
 without renaming. Money is ``BIGINT`` minor units, dates are ``DATE`` (local
 business dates), timestamps are UTC (:class:`~adapters.db.meta.UtcDateTime`).
 
-History is kept, never overwritten: a corrected gateway file or bank statement
-is a new version and the old one stays with ``current = false``; the portal's
+History is kept, never overwritten: a corrected gateway file (same gateway and
+file name) or bank statement is a new version and the old one stays with
+``current = false``; a transaction carried again by a later gateway file is
+superseded, not deleted (``gateway_txn_supersessions``); the portal's
 obligations keep the newest version in ``obligations`` and every version in
 ``obligation_history``. Rates are text, not ``NUMERIC``: SQLite would turn
 ``0.12`` into a float.
@@ -38,7 +40,9 @@ files = Table(
     Column("path", Text, nullable=False),  # the name it was offered under
     Column("format", String(64)),
     Column("status", String(16), nullable=False),  # accepted | correction | rejected
-    Column("identity", Text),  # gateway:NAME:DATE...; bank files carry it per statement
+    # gateway:NAME:FILE_NAME (before 0010: gateway:NAME:DATES, kept on files superseded then);
+    # bank files carry it per statement
+    Column("identity", Text),
     Column("version", Integer),  # 1 for the first file of an identity; NULL when rejected
     Column("supersedes_id", Id, ForeignKey("files.id")),
     Column("current", Boolean, nullable=False),
@@ -131,6 +135,27 @@ gateway_txn_copies = Table(
     Column("first_paid_date", Date),
     Column("last_paid_date", Date),
     Column("arrow", LargeBinary),
+)
+
+#: A transaction (gateway, txn_id) of a file that a later current file carries again: while
+#: ``by_file_id`` is current, the row of ``file_id`` is history and runs read ``by_file_id``'s.
+#: Written when ``by_file_id`` is ingested, for the rows of every file current then; a row is
+#: therefore read from the latest current file that carries it, whichever files come and go.
+#: ``paid_date`` (the superseded row's) lets a run read only its range; ``changed`` tells a
+#: re-sent identical row from one whose content the later file changed.
+gateway_txn_supersessions = Table(
+    "gateway_txn_supersessions",
+    metadata,
+    # no foreign keys: a file's supersessions are written with its row, in its transaction, and
+    # file rows are never deleted; checking 2 keys per row cost PostgreSQL seconds per 100k rows
+    Column("file_id", Id, primary_key=True, autoincrement=False),
+    Column("txn_id", String(128), primary_key=True),
+    Column("by_file_id", Id, primary_key=True, autoincrement=False),
+    Column("gateway", String(64), nullable=False),
+    Column("paid_date", Date),
+    Column("changed", Boolean, nullable=False),
+    Index(None, "paid_date"),
+    Index(None, "by_file_id"),
 )
 
 #: Bank statements (sao kê): the correction unit of bank files.

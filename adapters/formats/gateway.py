@@ -7,11 +7,12 @@ with the layout whose headers it carries, checked as a whole, and returned
 as a table with exactly the columns of
 :data:`reconcile.columns.GATEWAY_TXNS`.
 
-The identity of a file is its gateway(s) and local collection (paid)
-date(s): a later file with the same identity is a correction of the earlier
-one (DESIGN.md §4, "gateway + date"). Not the settlement date: Friday's,
-Saturday's and Sunday's collections all settle on Monday, and Saturday's file
-is no correction of Friday's.
+The identity of a file is its gateway(s) and its file name (DESIGN.md §4):
+gateways send several files a day and each adds its transactions; a later
+file with the same gateway and name is a correction of the earlier one.
+Neither the collection nor the settlement dates identify a file: a re-sent
+file may cover fewer days than the first, and a small file may follow a big
+one on the same day.
 """
 
 from __future__ import annotations
@@ -103,7 +104,7 @@ class GatewayParser:
         rows = read_canonical(path, chosen)
         check_transactions(rows)
         table = gateway_table(rows)
-        return Parsed(format=f"gateway:{chosen.name}", table=table, identity=identity(table))
+        return Parsed(format=f"gateway:{chosen.name}", table=table, identity=identity(table, path.name))
 
     def _chosen(self, path: Path, name: str | None) -> Layout:
         if name is not None:
@@ -165,15 +166,7 @@ def gateway_table(rows: CanonicalRows) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=GATEWAY_TXNS)
 
 
-def identity(table: pa.Table) -> str | None:
-    """``gateway:NAME:DATE``, ``gateway:NAME:FIRST..LAST``; several gateways joined by ``+``.
-
-    The dates are the local collection dates (``paid_date``) of the file's rows.
-    """
-    if table.num_rows == 0:
-        return None
-    gateways = "+".join(sorted(pc.unique(table.column("gateway")).to_pylist()))
-    bounds = pc.min_max(table.column("paid_date")).as_py()
-    first, last = bounds["min"].isoformat(), bounds["max"].isoformat()
-    span = first if first == last else f"{first}..{last}"
-    return f"gateway:{gateways}:{span}"
+def identity(table: pa.Table, name: str) -> str | None:
+    """``gateway:NAME:FILE_NAME``; several gateways in one file are joined by ``+``; None without rows."""
+    gateways = sorted(set(pc.unique(table.column("gateway")).drop_null().to_pylist()))
+    return f"gateway:{'+'.join(gateways)}:{name}" if gateways else None

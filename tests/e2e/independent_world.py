@@ -691,7 +691,7 @@ SHORT_STATEMENTS = frozenset({"7111920000001"})  # Cần Thơ's first statement 
 RE_PRICED = frozenset({"TB01-OTO"})  # yesterday's export had it 1 đồng off; today's corrects it
 RESTATED_ACCOUNT = "7111490000001"  # a statement sent twice under one id and sequence
 NOTIFIED = frozenset({"KB01-0002"})  # also sent as a camt.054 notification
-CORRECTED = ("vnptpay", DAY)  # this gateway file arrives twice: the second is a correction
+CORRECTED = ("vnptpay", DAY)  # this gateway file arrives twice, under two names: one txn changed
 CORRECTED_TXN = "VNPT-T-7902"
 MT940_ACCOUNTS = frozenset({"7111310000001"})  # Hải Phòng's bank sends MT940; the others camt.053
 OPENING_BALANCE = 1_000_000_000
@@ -711,7 +711,8 @@ def write_world(world: World, directory: Path) -> list[Path]:
         for day in sorted({_local_date(t.paid_at) for t in world.txns if t.gateway == gateway}):
             rows = [_txn_row(t) for t in world.txns if t.gateway == gateway and _local_date(t.paid_at) == day]
             if (gateway, day) == CORRECTED:
-                # First version with one amount wrong; the corrected file follows and must win.
+                # First version with one amount wrong; the re-sent file (another name, the same
+                # transactions) follows: each transaction counts once, the later file's row wins.
                 wrong = [[*r[:5], str(int(r[5]) + 1), *r[6:]] if r[0] == CORRECTED_TXN else r for r in rows]
                 paths.append(directory / f"{gateway}-{day.isoformat()}-v1.csv")
                 _write_csv(paths[-1], GATEWAY_COLUMNS, wrong)

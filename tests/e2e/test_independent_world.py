@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from independent_world import (
     CORRECTED,
+    CORRECTED_TXN,
     DAY,
     GATEWAYS,
     MT940_ACCOUNTS,
@@ -148,11 +149,11 @@ def reconcile(world: World, directory: Path, earlier_runs: tuple[str, ...] = ())
 
 
 def test_every_file_gets_one_contract_json_line_with_its_status(outcome: Outcome) -> None:
-    """The second file of one gateway and date is a correction; the later obligations export is not;
-    the copy of a statement is a duplicate; the file with a bad amount is rejected."""
+    """The re-sent gateway file under another name is not a correction (it warns instead); the
+    later obligations export is not either; the restated statement is; the copy of a statement is
+    a duplicate; the file with a bad amount is rejected."""
     copy, broken = outcome.files[-2:]
     status = {
-        f"{CORRECTED[0]}-{CORRECTED[1].isoformat()}.csv": "correction",
         "kbnn-statements.camt053.xml": "correction",  # restates Quảng Nam's statement
         copy.name: "duplicate",
     }
@@ -167,6 +168,19 @@ def test_every_file_gets_one_contract_json_line_with_its_status(outcome: Outcome
         assert (line["status"], line["error"]) == (status.get(path.name, "accepted"), None), line
         assert line["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
         assert Path(line["path"]).name == path.name
+
+
+def test_the_re_sent_gateway_file_warns_that_it_carries_the_same_transactions_one_changed(
+    outcome: Outcome,
+) -> None:
+    name = f"{CORRECTED[0]}-{CORRECTED[1].isoformat()}.csv"
+    (line,) = [line for line in outcome.ingested if Path(line["path"]).name == name]
+    first = f"{CORRECTED[0]}-{CORRECTED[1].isoformat()}-v1.csv"
+    warnings = "\n".join(line["warnings"])
+    changed = f"1 transaction(s) carried by other files with different content (e.g. {CORRECTED_TXN} in"
+    assert f"{changed} {first}: amount_vnd" in warnings
+    assert "already carried by other files with the same content" in warnings
+    assert "each counts once" in warnings
 
 
 def test_ingest_counts_the_statements_entries_and_totals_of_each_bank_file(outcome: Outcome) -> None:

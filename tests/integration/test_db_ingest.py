@@ -81,12 +81,13 @@ def test_the_same_bytes_again_are_a_duplicate_and_change_nothing(
     assert count(migrated_engine, schema.obligation_history) == 3
 
 
-def test_a_different_file_for_the_same_gateway_and_date_is_a_correction_that_keeps_the_old_rows(
+def test_a_file_with_the_same_gateway_and_name_is_a_correction_that_keeps_the_old_rows(
     migrated_engine: Engine, gateway_csv: Path, tmp_path: Path
 ) -> None:
     ingest_file(gateway_csv, SETTINGS, migrated_engine)
+    (tmp_path / "resent").mkdir()
     corrected = write_csv(
-        tmp_path / "vnpay-corrected.csv",
+        tmp_path / "resent" / "vnpay.csv",
         GATEWAY_HEADER,
         [txn("T1", "HS-1", 150000), txn("T2", "HS-2", 1900000)],
     )
@@ -94,6 +95,11 @@ def test_a_different_file_for_the_same_gateway_and_date_is_a_correction_that_kee
     outcome = ingest_file(corrected, SETTINGS, migrated_engine)
 
     assert outcome.status == "correction"
+    (warning,) = outcome.warnings
+    assert warning.startswith("correction of vnpay.csv (version 1, ")
+    assert warning.endswith(
+        "of its 3 transaction(s), 2 replaced by this file's and 1 withdrawn (no longer in the file)"
+    )
     f, g = schema.files.c, schema.gateway_txns
     with migrated_engine.connect() as conn:
         versions = conn.execute(select(f.path, f.version, f.current, f.supersedes_id).order_by(f.id)).all()
@@ -105,7 +111,7 @@ def test_a_different_file_for_the_same_gateway_and_date_is_a_correction_that_kee
         ).all()
     assert [(v.path, v.version, v.current) for v in versions] == [
         ("vnpay.csv", 1, False),
-        ("vnpay-corrected.csv", 2, True),
+        ("vnpay.csv", 2, True),
     ]
     assert versions[1].supersedes_id is not None
     assert count(migrated_engine, g) == 5  # the old three stay, as history

@@ -120,7 +120,9 @@ def test_a_rerun_is_a_new_version_and_the_old_one_stays_readable(store: SqlRunSt
 
 def test_a_corrected_gateway_file_changes_the_rerun(store: SqlRunStore, tmp_path: Path) -> None:
     first = reconcile_day(store, D)
-    assert ingest(store.engine, tmp_path, "vnpay-corrected.csv", gateway_file(450_000) + "\n") == "correction"
+    resent = tmp_path / "resent"  # the same name again: a correction of vnpay.csv
+    resent.mkdir()
+    assert ingest(store.engine, resent, "vnpay.csv", gateway_file(450_000) + "\n") == "correction"
     second = reconcile_day(store, D, reason="corrected VNPay file")
     assert keys(store, second.id) == {
         "SETTLED_NOT_RECORDED:T3",

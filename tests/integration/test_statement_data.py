@@ -78,8 +78,10 @@ def world(migrated_engine: Engine, tmp_path: Path) -> Engine:
     """Reference data, two gateway files (one corrected), a later day's file, one MT940 statement."""
     database = migrated_engine
     wrong = [line.replace("1000000,1100", "999000,1100") for line in VNPAY]
-    _ingest(database, tmp_path, "vnpay-v1.csv", "\n".join([HEADER, *wrong]) + "\n")
-    assert _ingest(database, tmp_path, "vnpay-v2.csv", "\n".join([HEADER, *VNPAY]) + "\n") == "correction"
+    _ingest(database, tmp_path, "vnpay.csv", "\n".join([HEADER, *wrong]) + "\n")
+    resent = tmp_path / "resent"  # the same gateway and file name again: a correction
+    resent.mkdir()
+    assert _ingest(database, resent, "vnpay.csv", "\n".join([HEADER, *VNPAY]) + "\n") == "correction"
     _ingest(database, tmp_path, "momo.csv", "\n".join([HEADER, *MOMO]) + "\n")
     _ingest(database, tmp_path, "later.csv", "\n".join([HEADER, *LATER]) + "\n")
     _ingest(database, tmp_path, "vcb.sta", MT940)

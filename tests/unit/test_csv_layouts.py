@@ -57,7 +57,7 @@ D24 = dt.date(2026, 11, 24)
 EXPECTED = {
     "gateway_canonical.csv": (
         "gateway:canonical",
-        "gateway:vnptpay:2026-11-25",
+        "gateway:vnptpay:gateway_canonical.csv",
         [
             (
                 "VNPT2611250001",
@@ -99,7 +99,7 @@ EXPECTED = {
     ),
     "gateway_vnpay_vi.csv": (
         "gateway:vnpay_vi",
-        "gateway:vnpay:2026-11-25",
+        "gateway:vnpay:gateway_vnpay_vi.csv",
         [
             ("VNP14512233", "vnpay", "01", 1234567, 12346, "SUCCESS", utc("2026-11-25 07:15:42"), D25, D26),
             ("VNP14512234", "vnpay", "31", 50000, 0, "SUCCESS", utc("2026-11-25 10:02:00"), D25, D26),
@@ -110,7 +110,7 @@ EXPECTED = {
     ),
     "gateway_momo_utf16.csv": (
         "gateway:momo_utf16",
-        "gateway:momo:2026-11-25",
+        "gateway:momo:gateway_momo_utf16.csv",
         [
             ("MM2611250000918", "momo", "79", 200000, 2200, "SUCCESS", utc("2026-11-25 06:30:00"), D25, D26),
             ("MM2611250000919", "momo", "79", 200000, 2200, "SUCCESS", utc("2026-11-25 06:31:15"), D25, D26),
@@ -120,7 +120,7 @@ EXPECTED = {
     ),
     "gateway_payoo_cp1258.csv": (
         "gateway:payoo_cp1258",
-        "gateway:payoo:2026-11-24",
+        "gateway:payoo:gateway_payoo_cp1258.csv",
         [
             ("PY-0098812", "payoo", "48", 75000, 0, "SUCCESS", utc("2026-11-24 17:05:00"), D24, D25),
             ("PY-0098813", "payoo", "48", 812500000, 0, "SUCCESS", utc("2026-11-24 19:40:21"), D24, D25),
@@ -215,17 +215,17 @@ def test_blank_lines_and_crlf_keep_line_numbers_physical(tmp_path: Path) -> None
     assert [row[-1] for row in summary(path)] == [3, 6]
 
 
-def test_a_file_spanning_dates_and_gateways_names_them_all_in_its_identity(tmp_path: Path) -> None:
+def test_a_file_of_several_gateways_names_them_all_and_its_file_name_in_its_identity(tmp_path: Path) -> None:
     lines = (SAMPLES / "gateway_canonical.csv").read_text(encoding="utf-8").splitlines()
     later = lines[2].replace("2026-11-25T", "2026-11-26T").replace("2026-11-26,", "2026-11-27,")
     later = later.replace(",vnptpay,", ",viettelmoney,")
     path = tmp_path / "two.csv"
     path.write_text("\n".join([lines[0], lines[1], later]) + "\n", encoding="utf-8")
     parsed = GatewayParser(Settings()).parse(path)
-    assert parsed.identity == "gateway:viettelmoney+vnptpay:2026-11-25..2026-11-26"
+    assert parsed.identity == "gateway:viettelmoney+vnptpay:two.csv"
 
 
-def test_the_identity_is_the_collection_date_so_weekend_files_settled_together_stay_apart(
+def test_the_identity_is_the_file_name_so_weekend_files_settled_together_stay_apart(
     tmp_path: Path,
 ) -> None:
     """Friday's and Saturday's collections both settle on Monday; neither file corrects the other."""
@@ -236,7 +236,7 @@ def test_the_identity_is_the_collection_date_so_weekend_files_settled_together_s
         path = tmp_path / f"vnptpay-{day}.csv"
         path.write_text(f"{header}\n{row.format(n=n, day=day)}\n", encoding="utf-8")
         identities.append(GatewayParser(Settings()).parse(path).identity)
-    assert identities == ["gateway:vnptpay:2026-11-27", "gateway:vnptpay:2026-11-28"]
+    assert identities == ["gateway:vnptpay:vnptpay-27.csv", "gateway:vnptpay:vnptpay-28.csv"]
 
 
 def test_a_layout_can_be_forced_by_name() -> None:

@@ -25,7 +25,8 @@ def rerun_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Sett
         data_dir=str(directory / "data"),
     )
     engine = build_world(settings, directory)
-    corrected = directory / "vnpay-corrected.csv"
+    (directory / "resent").mkdir()
+    corrected = directory / "resent" / "vnpay.csv"  # the same gateway and file name: a correction
     corrected.write_text(GATEWAY.replace(",900000,", ",1000000,"), "utf-8")
     assert ingest(settings, engine, corrected) == "correction"
     reconcile_day(SqlRunStore(engine, settings), DAY, reason="VNPay corrected T1")

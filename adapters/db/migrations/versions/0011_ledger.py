@@ -8,7 +8,7 @@ complete, so a download cut short is known and cleaned up by the next fetch.
 tries instead of failing every fetch for ever.
 
 Revision ID: 0011_ledger
-Revises: 0006_gateway_copies
+Revises: 0010_gateway_identity
 Create Date: 2026-12-04 18:00:00
 """
 
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011_ledger"
-down_revision: str | None = "0006_gateway_copies"
+down_revision: str | None = "0010_gateway_identity"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -8,7 +8,7 @@ payments by them. ``holidays`` gains ``kind`` (``holiday``, ``swap_off``,
 (batch mode); PostgreSQL alters them in place.
 
 Revision ID: 0012_reference
-Revises: 0006_gateway_copies
+Revises: 0011_ledger
 Create Date: 2026-12-04 17:45:00
 """
 
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012_reference"
-down_revision: str | None = "0006_gateway_copies"
+down_revision: str | None = "0011_ledger"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
