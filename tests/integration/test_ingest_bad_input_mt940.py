@@ -106,7 +106,7 @@ REJECTED = [
     pytest.param(
         replaced("1125C300000,", "1125X300000,"),
         "line 5",
-        "debit/credit mark (C, D, RC, RD)",
+        "debit/credit mark (C, D, RC, RD, EC, ED)",
         id="no-debit-credit-mark",
     ),
     pytest.param(

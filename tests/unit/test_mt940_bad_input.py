@@ -123,7 +123,7 @@ def test_the_good_sample_is_read(tmp_path: Path) -> None:
         pytest.param(
             _replaced(":61:2611251125C", ":61:2611251125X150000,NTRFNONREF//FT2633001"),
             ":61:2611251125X",
-            "debit/credit mark (C, D, RC, RD)",
+            "debit/credit mark (C, D, RC, RD, EC, ED)",
             id="no-debit-credit-mark",
         ),
         pytest.param(

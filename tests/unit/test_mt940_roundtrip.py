@@ -20,6 +20,7 @@ VIETNAMESE = "àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêề�
 ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 TEXT = ALNUM + "abcdefghijklmnopqrstuvwxyz .,-()" + VIETNAMESE
 DATES = st.dates(dt.date(2000, 1, 1), dt.date(2070, 12, 31))
+PLACEHOLDERS = {"NONREF", "NOTPROVIDED", "EREF", "PREF", "KREF", "MREF"}
 
 
 def _words(alphabet: str, max_size: int) -> st.SearchStrategy[str]:
@@ -39,6 +40,7 @@ def bank_entries(draw: st.DrawFn, currency: str) -> BankEntry:
         bank_ref=draw(st.none() | _words(ALNUM, 16).filter(lambda ref: ref != "NONREF")),
         end_to_end_id=draw(st.none() | _words(ALNUM + "-", 35)),
         remittance=draw(st.none() | _words(TEXT, 150)),
+        owner_ref=draw(st.none() | _words(ALNUM + "-.", 16).filter(lambda ref: ref not in PLACEHOLDERS)),
     )
 
 
@@ -68,11 +70,16 @@ def bank_statements(draw: st.DrawFn) -> BankStatement:
 
 
 def _as_read_back(entry: BankEntry) -> BankEntry:
-    """The writer puts the end-to-end reference in front of the remittance as SEPA ``EREF+``."""
+    """The writer puts the end-to-end reference in front of the remittance as SEPA ``EREF+``.
+
+    The owner's reference in ``:61:`` is the end-to-end reference when
+    ``:86:`` names none; the ``?NN`` text is the purpose.
+    """
     remittance = entry.remittance
-    if entry.end_to_end_id:
+    if entry.end_to_end_id and entry.end_to_end_id != entry.owner_ref:
         remittance = f"EREF+{entry.end_to_end_id}" + (f" SVWZ+{remittance}" if remittance else "")
-    return dataclasses.replace(entry, remittance=remittance)
+    end_to_end_id = entry.end_to_end_id or entry.owner_ref
+    return dataclasses.replace(entry, remittance=remittance, end_to_end_id=end_to_end_id, purpose=remittance)
 
 
 def _covered_dates(statement: BankStatement) -> list[dt.date]:
