@@ -69,9 +69,8 @@ def load_entries(conn: Connection, account: str, start: dt.date, end: dt.date) -
     """The account's booked VND credits and reversal debits in ``start..end``, from current statements."""
     e, s = bank_entries.c, bank_statements.c
     query = (
-        select(
-            e.id, e.bank_ref, e.booking_date, e.amount, e.direction, e.end_to_end_id, e.remittance, e.owner_ref
-        )
+        select(e.id, e.bank_ref, e.booking_date, e.amount, e.direction)
+        .add_columns(e.end_to_end_id, e.remittance, e.owner_ref)
         .join_from(bank_entries, bank_statements, s.id == e.statement_row_id)
         .where(
             s.current.is_(True),

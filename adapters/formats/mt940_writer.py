@@ -91,8 +91,9 @@ def _statement_line(entry: BankEntry) -> str:
     reference = f"//{entry.bank_ref}" if entry.bank_ref else ""
     owner = entry.owner_ref or "NONREF"
     if len(owner) > _OWNER_REF_WIDTH or "//" in owner or any(char.isspace() for char in owner):
-        raise ValueError(f"owner reference {owner!r} is not one word of at most {_OWNER_REF_WIDTH} characters")
-    return f"{_yymmdd(value_date)}{booking}{mark}{_amount(entry.amount, entry.currency)}NTRF{owner}{reference}"
+        raise ValueError(f"owner ref {owner!r} is not one word of at most {_OWNER_REF_WIDTH} characters")
+    amount = _amount(entry.amount, entry.currency)
+    return f"{_yymmdd(value_date)}{booking}{mark}{amount}NTRF{owner}{reference}"
 
 
 def _information_lines(entry: BankEntry) -> list[str]:
