@@ -264,7 +264,8 @@ def _free_text(lines: tuple[str, ...]) -> str:
         piece = line.strip()
         if piece:
             wrapped = len(previous) >= _WRAPPED_WIDTH and not previous[-1].isspace()
-            text = text + piece if wrapped and text else f"{text} {piece}".strip()
+            # a wrapped line goes on where the line before was cut, its leading blank included
+            text = text + line.rstrip() if wrapped and text else f"{text} {piece}".strip()
         previous = line
     return text
 
