@@ -130,6 +130,7 @@ def parse_mt940(text: str, source: str) -> Parsed:
     issues: list[Issue] = []
     for group in groups:
         statement = _read_statement(group, source)
+        issues.extend(_page_issues(statements[-1] if statements else None, statement, group, source))
         statements.append(statement)
         issues.extend(_date_issues(statement, source))
         continuity = continuity_issue(statement, source, group[0].where)
@@ -314,6 +315,29 @@ def _charges(line: StatementLine, currency: str) -> int:
     if not match or match.group(1) != currency:
         return 0
     return minor_units(match.group(2), currency)
+
+
+def _page_issues(
+    before: BankStatement | None, page: BankStatement, group: list[Field], source: str
+) -> list[Issue]:
+    """A page opened by ``:60M:`` must open on the closing balance of the account's page before it."""
+    opening = _first(group, ("60M",))
+    if opening is None or page.opening is None or before is None or before.closing is None:
+        return []
+    if before.account != page.account or before.currency != page.currency:
+        return []
+    if before.closing.amount == page.opening.amount:
+        return []
+    return [
+        Issue(
+            source,
+            opening.where,
+            f"statement {page.statement_id} page {page.sequence or '?'}: intermediate opening balance "
+            f"{page.opening.amount} does not carry on the closing balance {before.closing.amount} of "
+            f"the page before ({before.statement_id} {before.sequence or '?'}), minor units of "
+            f"{page.currency}",
+        )
+    ]
 
 
 def _date_issues(statement: BankStatement, source: str) -> list[Issue]:
