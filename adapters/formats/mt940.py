@@ -128,9 +128,10 @@ def parse_mt940(text: str, source: str) -> Parsed:
         raise InputError("no MT940 statement in the file: no :20: field found", source=source)
     statements: list[BankStatement] = []
     issues: list[Issue] = []
-    for group in groups:
+    for number, group in enumerate(groups):
         statement = _read_statement(group, source)
-        issues.extend(_page_issues(statements[-1] if statements else None, statement, group, source))
+        if number and _first(groups[number - 1], ("62M",)) is not None:
+            issues.extend(_page_issues(statements[-1], statement, group, source))
         statements.append(statement)
         issues.extend(_date_issues(statement, source))
         continuity = continuity_issue(statement, source, group[0].where)
@@ -317,12 +318,10 @@ def _charges(line: StatementLine, currency: str) -> int:
     return minor_units(match.group(2), currency)
 
 
-def _page_issues(
-    before: BankStatement | None, page: BankStatement, group: list[Field], source: str
-) -> list[Issue]:
-    """A page opened by ``:60M:`` must open on the closing balance of the account's page before it."""
+def _page_issues(before: BankStatement, page: BankStatement, group: list[Field], source: str) -> list[Issue]:
+    """A page opened by ``:60M:`` after one closed by ``:62M:`` opens on that page's closing balance."""
     opening = _first(group, ("60M",))
-    if opening is None or page.opening is None or before is None or before.closing is None:
+    if opening is None or page.opening is None or before.closing is None:
         return []
     if before.account != page.account or before.currency != page.currency:
         return []
