@@ -266,7 +266,7 @@ def _entry(field: Field, information: list[tuple[str, ...]], currency: str) -> B
         amount = minor_units(line.amount, currency)
         charges = _charges(line, currency)
         read = read_information(information)
-        owner = line.customer_ref if line.customer_ref not in _PLACEHOLDERS else None
+        owner = line.customer_ref if (line.customer_ref or "").rstrip("+") not in _PLACEHOLDERS else None
         end_to_end_id = _bounded(read.end_to_end_id or owner, "end-to-end reference (/EREF/)")
     except InputError as exc:
         raise _located(exc, None, None, field.where) from exc

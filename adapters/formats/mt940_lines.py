@@ -126,7 +126,9 @@ def fields(text: str, source: str | None = None) -> Iterator[Field | None]:
     Lines without a tag (prose, bank headers, blank lines between messages)
     are continuation lines of the field before them, or dropped when no
     field is open. A line shaped like a tag that is no MT940 field raises
-    :class:`InputError` with its line.
+    :class:`InputError` with its line, except inside ``:86:``, whose text,
+    wrapped at 65 columns, may start a line with ``:26:`` (``T16`` /
+    ``:26:37``, a time cut in two).
     """
     tag: str | None = None
     lines: list[str] = []
@@ -134,7 +136,10 @@ def fields(text: str, source: str | None = None) -> Iterator[Field | None]:
     for number, raw in enumerate(_LINE_END.split(text.translate(_FRAMING)), start=1):
         line = _BLOCKS.sub("", raw) if raw.startswith("{") else raw
         match = _TAG.match(line)
-        _check_tag(line, match, number, source)
+        if not _known(match) and tag == "86" and _TAG_LIKE.match(line):
+            match = None  # free text wrapped at 65 columns may put ``12:30`` at a line's start
+        else:
+            _check_tag(line, match, number, source)
         if _message_type(line):
             match = None
             line = "-"
@@ -152,11 +157,15 @@ def fields(text: str, source: str | None = None) -> Iterator[Field | None]:
         yield Field(tag, tuple(lines), start)
 
 
+def _known(match: re.Match[str] | None) -> bool:
+    return match is not None and match.group(1) in KNOWN_TAGS
+
+
 def _check_tag(line: str, match: re.Match[str] | None, number: int, source: str | None) -> None:
     shaped = _TAG_LIKE.match(line)
     if shaped is None or _message_type(line):
         return
-    if match is None or match.group(1) not in KNOWN_TAGS:
+    if not _known(match):
         raise InputError(
             f"{line.strip()[:24]!r} starts with :{shaped.group(1)}:, which is no MT940 field "
             "(a mistyped tag such as :2O: for :20:?)",

@@ -256,10 +256,16 @@ def _with_second(first_line: str | None, *, terminated: bool = True) -> list[str
             id="20-without-its-colon-runs-into-the-statement-before",
         ),
         pytest.param(
-            [*GOOD[:-2], ":99:SOMETHING", *GOOD[-2:]],
+            [*GOOD[:2], ":99:SOMETHING", *GOOD[2:]],
             ":99:",
             "starts with :99:, which is no MT940 field",
             id="unknown-tag",
+        ),
+        pytest.param(
+            [*GOOD[:-1], ":86:SO DU CUOI NGAY", ":2O:KBNN0225112026", *SECOND[1:]],
+            12,
+            "has a second account :25: (first on line 2)",
+            id="mistyped-20-after-statement-information-in-86",
         ),
         pytest.param(
             [*GOOD[:-1], ":61:2611251125C1,NTRFNONREF//LATE", GOOD[-1]],

@@ -255,3 +255,20 @@ def test_a_message_type_line_and_an_ing_trailer_are_not_fields(tmp_path: Path) -
     [statement] = _parse(tmp_path, lines).statements
 
     assert [(e.amount, e.remittance) for e in statement.entries] == [(2503, "AFREKENING")]
+
+
+def test_a_time_wrapped_onto_the_next_line_of_86_is_text_not_a_tag(tmp_path: Path) -> None:
+    entries = [
+        ":61:1602290301DR6,00N024KREF+",
+        ":86:106?000000/661?20EREF+VZ0000000000000000?21MREF+000000?22CRED+XX0",
+        "000000000000000?23ABCDEFGHIJKLMNOPQRSTUVW?24/PL 12-09-2014T16",
+        ":26:37 Fo?25lgenr. 007",
+    ]
+    lines = [*_statement("EUR", entries, "0,", "6,00")[:-2], ":62F:C160301EUR0,00", "-"]
+
+    [entry] = _parse(tmp_path, lines).statements[0].entries
+
+    assert (entry.owner_ref, entry.end_to_end_id) == ("KREF+", "VZ0000000000000000")
+    assert entry.purpose is not None
+    assert entry.purpose.endswith("/PL 12-09-2014T16:26:37 Folgenr. 007")
+    assert (entry.value_date, entry.booking_date) == (dt.date(2016, 2, 29), dt.date(2016, 3, 1))
