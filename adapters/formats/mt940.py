@@ -83,6 +83,8 @@ _REVERSAL_MARKS: Final = frozenset({"RC", "RD"})
 _EXPECTED_MARKS: Final = frozenset({"EC", "ED"})
 #: Owner's, bank's and end-to-end references are stored in columns of this width.
 _REFERENCE_LIMIT: Final = 128
+#: The widths of the columns the statement's reference, account and sequence are stored in.
+_TEXT_LIMITS: Final = {"20": 128, "25": 64, "25P": 64, "28C": 64, "28": 64}
 #: Placeholders a bank writes as the owner's reference to say "see :86:" (ING).
 _PLACEHOLDERS: Final = frozenset({"EREF", "PREF", "KREF", "MREF"})
 #: An entry date further than this from its value date is worth a look.
@@ -143,7 +145,7 @@ def parse_mt940(text: str, source: str) -> Parsed:
 
 def _read_statement(group: list[Field], source: str) -> BankStatement:
     head = group[0]
-    statement_id = head.value
+    statement_id = _within(head, head.value, "statement reference :20:", source)
     if not statement_id:
         raise InputError("MT940 statement reference :20: is empty", source=source, where=head.where)
     account_field = _first(group, ("25", "25P"))
@@ -154,6 +156,11 @@ def _read_statement(group: list[Field], source: str) -> BankStatement:
         raise InputError(
             f"MT940 statement {statement_id} has no account (:25:)", source=source, where=head.where
         )
+    assert account_field is not None
+    _within(account_field, account, "account :25:", source)
+    sequence = _first(group, ("28C", "28"))
+    if sequence is not None:
+        _within(sequence, sequence.value, "sequence :28C:", source)
     try:
         _check_layout(group, statement_id)
         balance_fields = [field for field in group if field.tag in BALANCE_KINDS]
@@ -163,7 +170,6 @@ def _read_statement(group: list[Field], source: str) -> BankStatement:
         entries = tuple(_entries(group, currency))
     except InputError as exc:
         raise _located(exc, statement_id, source, exc.where or head.where) from exc
-    sequence = _first(group, ("28C", "28"))
     dates = [b.date for b in balances if b.date and b.kind != "FWAV"]
     dates += [entry.booking_date for entry in entries if entry.booking_date]
     return BankStatement(
@@ -177,6 +183,16 @@ def _read_statement(group: list[Field], source: str) -> BankStatement:
         from_date=min(dates, default=None),
         to_date=max(dates, default=None),
     )
+
+
+def _within(field: Field, value: str, what: str, source: str) -> str:
+    """``value``, if it fits the column it is stored in (a wrapped field is joined, so it can grow)."""
+    limit = _TEXT_LIMITS[field.tag]
+    if len(value) > limit:
+        raise InputError(
+            f"{what} {value[:40]!r}... is longer than {limit} characters", source=source, where=field.where
+        )
+    return value
 
 
 def _check_layout(group: list[Field], statement_id: str) -> None:

@@ -262,6 +262,18 @@ def _with_second(first_line: str | None, *, terminated: bool = True) -> list[str
             id="unknown-tag",
         ),
         pytest.param(
+            [GOOD[0], *["0123456789" * 6] * 3, *GOOD[1:]],
+            ":20:",
+            "statement reference :20: '",
+            id="statement-reference-wrapped-past-its-column",
+        ),
+        pytest.param(
+            [*GOOD[:2], "9" * 64, *GOOD[2:]],
+            ":25:",
+            "is longer than 64 characters",
+            id="account-wrapped-past-its-column",
+        ),
+        pytest.param(
             [*GOOD[:-1], ":86:SO DU CUOI NGAY", ":2O:KBNN0225112026", *SECOND[1:]],
             12,
             "has a second account :25: (first on line 2)",
