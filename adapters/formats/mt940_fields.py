@@ -220,9 +220,9 @@ def read_information(fields: list[tuple[str, ...]]) -> Information:
     German banks structure ``:86:`` in ``?NN`` subfields; the purpose text
     is ``?20``–``?29`` and ``?60``–``?63``, cut at fixed widths and so joined
     without separators. Dutch banks and others write ``/CODE/value``
-    subfields (``/EREF/``, ``/REMI/``, ``/NAME/``), wrapped at 65 columns
-    wherever the line ends, so a wrapped line is joined without a blank.
-    Other banks write free text wrapped at 65 columns.
+    subfields (``/EREF/``, ``/REMI/``, ``/NAME/``) cut into lines wherever
+    a line ends, so those lines are joined as they are. Other banks write
+    free text wrapped at 65 columns.
     """
     texts, purposes = [], []
     for lines in fields:
@@ -230,10 +230,11 @@ def read_information(fields: list[tuple[str, ...]]) -> Information:
         if _STRUCTURED.match(joined):
             texts.append(_purpose(joined))
             purposes.append(texts[-1])
+        elif _SLASH_STRUCTURED.match(lines[0]):
+            texts.append(joined.strip())  # cut wherever the line ran out (ABN AMRO: ``NOTPROV`` / ``IDED``)
+            purposes.append(_slash_subfields(texts[-1]).get("REMI", ""))
         else:
             texts.append(_free_text(lines))
-            if _SLASH_STRUCTURED.match(texts[-1]):
-                purposes.append(_slash_subfields(texts[-1]).get("REMI", ""))
     remittance = " ".join(text for text in texts if text) or None
     purpose = " ".join(text for text in purposes if text) or None
     return Information(remittance, _end_to_end_id(remittance or ""), purpose)

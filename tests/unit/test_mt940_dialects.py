@@ -272,3 +272,21 @@ def test_a_time_wrapped_onto_the_next_line_of_86_is_text_not_a_tag(tmp_path: Pat
     assert entry.purpose is not None
     assert entry.purpose.endswith("/PL 12-09-2014T16:26:37 Folgenr. 007")
     assert (entry.value_date, entry.booking_date) == (dt.date(2016, 2, 29), dt.date(2016, 3, 1))
+
+
+def test_slash_subfields_cut_short_of_65_columns_are_joined_where_they_were_cut(tmp_path: Path) -> None:
+    entries = [
+        ":61:1612151215C109,65N654NONREF",
+        ":86:/TRTP/SEPA OVERBOEKING/IBAN/NL75INGB0001234567/BIC/INGBNL2A/NAME/",
+        "HR K NGUYEN/REMI/RES.NR 00042/EREF/NOTPROV",
+        "IDED",
+        ":61:1612151215D62,63N247NONREF",
+        ":86:/TRTP/SEPA INCASSO/NAME/XXXXXXXX B.V./REMI//INV/1511682351 1.1",
+        "2.2016/IBAN/NL37DEUT0123456789/EREF/0123456789123",
+        "61000",
+    ]
+    parsed = _parse(tmp_path, _statement("EUR", entries, "47,02"))
+
+    credit, debit = parsed.statements[0].entries
+    assert (credit.end_to_end_id, credit.purpose) == (None, "RES.NR 00042")
+    assert (debit.end_to_end_id, debit.purpose) == ("012345678912361000", "/INV/1511682351 1.12.2016")
