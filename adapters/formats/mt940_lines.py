@@ -217,10 +217,12 @@ def head_text(head: bytes) -> str:
 
 
 def looks_like_mt940(head: str) -> bool:
-    """``:20:`` and a statement tag at the start of lines, after any prose or SWIFT blocks."""
+    """``:20:`` and a statement tag (or three statement tags) at the start of lines, after any prose."""
     tags = set()
     for raw in _LINE_END.split(head.translate(_FRAMING)):
         match = _TAG.match(_BLOCKS.sub("", raw))
         if match:
             tags.add(match.group(1))
-    return "20" in tags and bool(tags & {"25", "25P", "28C", "60F", "60M", "61", "62F", "34F"})
+    statement_tags = tags & {"25", "25P", "28C", "60F", "60M", "61", "62F", "62M", "34F"}
+    # without its :20: (mistyped :2O:) a statement is still MT940, to be refused with its line
+    return ("20" in tags and bool(statement_tags)) or len(statement_tags) >= 3
