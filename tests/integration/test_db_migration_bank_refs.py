@@ -10,11 +10,22 @@ from __future__ import annotations
 import datetime as dt
 
 from alembic import command
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, MetaData, Table, insert, inspect, select
 
 from adapters.db.engine import alembic_config, head_revision, migrate
 
-BEFORE = "0006_gateway_copies"
+REVISION = "0009_bank_refs"
+
+
+def _before() -> str:
+    """The revision this one follows, wherever the chain puts it."""
+    down = ScriptDirectory.from_config(alembic_config()).get_revision(REVISION).down_revision
+    assert isinstance(down, str)
+    return down
+
+
+BEFORE = _before()
 
 
 def _upgrade(engine: Engine, revision: str) -> None:
@@ -95,17 +106,18 @@ def test_entries_stored_before_the_migration_keep_their_values_and_have_no_owner
     _store_an_entry(engine)
     [before] = _entries(engine)
 
-    assert migrate(engine) == (BEFORE, head_revision())
+    _upgrade(engine, REVISION)
 
     [after] = _entries(engine)
     assert (after.pop("owner_ref"), after.pop("purpose")) == (None, None)
     assert after == before
+    assert migrate(engine) == (REVISION, head_revision())
 
 
 def test_the_migration_goes_down_and_up_again(engine: Engine) -> None:
     _upgrade(engine, BEFORE)
     _store_an_entry(engine)
-    migrate(engine)
+    _upgrade(engine, REVISION)
 
     _downgrade(engine, BEFORE)
     columns = {column["name"] for column in inspect(engine).get_columns("bank_entries")}
