@@ -5,7 +5,8 @@ The reconciliation run decides breaks over all provinces at once in DuckDB
 account and a handful of batches, so it follows the same rules here, over
 the few entries of that account:
 
-1. the batch id as the entry's or a ``TxDtls``' ``EndToEndId``;
+1. the batch id as the entry's or a ``TxDtls``' ``EndToEndId``, or as the
+   entry's MT940 reference for the account owner (``:61:`` before ``//``);
 2. the batch id as a word of the remittance text (entry or detail);
 3. a batch-booked entry whose ``TxDtls`` name transactions of exactly one batch;
 4. last resort, the amount: the only unlinked credit of exactly the expected
@@ -43,9 +44,11 @@ class Entry:
     end_to_end_id: str | None
     remittance: str | None
     details: list[tuple[str | None, str | None]] = field(default_factory=list)  # (EndToEndId, text)
+    owner_ref: str | None = None
 
     def references(self) -> set[str]:
-        return {ref for ref in (self.end_to_end_id, *(e2e for e2e, _ in self.details)) if ref}
+        refs = (self.end_to_end_id, self.owner_ref, *(e2e for e2e, _ in self.details))
+        return {ref for ref in refs if ref}
 
     def words(self) -> set[str]:
         texts = [self.remittance, *(text for _, text in self.details)]
@@ -66,7 +69,8 @@ def load_entries(conn: Connection, account: str, start: dt.date, end: dt.date) -
     """The account's booked VND credits and reversal debits in ``start..end``, from current statements."""
     e, s = bank_entries.c, bank_statements.c
     query = (
-        select(e.id, e.bank_ref, e.booking_date, e.amount, e.direction, e.end_to_end_id, e.remittance)
+        select(e.id, e.bank_ref, e.booking_date, e.amount, e.direction)
+        .add_columns(e.end_to_end_id, e.remittance, e.owner_ref)
         .join_from(bank_entries, bank_statements, s.id == e.statement_row_id)
         .where(
             s.current.is_(True),
@@ -89,6 +93,7 @@ def load_entries(conn: Connection, account: str, start: dt.date, end: dt.date) -
             row.amount if row.direction == "CRDT" else -row.amount,
             row.end_to_end_id,
             row.remittance,
+            owner_ref=row.owner_ref,
         )
         for row in conn.execute(query)
     }

@@ -76,6 +76,7 @@ BANK_ENTRIES: Final = pa.schema(
         ("bank_ref", pa.string()),
         ("end_to_end_id", pa.string()),
         ("remittance", pa.string()),
+        ("owner_ref", pa.string()),  # MT940 :61: reference for the account owner, tried as a reference
     ]
 )
 

@@ -83,13 +83,18 @@ class BankEntry:
         amount: unsigned minor units; ``direction`` says which way.
         direction: credit or debit as booked (a reversal keeps the booked direction).
         reversal: camt ``RvslInd`` true, MT940 ``RC``/``RD``.
-        status: camt ``Sts`` (``BOOK``, ``PDNG``, ``INFO``); MT940 entries are ``BOOK``.
+        status: camt ``Sts`` (``BOOK``, ``PDNG``, ``INFO``); MT940 entries are ``BOOK``, except
+            the expected ones (marks ``EC``/``ED``), which are ``PDNG``.
         bank_ref: ``AcctSvcrRef``, else ``NtryRef``; MT940 the reference after ``//``.
-        end_to_end_id: the entry's single end-to-end reference, if it has exactly one.
+        end_to_end_id: the entry's single end-to-end reference, if it has exactly one; MT940 the
+            ``:86:`` ``/EREF/`` (or SEPA ``EREF+``), else the reference for the account owner.
         remittance: the entry's remittance text (camt ``Ustrd``/``AddtlNtryInf``, MT940 ``:86:``).
         details: the entry's ``TxDtls``; empty for MT940.
         charges: total charges reported on the entry, minor units (0 if none).
         position: where in the file (``"Stmt[1]/Ntry[3]"`` or ``"line 14"``), for messages.
+        owner_ref: MT940 ``:61:`` reference for the account owner (before ``//``), as written;
+            ``None`` for camt and for ``NONREF``. Linking tries it beside ``end_to_end_id``.
+        purpose: the structured purpose text: MT940 ``:86:`` ``/REMI/`` or German ``?20``–``?29``.
     """
 
     amount: int
@@ -105,6 +110,8 @@ class BankEntry:
     details: tuple[TxDetail, ...] = ()
     charges: int = 0
     position: str | None = None
+    owner_ref: str | None = None
+    purpose: str | None = None
 
     @property
     def signed_amount(self) -> int:

@@ -7,7 +7,8 @@ transactions, and it must be credited by ``calendar.add(date, settlement_days)``
 
 A credit (or a reversal debit, which counts negative: it negates what it
 reverses) is linked to a batch by, in this order: the batch id as the entry's
-or a detail's ``EndToEndId``; the batch id as a word of the remittance text;
+or a detail's ``EndToEndId`` or as the entry's MT940 reference for the
+account owner (``owner_ref``); the batch id as a word of the remittance text;
 the transactions named by a batch-booked entry's ``TxDtls``; and only then by
 amount, when exactly one credit on the account within the window and exactly
 one batch compete. A batch may be paid in several credits; they are summed.
@@ -65,7 +66,7 @@ QUALIFY bank_ref IS NULL OR row_number() OVER (
 #: Booked VND movements on treasury accounts that can settle a batch, signed.
 _CREDITS: Final = """
 CREATE TEMP TABLE credits AS
-SELECT entry_id, account, booking_date, bank_ref, end_to_end_id, remittance, amount,
+SELECT entry_id, account, booking_date, bank_ref, end_to_end_id, owner_ref, remittance, amount,
        CASE WHEN direction = 'CRDT' THEN amount ELSE -amount END AS signed
 FROM bookings
 WHERE currency = 'VND' AND coalesce(status, 'BOOK') = 'BOOK'
@@ -77,6 +78,8 @@ _LINK_BY_REFERENCE: Final = """
 CREATE TEMP TABLE links AS
 WITH refs AS (
     SELECT entry_id, end_to_end_id AS ref, 1 AS step FROM credits
+    UNION ALL
+    SELECT entry_id, owner_ref, 1 FROM credits
     UNION ALL
     SELECT d.entry_id, d.end_to_end_id, 1 FROM details d JOIN credits c USING (entry_id)
     UNION ALL

@@ -201,6 +201,8 @@ bank_entries = Table(
     Column("remittance", Text),
     Column("charges", BigInteger, nullable=False),
     Column("position", String(128)),
+    Column("owner_ref", String(128)),  # MT940 :61: reference for the account owner
+    Column("purpose", Text),  # MT940 :86: /REMI/ or ?20-?29 purpose text
     Index(None, "statement_row_id"),
     Index(None, "booking_date"),
     Index(None, "end_to_end_id"),

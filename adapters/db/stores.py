@@ -170,6 +170,8 @@ def _store_entries(conn: Connection, kept: list[tuple[int, BankStatement]]) -> N
             "remittance": [entry.remittance for _, _, entry in entries],
             "charges": [entry.charges for _, _, entry in entries],
             "position": [entry.position for _, _, entry in entries],
+            "owner_ref": [entry.owner_ref for _, _, entry in entries],
+            "purpose": [entry.purpose for _, _, entry in entries],
         },
     )
     details = [

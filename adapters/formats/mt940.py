@@ -6,8 +6,16 @@ sequence, ``:25:`` account, ``:60F:``/``:60M:`` opening (``OPBD``/``PRCD``),
 ``:62F:``/``:62M:`` closing (``CLBD``), ``:64:`` ``CLAV``, ``:65:`` ``FWAV``,
 each ``:61:`` one :class:`~reconcile.records.BankEntry` whose remittance is
 the ``:86:`` after it. ``RC`` (reversal of a credit) is booked as a debit and
-``RD`` as a credit, as SWIFT counts them. An entry without an entry date
-(MMDD) is taken as booked on its value date.
+``RD`` as a credit, as SWIFT counts them; ``EC``/``ED`` (expected credit or
+debit) are pending entries that move no booked balance. An entry without an
+entry date (MMDD) is taken as booked on its value date. The reference for
+the account owner (before ``//``) is kept as ``owner_ref`` and is the
+entry's end-to-end reference unless ``:86:`` names one (``/EREF/``,
+``EREF+``). Amounts are written with the decimal comma, or with ``.`` where
+a bank writes it so (Rabobank); a ``.`` followed by more digits than the
+currency has (``300.000`` đồng) could be a thousands separator and is
+refused. ``:60M:``/``:62M:`` pages of one statement must carry their
+balance from page to page; a page that does not is an issue.
 
 Bad files raise :class:`~reconcile.errors.InputError` with the file, the
 line and the reason; a balance in another currency than the opening
@@ -29,8 +37,8 @@ from typing import Final
 
 from adapters.formats.mt940_fields import StatementLine, read_balance, read_information, read_statement_line
 from adapters.formats.mt940_lines import Field, decode, head_text, looks_like_mt940, statement_groups
-from reconcile.errors import InputError
-from reconcile.money import to_minor
+from reconcile.errors import AmountError, InputError
+from reconcile.money import exponent, to_minor
 from reconcile.records import Balance, BankEntry, BankStatement, Direction, Issue, Parsed
 from reconcile.statements import continuity_issue
 
@@ -55,9 +63,30 @@ _BALANCE_NAMES: Final = {
 _OPENING_TAGS: Final = ("60F", "60M")
 _CLOSING_TAGS: Final = ("62F", "62M")
 _INTERIM_TAGS: Final = frozenset({"34F", "13D"})
+#: Fields a statement has at most once, by what they are (``:60F:`` or ``:60M:`` is its opening).
+_ONCE: Final = {
+    "20": ":20: reference",
+    "25": "account :25:",
+    "25P": "account :25:",
+    "28C": "sequence :28C:",
+    "28": "sequence :28C:",
+    "60F": "opening balance :60F:/:60M:",
+    "60M": "opening balance :60F:/:60M:",
+    "62F": "closing balance :62F:/:62M:",
+    "62M": "closing balance :62F:/:62M:",
+}
 _CHARGES: Final = re.compile(r"/CHGS/([A-Z]{3})(\d+,\d*)")
 _CREATED: Final = re.compile(r"(\d{10})([+-]\d{4})")
 _INTERIM_CURRENCY: Final = re.compile(r"\d*([A-Z]{3})")
+_CREDIT_MARKS: Final = frozenset({"C", "RD", "EC"})
+_REVERSAL_MARKS: Final = frozenset({"RC", "RD"})
+_EXPECTED_MARKS: Final = frozenset({"EC", "ED"})
+#: Owner's, bank's and end-to-end references are stored in columns of this width.
+_REFERENCE_LIMIT: Final = 128
+#: The widths of the columns the statement's reference, account and sequence are stored in.
+_TEXT_LIMITS: Final = {"20": 128, "25": 64, "25P": 64, "28C": 64, "28": 64}
+#: Placeholders a bank writes as the owner's reference to say "see :86:" (ING).
+_PLACEHOLDERS: Final = frozenset({"EREF", "PREF", "KREF", "MREF"})
 #: An entry date further than this from its value date is worth a look.
 ODD_DATE_GAP_DAYS: Final = 31
 
@@ -96,13 +125,15 @@ def read_mt940(path: Path) -> Mt940File:
 
 def parse_mt940(text: str, source: str) -> Parsed:
     """Every statement of an MT940/MT942 text; ``source`` names the file in messages."""
-    groups = statement_groups(text)
+    groups = statement_groups(text, source)
     if not groups:
         raise InputError("no MT940 statement in the file: no :20: field found", source=source)
     statements: list[BankStatement] = []
     issues: list[Issue] = []
-    for group in groups:
+    for number, group in enumerate(groups):
         statement = _read_statement(group, source)
+        if number and _first(groups[number - 1], ("62M",)) is not None:
+            issues.extend(_page_issues(statements[-1], statement, group, source))
         statements.append(statement)
         issues.extend(_date_issues(statement, source))
         continuity = continuity_issue(statement, source, group[0].where)
@@ -114,15 +145,24 @@ def parse_mt940(text: str, source: str) -> Parsed:
 
 def _read_statement(group: list[Field], source: str) -> BankStatement:
     head = group[0]
-    statement_id = head.value
+    statement_id = _within(head, head.value, "statement reference :20:", source)
     if not statement_id:
         raise InputError("MT940 statement reference :20: is empty", source=source, where=head.where)
-    account = _first(group, ("25", "25P"))
-    if account is None or not account.value:
+    account_field = _first(group, ("25", "25P"))
+    # :25P: has the account on its first line and the bank's identifier code on the second
+    account = account_field.lines[0].strip() if account_field and account_field.tag == "25P" else None
+    account = account or (account_field.value if account_field else None)
+    if not account:
         raise InputError(
             f"MT940 statement {statement_id} has no account (:25:)", source=source, where=head.where
         )
+    assert account_field is not None
+    _within(account_field, account, "account :25:", source)
+    sequence = _first(group, ("28C", "28"))
+    if sequence is not None:
+        _within(sequence, sequence.value, "sequence :28C:", source)
     try:
+        _check_layout(group, statement_id)
         balance_fields = [field for field in group if field.tag in BALANCE_KINDS]
         balances = tuple(_balance(field) for field in balance_fields)
         currency = _currency(group, statement_id)
@@ -130,13 +170,12 @@ def _read_statement(group: list[Field], source: str) -> BankStatement:
         entries = tuple(_entries(group, currency))
     except InputError as exc:
         raise _located(exc, statement_id, source, exc.where or head.where) from exc
-    sequence = _first(group, ("28C", "28"))
     dates = [b.date for b in balances if b.date and b.kind != "FWAV"]
     dates += [entry.booking_date for entry in entries if entry.booking_date]
     return BankStatement(
         statement_id=statement_id,
         sequence=sequence.value if sequence else None,
-        account=account.value,
+        account=account,
         currency=currency,
         created_at=_created_at(_first(group, ("13D",))),
         balances=balances,
@@ -144,6 +183,42 @@ def _read_statement(group: list[Field], source: str) -> BankStatement:
         from_date=min(dates, default=None),
         to_date=max(dates, default=None),
     )
+
+
+def _within(field: Field, value: str, what: str, source: str) -> str:
+    """``value``, if it fits the column it is stored in (a wrapped field is joined, so it can grow)."""
+    limit = _TEXT_LIMITS[field.tag]
+    if len(value) > limit:
+        raise InputError(
+            f"{what} {value[:40]!r}... is longer than {limit} characters", source=source, where=field.where
+        )
+    return value
+
+
+def _check_layout(group: list[Field], statement_id: str) -> None:
+    """Each once-only field once, and no entry after the closing balance.
+
+    A second ``:25:`` or ``:60F:`` means the ``:20:`` of a following statement
+    was lost or mistyped: its entries would otherwise be counted in this one.
+    """
+    seen: dict[str, Field] = {}
+    closed = False
+    for field in group:
+        kind = _ONCE.get(field.tag)
+        if kind is not None and kind in seen:
+            raise InputError(
+                f"MT940 statement {statement_id} has a second {kind} (first on {seen[kind].where}): "
+                "is the :20: of a next statement missing or mistyped?",
+                where=field.where,
+            )
+        if kind is not None:
+            seen[kind] = field
+        closed = closed or field.tag in _CLOSING_TAGS
+        if closed and field.tag == "61":
+            raise InputError(
+                f"MT940 statement {statement_id} has an entry :61: after its closing balance",
+                where=field.where,
+            )
 
 
 def _currency(group: list[Field], statement_id: str) -> str:
@@ -166,7 +241,7 @@ def _currency(group: list[Field], statement_id: str) -> str:
 def _balance(field: Field) -> Balance:
     try:
         read = read_balance(field.tag, field.value)
-        amount = to_minor(read.amount, read.currency)
+        amount = minor_units(read.amount, read.currency)
     except InputError as exc:
         raise _located(exc, None, None, field.where) from exc
     return Balance(
@@ -204,24 +279,51 @@ def _entries(group: list[Field], currency: str) -> list[BankEntry]:
 def _entry(field: Field, information: list[tuple[str, ...]], currency: str) -> BankEntry:
     try:
         line = read_statement_line(field.lines)
-        amount = to_minor(line.amount, currency)
+        amount = minor_units(line.amount, currency)
         charges = _charges(line, currency)
+        read = read_information(information)
+        owner = line.customer_ref if (line.customer_ref or "").rstrip("+") not in _PLACEHOLDERS else None
+        end_to_end_id = _bounded(read.end_to_end_id or owner, "end-to-end reference (/EREF/)")
     except InputError as exc:
         raise _located(exc, None, None, field.where) from exc
-    remittance, end_to_end_id = read_information(information)
     return BankEntry(
         amount=amount,
         currency=currency,
-        direction=Direction.CREDIT if line.mark in {"C", "RD"} else Direction.DEBIT,
+        direction=Direction.CREDIT if line.mark in _CREDIT_MARKS else Direction.DEBIT,
         booking_date=line.booking_date or line.value_date,
         value_date=line.value_date,
-        reversal=line.mark in {"RC", "RD"},
+        reversal=line.mark in _REVERSAL_MARKS,
+        status="PDNG" if line.mark in _EXPECTED_MARKS else "BOOK",
         bank_ref=line.bank_ref,
         end_to_end_id=end_to_end_id,
-        remittance=remittance if remittance is not None else line.supplementary,
+        remittance=read.remittance if read.remittance is not None else line.supplementary,
         charges=charges,
         position=field.where,
+        owner_ref=line.customer_ref,
+        purpose=read.purpose,
     )
+
+
+def minor_units(text: str, currency: str) -> int:
+    """An MT940 amount in minor units: decimal comma, or ``.`` where the bank writes it so.
+
+    ``.`` followed by more digits than the currency has (``300.000`` đồng,
+    ``1.250`` euros) may be a thousands separator, so it is refused rather
+    than guessed; Rabobank's ``000000000300.00`` euros is 30000 cents.
+    """
+    _, dot, fraction = text.partition(".")
+    if dot and len(fraction) > max(exponent(currency), 2):
+        raise AmountError(
+            f"amount {text!r} has {len(fraction)} digits after '.', more than {currency} has: "
+            "a thousands separator is not a decimal mark (SWIFT writes 1234,56)"
+        )
+    return to_minor(text, currency)
+
+
+def _bounded(reference: str | None, what: str) -> str | None:
+    if reference is not None and len(reference) > _REFERENCE_LIMIT:
+        raise InputError(f"{what} {reference[:40]!r}... is longer than {_REFERENCE_LIMIT} characters")
+    return reference
 
 
 def _charges(line: StatementLine, currency: str) -> int:
@@ -229,7 +331,28 @@ def _charges(line: StatementLine, currency: str) -> int:
     match = _CHARGES.search(line.supplementary or "")
     if not match or match.group(1) != currency:
         return 0
-    return to_minor(match.group(2), currency)
+    return minor_units(match.group(2), currency)
+
+
+def _page_issues(before: BankStatement, page: BankStatement, group: list[Field], source: str) -> list[Issue]:
+    """A page opened by ``:60M:`` after one closed by ``:62M:`` opens on that page's closing balance."""
+    opening = _first(group, ("60M",))
+    if opening is None or page.opening is None or before.closing is None:
+        return []
+    if before.account != page.account or before.currency != page.currency:
+        return []
+    if before.closing.amount == page.opening.amount:
+        return []
+    return [
+        Issue(
+            source,
+            opening.where,
+            f"statement {page.statement_id} page {page.sequence or '?'}: intermediate opening balance "
+            f"{page.opening.amount} does not carry on the closing balance {before.closing.amount} of "
+            f"the page before ({before.statement_id} {before.sequence or '?'}), minor units of "
+            f"{page.currency}",
+        )
+    ]
 
 
 def _date_issues(statement: BankStatement, source: str) -> list[Issue]:

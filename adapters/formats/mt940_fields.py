@@ -2,10 +2,17 @@
 
 Each reader takes a field's text and either returns exact values or raises
 :class:`~reconcile.errors.InputError` saying what is wrong with it; the
-caller adds the file and the line. Dialects differ mostly in what they
-leave out (no entry date, no transaction type, no reference, an amount
-without its comma), so the readers accept every optional part as optional
-and refuse only what cannot be read exactly.
+caller adds the file and the line. The ``:61:`` layout is SWIFT's
+``6!n[4!n]2a[1!a]15d1!a3!c16x[//16x]`` then ``[34x]`` on the next line:
+value date, optional entry date, mark (``C``, ``D``, ``RC``, ``RD``, and
+``EC``/``ED`` for expected entries), optional funds code (the third letter
+of the currency), amount, transaction type, the reference for the account
+owner (16 characters: MT940's end-to-end reference), ``//`` and the bank's
+reference, and the supplementary details. Dialects differ mostly in what
+they leave out (no entry date, no reference, an amount without its comma)
+or write their own way (``.`` as decimal mark, a blank transaction code such
+as ``S   ``), so the readers accept every optional part as optional and
+refuse only what cannot be read exactly.
 """
 
 from __future__ import annotations
@@ -17,17 +24,31 @@ from typing import Final
 
 from reconcile.errors import InputError
 
-_BALANCE: Final = re.compile(r"(?P<mark>[CD])(?P<date>\d{6})(?P<ccy>[A-Z]{3})(?P<amount>\d+(?:,\d*)?)")
+_AMOUNT_TEXT: Final = r"\d+(?:[,.]\d*)?"
+_BALANCE: Final = re.compile(rf"(?P<mark>[CD])(?P<date>\d{{6}})(?P<ccy>[A-Z]{{3}})(?P<amount>{_AMOUNT_TEXT})")
 _LINE_HEAD: Final = re.compile(
-    r"(?P<value>\d{6})(?P<entry>\d{4}|\s{4})?\s*(?P<mark>RC|RD|C|D)(?P<funds>[A-Z])?"
+    r"(?P<value>\d{6})(?P<entry>\d{4}|\s{4})?\s*(?P<mark>RC|RD|EC|ED|C|D)(?P<funds>[A-Z])?\s?"
 )
-_AMOUNT: Final = re.compile(r"\d+(?:,\d*)?")
-_TYPE: Final = re.compile(r"\s*(?P<type>[NFS][A-Z0-9]{3}|[NFS][A-Z0-9]{2} )")
+_AMOUNT: Final = re.compile(_AMOUNT_TEXT)
+_TYPE: Final = re.compile(r"\s*(?P<type>[NFS][A-Z0-9 ]{3})")
+#: SWIFT's width of the reference for the account owner (16x) and of the bank's reference.
+_REFERENCE_WIDTH: Final = 16
+#: A reference of one word may run past 16 characters (an ISO 20022 end-to-end id has 35).
+_LONG_REFERENCE: Final = 35
+_NO_REFERENCE: Final = frozenset({"", "NONREF", "NOTPROVIDED"})
 _STRUCTURED: Final = re.compile(r"\s*(\d{3}\s*)?\?\d{2}")
 _SUBFIELD: Final = re.compile(r"\?(\d{2})")
 _SEPA_KEYWORDS: Final = "EREF|KREF|MREF|CRED|DEBT|COAM|OAMT|SVWZ|ABWA|ABWE|IBAN|BIC|PURP|RTRN"
 _EREF_PLUS: Final = re.compile(rf"EREF\+(.*?)(?=(?:{_SEPA_KEYWORDS})\+|$)")
-_EREF_SLASH: Final = re.compile(r"/EREF/([^/]*)")
+#: The codes of the ``/CODE/value`` layout of ``:86:`` (Dutch banks, Citi, HSBC, bunq...).
+_SLASH_CODES: Final = (
+    "EREF|REMI|CNTP|MARF|CSID|PREF|IBAN|BIC|NAME|ADDR|TRCD|RTRN|PURP|ISDT|IREF|ULTC|ULTD|ULTB"
+    "|BENM|ORDP|SVCL|BUSP|CREF|OCMT|CHGS|EXCH|ACCW|ID|TRTP|RTYP|SVWZ|KREF|MREF|CRED|DEBT"
+)
+_SLASH_STRUCTURED: Final = re.compile(rf"\s*/(?:{_SLASH_CODES})/")
+_SLASH_SUBFIELD: Final = re.compile(rf"/({_SLASH_CODES})/(.*?)(?=/(?:{_SLASH_CODES})/|$)")
+#: ``/REMI/USTD//text`` (unstructured) or ``/REMI/STRD/CUR/ref`` (structured) in ING's layout.
+_REMI_KIND: Final = re.compile(r"(?:USTD|STRD)/+")
 #: Purpose text (Verwendungszweck) subfields of the German ``?NN`` layout.
 _PURPOSE_CODES: Final = frozenset([*range(20, 30), *range(60, 64)])
 #: A line this long was wrapped by the bank's 65-column limit, not ended by the writer.
@@ -49,12 +70,16 @@ class StatementLine:
     """A ``:61:`` line.
 
     Attributes:
-        mark: ``C``, ``D``, ``RC`` (reversal of a credit, booked as a debit) or ``RD``.
-        amount: the amount as written (``1234,56``), turned into minor units by the caller.
+        mark: ``C``, ``D``, ``RC`` (reversal of a credit, booked as a debit), ``RD``, or
+            ``EC``/``ED`` (an expected credit or debit, not yet booked).
+        funds_code: the optional letter after the mark (the third letter of the currency).
+        amount: the amount as written (``1234,56`` or ``1234.56``), turned into minor units by the caller.
         transaction_type: ``NTRF``, ``NMSC``, ``FINT``... or ``None``.
-        customer_ref: the account owner's reference, before ``//``.
+        customer_ref: the reference for the account owner, before ``//`` (SWIFT's 16 characters;
+            ``NONREF`` and blanks are ``None``).
         bank_ref: the bank's reference, after ``//`` (``NONREF`` and blanks are ``None``).
-        supplementary: the line after the ``:61:`` line, if any.
+        supplementary: the line after the ``:61:`` line, if any, and text a bank wrote after a
+            16-character owner reference without ``//`` (a counterparty name).
     """
 
     value_date: dt.date
@@ -94,14 +119,17 @@ def read_statement_line(lines: tuple[str, ...]) -> StatementLine:
     if not head:
         raise InputError(
             f":61: {text!r} does not start with a value date YYMMDD, an optional entry date MMDD "
-            "and a debit/credit mark (C, D, RC, RD)"
+            "and a debit/credit mark (C, D, RC, RD, EC, ED)"
         )
     value_date = read_date(head["value"], ":61: value date")
     entry = (head["entry"] or "").strip()
     booking_date = _booking_date(value_date, entry) if entry else None
     amount, kind, rest = _amount_and_type(text, head.end())
     customer, _, bank = rest[kind.end() if kind else 0 :].partition("//")
-    supplementary = " ".join(line.strip() for line in lines[1:] if line.strip())
+    customer_ref, extra = _owner_reference(customer)
+    bank_ref, bank_extra = _owner_reference(bank)
+    texts = [extra, bank_extra, *(line.strip() for line in lines[1:])]
+    supplementary = " ".join(piece for piece in texts if piece)
     return StatementLine(
         value_date=value_date,
         booking_date=booking_date,
@@ -109,25 +137,46 @@ def read_statement_line(lines: tuple[str, ...]) -> StatementLine:
         funds_code=head["funds"],
         amount=amount,
         transaction_type=kind["type"].strip() if kind else None,
-        customer_ref=customer.strip() or None,
-        bank_ref=None if bank.strip() in {"", "NONREF"} else bank.strip(),
+        customer_ref=customer_ref,
+        bank_ref=bank_ref,
         supplementary=supplementary or None,
     )
+
+
+def _owner_reference(text: str) -> tuple[str | None, str]:
+    """A 16-character reference and the text a bank wrote after it (Rabobank: the counterparty).
+
+    A single word is the reference however long, up to 35 characters (an
+    ISO 20022 end-to-end id copied into MT940); a longer one is refused, so
+    that no reference is cut short without a word.
+    """
+    stripped = text.strip()
+    if stripped in _NO_REFERENCE:
+        return None, ""
+    if len(stripped) <= _REFERENCE_WIDTH or not any(char.isspace() for char in stripped):
+        if len(stripped) > _LONG_REFERENCE:
+            raise InputError(
+                f":61: reference {stripped[:40]!r}... is longer than {_LONG_REFERENCE} characters"
+            )
+        return stripped, ""
+    head, tail = text.lstrip()[:_REFERENCE_WIDTH].strip(), text.lstrip()[_REFERENCE_WIDTH:].strip()
+    return (None if head in _NO_REFERENCE else head), tail
 
 
 def _amount_and_type(text: str, start: int) -> tuple[str, re.Match[str] | None, str]:
     """The amount at ``start``, the transaction type after it, and the rest of the line from there.
 
     The amount is read greedily and must be followed by a transaction type
-    (``NTRF``, ``NET ``), or, when it has its decimal comma, by the bank's
-    reference (``//``) or nothing: so ``3E+05,`` or ``300.000,`` is refused
-    instead of read as 3 or 300. Only the type tells where an amount
+    (``NTRF``, ``NET ``, ``S   ``), or, when it has its decimal mark, by the
+    bank's reference (``//``) or nothing: so ``3E+05,`` or ``300.000,`` is
+    refused instead of read as 3 or 300. Only the type tells where an amount
     written without its comma (``C500NTRF``) ends.
     """
     amount = _AMOUNT.match(text, start)
     rest = text[amount.end() :] if amount else ""
     kind = _TYPE.match(rest)
-    typeless = amount is not None and "," in amount.group() and rest.lstrip()[:2] in {"", "//"}
+    marked = amount is not None and not amount.group().isdigit()  # it has its decimal mark
+    typeless = marked and rest.lstrip()[:2] in {"", "//"}
     if amount is None or not (kind or typeless):
         raise InputError(
             f":61: amount in {text!r} is not readable (digits with one decimal comma, "
@@ -149,20 +198,46 @@ def _booking_date(value_date: dt.date, mmdd: str) -> dt.date:
     return min(candidates, key=lambda day: abs((day - value_date).days))
 
 
-def read_information(fields: list[tuple[str, ...]]) -> tuple[str | None, str | None]:
-    """The remittance text and end-to-end reference of one entry's ``:86:`` fields.
+@dataclass(frozen=True, slots=True)
+class Information:
+    """What one entry's ``:86:`` fields say.
+
+    Attributes:
+        remittance: the whole text, subfield codes and all (``?NN`` purpose text joined).
+        end_to_end_id: the SEPA ``EREF+`` or ``/EREF/`` value (``NOTPROVIDED`` is ``None``).
+        purpose: the structured purpose text: ``/REMI/`` (without ING's ``USTD//``) or the
+            German ``?20``–``?29``, ``?60``–``?63`` subfields; ``None`` for free text.
+    """
+
+    remittance: str | None
+    end_to_end_id: str | None
+    purpose: str | None
+
+
+def read_information(fields: list[tuple[str, ...]]) -> Information:
+    """The remittance text, end-to-end reference and purpose of one entry's ``:86:`` fields.
 
     German banks structure ``:86:`` in ``?NN`` subfields; the purpose text
     is ``?20``–``?29`` and ``?60``–``?63``, cut at fixed widths and so joined
-    without separators. Other banks write free text wrapped at 65 columns.
-    An ``EREF+`` (SEPA keyword) or ``/EREF/`` value is the end-to-end reference.
+    without separators. Dutch banks and others write ``/CODE/value``
+    subfields (``/EREF/``, ``/REMI/``, ``/NAME/``) cut into lines wherever
+    a line ends, so those lines are joined as they are. Other banks write
+    free text wrapped at 65 columns.
     """
-    texts = []
+    texts, purposes = [], []
     for lines in fields:
         joined = "".join(lines)
-        texts.append(_purpose(joined) if _STRUCTURED.match(joined) else _free_text(lines))
+        if _STRUCTURED.match(joined):
+            texts.append(_purpose(joined))
+            purposes.append(texts[-1])
+        elif _SLASH_STRUCTURED.match(lines[0]):
+            texts.append(joined.strip())  # cut wherever the line ran out (ABN AMRO: ``NOTPROV`` / ``IDED``)
+            purposes.append(_slash_subfields(texts[-1]).get("REMI", ""))
+        else:
+            texts.append(_free_text(lines))
     remittance = " ".join(text for text in texts if text) or None
-    return remittance, _end_to_end_id(remittance or "")
+    purpose = " ".join(text for text in purposes if text) or None
+    return Information(remittance, _end_to_end_id(remittance or ""), purpose)
 
 
 def _purpose(structured: str) -> str:
@@ -173,18 +248,30 @@ def _purpose(structured: str) -> str:
     ).strip()
 
 
+def _slash_subfields(text: str) -> dict[str, str]:
+    """``/CODE/value`` pairs, first of each code; a value ends at the next known code."""
+    found: dict[str, str] = {}
+    for code, value in _SLASH_SUBFIELD.findall(text):
+        cleaned = value.strip().rstrip("/").strip()
+        if code == "REMI":
+            cleaned = _REMI_KIND.sub("", cleaned, count=1) if _REMI_KIND.match(cleaned) else cleaned
+        found.setdefault(code, cleaned)
+    return found
+
+
 def _free_text(lines: tuple[str, ...]) -> str:
     text, previous = "", ""
     for line in lines:
         piece = line.strip()
         if piece:
             wrapped = len(previous) >= _WRAPPED_WIDTH and not previous[-1].isspace()
-            text = text + piece if wrapped and text else f"{text} {piece}".strip()
+            # a wrapped line goes on where the line before was cut, its leading blank included
+            text = text + line.rstrip() if wrapped and text else f"{text} {piece}".strip()
         previous = line
     return text
 
 
 def _end_to_end_id(text: str) -> str | None:
-    match = _EREF_PLUS.search(text) or _EREF_SLASH.search(text)
-    reference = match.group(1).strip() if match else ""
+    plus = _EREF_PLUS.search(text)
+    reference = plus.group(1).strip() if plus else _slash_subfields(text).get("EREF", "")
     return None if reference in {"", "NOTPROVIDED"} else reference

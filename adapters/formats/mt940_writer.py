@@ -7,8 +7,9 @@ The ``:86:`` text is written in the German ``?NN`` layout (purpose text in
 ``?20``–``?29``, ``?60``–``?63``) so that no line of it can be mistaken for
 a tag; an end-to-end reference goes in front as the SEPA keyword
 ``EREF+``, the way banks write it, so the remittance read back is
-``EREF+<id> SVWZ+<text>``. Entry charges and ``TxDtls`` are not written:
-MT940 has no field for them.
+``EREF+<id> SVWZ+<text>``, unless the reference for the account owner in
+``:61:`` (``owner_ref``, MT940's own end-to-end reference) already says it.
+Entry charges and ``TxDtls`` are not written: MT940 has no field for them.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ _MARKS: Final = {
 }
 _PURPOSE_CODES: Final = (*range(20, 30), *range(60, 64))
 _SUBFIELD_WIDTH: Final = 27
+#: SWIFT's 16x, stretched to the 35 characters of an ISO 20022 end-to-end id, as the parser reads it.
+_OWNER_REF_WIDTH: Final = 35
 _GVC: Final = {Direction.CREDIT: "166", Direction.DEBIT: "177"}
 
 
@@ -86,12 +89,17 @@ def _statement_line(entry: BankEntry) -> str:
     booking = entry.booking_date.strftime("%m%d") if entry.booking_date else ""
     mark = _MARKS[(entry.direction, entry.reversal)]
     reference = f"//{entry.bank_ref}" if entry.bank_ref else ""
-    return f"{_yymmdd(value_date)}{booking}{mark}{_amount(entry.amount, entry.currency)}NTRFNONREF{reference}"
+    owner = entry.owner_ref or "NONREF"
+    if len(owner) > _OWNER_REF_WIDTH or "//" in owner or any(char.isspace() for char in owner):
+        raise ValueError(f"owner ref {owner!r} is not one word of at most {_OWNER_REF_WIDTH} characters")
+    amount = _amount(entry.amount, entry.currency)
+    return f"{_yymmdd(value_date)}{booking}{mark}{amount}NTRF{owner}{reference}"
 
 
 def _information_lines(entry: BankEntry) -> list[str]:
     text = entry.remittance or ""
-    if entry.end_to_end_id and f"EREF+{entry.end_to_end_id}" not in text:
+    named = entry.end_to_end_id and entry.end_to_end_id != entry.owner_ref
+    if named and f"EREF+{entry.end_to_end_id}" not in text:
         text = f"EREF+{entry.end_to_end_id}" + (f" SVWZ+{text}" if text else "")
     if not text:
         return []

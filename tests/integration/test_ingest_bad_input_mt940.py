@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 from test_ingest_bad_input import (
+    SQLITE,
     Contents,
     assert_accepted,
     assert_rejected,
@@ -106,7 +107,7 @@ REJECTED = [
     pytest.param(
         replaced("1125C300000,", "1125X300000,"),
         "line 5",
-        "debit/credit mark (C, D, RC, RD)",
+        "debit/credit mark (C, D, RC, RD, EC, ED)",
         id="no-debit-credit-mark",
     ),
     pytest.param(
@@ -121,12 +122,33 @@ REJECTED = [
         "is not readable",
         id="exponent-amount",
     ),
+    pytest.param(
+        lambda lines: [*lines[:8], ":2O:KBNN7920261126", *lines[1:8]],
+        "line 9",
+        "starts with :2O:, which is no MT940 field",
+        id="second-statement-with-a-mistyped-20",
+    ),
+    pytest.param(
+        lambda lines: [*lines[:8], *lines[1:8]],
+        "line 9",
+        "field :25: stands outside any statement: no :20: opens it",
+        id="second-statement-without-its-20",
+    ),
+    pytest.param(
+        replaced("C300000,", "C300.000"),
+        "line 5",
+        "amount '300.000' has 3 digits after '.', more than VND has",
+        id="amount-with-a-dot-that-may-group-thousands",
+    ),
 ]
 
 
 @pytest.mark.parametrize(
     ("engine", "change", "where", "reason"),
-    on_backends(REJECTED, postgres={"no-closing-balance", "truncated-after-an-entry"}),
+    on_backends(
+        REJECTED,
+        postgres={"no-closing-balance", "truncated-after-an-entry", "second-statement-with-a-mistyped-20"},
+    ),
     indirect=["engine"],
 )
 def test_a_bad_mt940_statement_is_rejected_and_the_good_one_is_kept(
@@ -221,3 +243,58 @@ def test_balances_in_two_currencies_are_named_in_the_message(migrated_engine: En
     assert message.startswith(f"{BAD_NAME}, line ")
     assert "USD" in message
     assert "VND" in message
+
+
+@pytest.mark.parametrize(
+    ("engine", "dialect"),
+    [
+        pytest.param("sqlite", "funds-code-and-dot", id="sqlite-funds-code-and-dot"),
+        pytest.param(
+            "postgresql", "funds-code-and-dot", id="postgresql-funds-code-and-dot", marks=pytest.mark.postgres
+        ),
+        pytest.param("sqlite", "wrapped-sequence-and-lf", id="sqlite-wrapped-sequence-and-lf"),
+    ],
+    indirect=["engine"],
+)
+def test_a_statement_in_a_banks_dialect_is_stored_to_the_dong(
+    migrated_engine: Engine, tmp_path: Path, dialect: str
+) -> None:
+    lines = mt940_lines()
+    if dialect == "funds-code-and-dot":
+        lines = [
+            line.replace("1125C300000,", "1125CD300000.00").replace("VND1000000,", "VND1000000.00")
+            for line in lines
+        ]
+    else:
+        lines = [*lines[:2], lines[2][:-1], lines[2][-1:], *lines[3:]]
+    good = companion("mt940", tmp_path)
+    bad = write(
+        tmp_path, BAD_NAME, "\n".join(lines).encode() if dialect != "funds-code-and-dot" else joined(lines)
+    )
+
+    outcome = ingest_beside(migrated_engine, good, bad)
+
+    assert_accepted(migrated_engine, good, outcome, adds=ITS_ROWS)
+    assert its_entries(migrated_engine) == [(CREDIT, "VND", DAY, DAY)]
+    s = schema.bank_statements.c
+    with migrated_engine.connect() as conn:
+        sequence = conn.execute(select(s.sequence).where(s.account == "7111790000001")).scalar_one()
+    assert sequence == "1"
+
+
+@pytest.mark.parametrize(
+    "engine", [SQLITE, pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres)], indirect=True
+)
+def test_a_statement_without_entries_totals_zero_in_its_currency(
+    migrated_engine: Engine, tmp_path: Path
+) -> None:
+    lines = [line for line in mt940_lines() if not line.startswith((":61:", ":86:"))]
+    lines = [line.replace("VND1300000,", "VND1000000,") for line in lines]
+    good = companion("mt940", tmp_path)
+    bad = write(tmp_path, BAD_NAME, joined(lines))
+
+    outcome = ingest_beside(migrated_engine, good, bad)
+
+    assert (outcome.status, outcome.statements, outcome.entries) == ("accepted", 1, 0)
+    assert outcome.totals == {"VND": {"credit": 0, "debit": 0}}
+    assert_accepted(migrated_engine, good, outcome, adds=Contents(bank_statements=1))

@@ -68,6 +68,16 @@ def test_two_batches_with_the_same_amount_are_not_matched_by_amount() -> None:
     }
 
 
+def test_a_batch_named_in_the_mt940_owner_reference_beside_another_eref_is_matched() -> None:
+    world = one_batch()
+    world.payment("P3", "T3", 300_000, batch_id="B-OTHER")
+    # the :86: /EREF/ carries the payer's own reference; the :61: owner reference names the batch
+    world.entry(300_000, account("01"), NEXT, "BANK1", end_to_end_id="PAYER-REF-9", owner_ref=BATCH)
+    world.entry(300_000, account("01"), NEXT, "BANK2", end_to_end_id="PAYER-REF-8", owner_ref="B-OTHER")
+    assert rows(world) == []
+    assert rows(world, NEXT) == []
+
+
 def test_a_batch_paid_in_two_credits_is_clean() -> None:
     world = one_batch()
     world.entry(120_000, account("01"), NEXT, "BANK1", end_to_end_id=BATCH)

@@ -123,7 +123,7 @@ def test_the_good_sample_is_read(tmp_path: Path) -> None:
         pytest.param(
             _replaced(":61:2611251125C", ":61:2611251125X150000,NTRFNONREF//FT2633001"),
             ":61:2611251125X",
-            "debit/credit mark (C, D, RC, RD)",
+            "debit/credit mark (C, D, RC, RD, EC, ED)",
             id="no-debit-credit-mark",
         ),
         pytest.param(
@@ -209,6 +209,116 @@ def test_an_amount_is_read_in_every_dialect_that_ends_it_clearly(tmp_path: Path,
     parsed = Mt940Parser().parse(_write(tmp_path, lines))
 
     assert parsed.statements[0].entries[0].amount == 150000
+
+
+SECOND = [
+    ":20:KBNN0225112026",
+    ":25:VN3711101000000",
+    ":28C:00002/001",
+    ":60F:C261125VND1100000,",
+    ":61:2611261126C70000,NTRFNONREF//FT2633009",
+    ":62F:C261126VND1170000,",
+    "-",
+]
+
+
+def _with_second(first_line: str | None, *, terminated: bool = True) -> list[str]:
+    """GOOD, then a second statement whose ``:20:`` line is replaced (or dropped when ``None``)."""
+    second = SECOND[1:] if first_line is None else [first_line, *SECOND[1:]]
+    return [*(GOOD if terminated else GOOD[:-1]), *second]
+
+
+@pytest.mark.parametrize(
+    ("lines", "at", "reason"),
+    [
+        pytest.param(
+            _with_second(":2O:KBNN0225112026"),
+            ":2O:",
+            "starts with :2O:, which is no MT940 field",
+            id="mistyped-20-after-a-message-end",
+        ),
+        pytest.param(
+            _with_second(":2O:KBNN0225112026", terminated=False),
+            ":2O:",
+            "starts with :2O:, which is no MT940 field",
+            id="mistyped-20-without-a-message-end",
+        ),
+        pytest.param(
+            _with_second(None),
+            11,
+            "field :25: stands outside any statement: no :20: opens it",
+            id="second-statement-without-20",
+        ),
+        pytest.param(
+            _with_second("20:KBNN0225112026", terminated=False),
+            11,
+            "has a second account :25: (first on line 2): is the :20: of a next statement missing",
+            id="20-without-its-colon-runs-into-the-statement-before",
+        ),
+        pytest.param(
+            [*GOOD[:2], ":99:SOMETHING", *GOOD[2:]],
+            ":99:",
+            "starts with :99:, which is no MT940 field",
+            id="unknown-tag",
+        ),
+        pytest.param(
+            [GOOD[0], *["0123456789" * 6] * 3, *GOOD[1:]],
+            ":20:",
+            "statement reference :20: '",
+            id="statement-reference-wrapped-past-its-column",
+        ),
+        pytest.param(
+            [*GOOD[:2], "9" * 64, *GOOD[2:]],
+            ":25:",
+            "is longer than 64 characters",
+            id="account-wrapped-past-its-column",
+        ),
+        pytest.param(
+            [*GOOD[:-1], ":86:SO DU CUOI NGAY", ":2O:KBNN0225112026", *SECOND[1:]],
+            12,
+            "has a second account :25: (first on line 2)",
+            id="mistyped-20-after-statement-information-in-86",
+        ),
+        pytest.param(
+            [*GOOD[:-1], ":61:2611251125C1,NTRFNONREF//LATE", GOOD[-1]],
+            ":61:2611251125C1,",
+            "has an entry :61: after its closing balance",
+            id="entry-after-the-closing-balance",
+        ),
+        pytest.param(
+            _replaced(":61:2611251125C", ":61:2611251125C150.000NTRFNONREF//FT2633001"),
+            ":61:2611251125C",
+            "amount '150.000' has 3 digits after '.', more than VND has",
+            id="dot-that-may-be-a-thousands-separator",
+        ),
+        pytest.param(
+            _replaced(":60F:", ":60F:C261124VND1000.000"),
+            ":60F:",
+            "amount '1000.000' has 3 digits after '.'",
+            id="balance-dot-that-may-be-a-thousands-separator",
+        ),
+        pytest.param(
+            _replaced(":61:2611251125C", ":61:2611251125C150000,NTRF" + "R" * 40 + "//FT2633001"),
+            ":61:2611251125C",
+            "is longer than 35 characters",
+            id="owner-reference-too-long",
+        ),
+        pytest.param(
+            _replaced(":86:166", ":86:/EREF/" + "E" * 200 + "//REMI/USTD//LPTB/"),
+            ":61:2611251125C",
+            "end-to-end reference (/EREF/)",
+            id="eref-too-long-for-its-column",
+        ),
+    ],
+)
+def test_a_field_the_parser_cannot_place_rejects_the_file_with_its_line(
+    tmp_path: Path, lines: list[str], at: str | int, reason: str
+) -> None:
+    error = _refused(_write(tmp_path, lines))
+
+    assert error.source == "kbnn.sta"
+    assert error.where == (f"line {at}" if isinstance(at, int) else _line_of(lines, at))
+    assert reason in error.reason
 
 
 def test_a_file_without_any_statement_reference_is_refused(tmp_path: Path) -> None:

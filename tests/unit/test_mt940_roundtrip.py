@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 import tempfile
 from pathlib import Path
 
@@ -14,12 +15,13 @@ from hypothesis import strategies as st
 from adapters.formats.base import read_head
 from adapters.formats.mt940 import Mt940Parser
 from adapters.formats.mt940_writer import render_mt940, write_mt940
-from reconcile.records import Balance, BankEntry, BankStatement, Direction
+from reconcile.records import Balance, BankEntry, BankStatement, Direction, Parsed
 
 VIETNAMESE = "àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđĐ"
 ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 TEXT = ALNUM + "abcdefghijklmnopqrstuvwxyz .,-()" + VIETNAMESE
 DATES = st.dates(dt.date(2000, 1, 1), dt.date(2070, 12, 31))
+PLACEHOLDERS = {"NONREF", "NOTPROVIDED", "EREF", "PREF", "KREF", "MREF"}
 
 
 def _words(alphabet: str, max_size: int) -> st.SearchStrategy[str]:
@@ -39,6 +41,7 @@ def bank_entries(draw: st.DrawFn, currency: str) -> BankEntry:
         bank_ref=draw(st.none() | _words(ALNUM, 16).filter(lambda ref: ref != "NONREF")),
         end_to_end_id=draw(st.none() | _words(ALNUM + "-", 35)),
         remittance=draw(st.none() | _words(TEXT, 150)),
+        owner_ref=draw(st.none() | _words(ALNUM + "-.", 16).filter(lambda ref: ref not in PLACEHOLDERS)),
     )
 
 
@@ -68,11 +71,16 @@ def bank_statements(draw: st.DrawFn) -> BankStatement:
 
 
 def _as_read_back(entry: BankEntry) -> BankEntry:
-    """The writer puts the end-to-end reference in front of the remittance as SEPA ``EREF+``."""
+    """The writer puts the end-to-end reference in front of the remittance as SEPA ``EREF+``.
+
+    The owner's reference in ``:61:`` is the end-to-end reference when
+    ``:86:`` names none; the ``?NN`` text is the purpose.
+    """
     remittance = entry.remittance
-    if entry.end_to_end_id:
+    if entry.end_to_end_id and entry.end_to_end_id != entry.owner_ref:
         remittance = f"EREF+{entry.end_to_end_id}" + (f" SVWZ+{remittance}" if remittance else "")
-    return dataclasses.replace(entry, remittance=remittance)
+    end_to_end_id = entry.end_to_end_id or entry.owner_ref
+    return dataclasses.replace(entry, remittance=remittance, end_to_end_id=end_to_end_id, purpose=remittance)
 
 
 def _covered_dates(statement: BankStatement) -> list[dt.date]:
@@ -81,16 +89,7 @@ def _covered_dates(statement: BankStatement) -> list[dt.date]:
     ]
 
 
-@settings(deadline=None)
-@given(st.lists(bank_statements(), min_size=1, max_size=4))
-def test_statements_written_as_mt940_read_back_the_same(statements: list[BankStatement]) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "statement.sta"
-        write_mt940(statements, path)
-        parser = Mt940Parser()
-        assert parser.identify(path, read_head(path))
-        parsed = parser.parse(path)
-
+def _assert_read_back(parsed: Parsed, statements: list[BankStatement]) -> None:
     assert parsed.format == "mt940"
     dates = [(e.value_date, e.booking_date) for statement in statements for e in statement.entries]
     assert [issue.message for issue in parsed.issues] == [
@@ -112,6 +111,88 @@ def test_statements_written_as_mt940_read_back_the_same(statements: list[BankSta
         ]
         assert read.from_date == min(_covered_dates(written))
         assert read.to_date == max(_covered_dates(written))
+
+
+def _parse_text(text: str) -> Parsed:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "statement.sta"
+        path.write_bytes(text.encode("utf-8"))
+        parser = Mt940Parser()
+        assert parser.identify(path, read_head(path))
+        return parser.parse(path)
+
+
+@settings(deadline=None)
+@given(st.lists(bank_statements(), min_size=1, max_size=4))
+def test_statements_written_as_mt940_read_back_the_same(statements: list[BankStatement]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "statement.sta"
+        write_mt940(statements, path)
+        parser = Mt940Parser()
+        assert parser.identify(path, read_head(path))
+        parsed = parser.parse(path)
+
+    _assert_read_back(parsed, statements)
+
+
+_MARKED_AMOUNT = re.compile(r"^(:(?:6[0-5][FM]?):[CD]\d{6}[A-Z]{3}|:61:\d{10}(?:RC|RD|C|D))(\d+),(\d*)")
+_MARK = re.compile(r"^(:61:\d{10}(?:RC|RD|C|D))")
+
+
+def _decimal_point(lines: list[str], currency: str) -> list[str]:
+    """Rabobank: ``.`` as the decimal mark."""
+    return [_MARKED_AMOUNT.sub(r"\1\2.\3", line) for line in lines]
+
+
+def _funds_code(lines: list[str], currency: str) -> list[str]:
+    """The optional funds code after the mark: the currency's third letter."""
+    return [_MARK.sub(rf"\g<1>{currency[2]}", line) for line in lines]
+
+
+def _wrapped_sequence(lines: list[str], currency: str) -> list[str]:
+    """ING: ``:28C:`` wrapped onto a second line."""
+    wrapped: list[str] = []
+    for line in lines:
+        value = line.removeprefix(":28C:")
+        if line.startswith(":28C:") and len(value) > 1:
+            wrapped += [f":28C:{value[:-1]}", value[-1]]
+        else:
+            wrapped.append(line)
+    return wrapped
+
+
+def _bank_header(lines: list[str], currency: str) -> list[str]:
+    """A bank's header lines and a message type line before the first statement."""
+    return ["0000 01INGBNL2AXXXX00001", "940 00", ":940:", *lines]
+
+
+DIALECTS = {
+    "decimal-point": _decimal_point,
+    "funds-code": _funds_code,
+    "wrapped-sequence": _wrapped_sequence,
+    "bank-header": _bank_header,
+}
+
+
+@settings(deadline=None)
+@given(
+    st.lists(bank_statements(), min_size=1, max_size=3),
+    st.lists(st.sampled_from(sorted(DIALECTS)), min_size=1, max_size=4, unique=True),
+    st.sampled_from(["\r\n", "\n"]),
+)
+def test_statements_in_a_banks_dialect_read_back_the_same(
+    statements: list[BankStatement], dialects: list[str], line_end: str
+) -> None:
+    lines = render_mt940(statements).split("\r\n")
+    for statement in statements:  # a dialect applies to the statement in its currency
+        assert statement.currency is not None
+    for name in dialects:
+        currency = statements[0].currency or "VND"
+        if name in {"decimal-point", "funds-code"} and any(s.currency != currency for s in statements):
+            continue
+        lines = DIALECTS[name](lines, currency)
+
+    _assert_read_back(_parse_text(line_end.join(lines)), statements)
 
 
 def _one_entry_statement(entry: BankEntry) -> BankStatement:

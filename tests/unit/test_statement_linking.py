@@ -29,6 +29,12 @@ def test_a_credit_naming_the_batch_as_end_to_end_id_settles_it() -> None:
     assert _refs(linked) == {"B1": ["REF1"]}
 
 
+def test_a_credit_naming_the_batch_as_its_mt940_owner_reference_settles_it() -> None:
+    entry = Entry(1, "REF1", NEXT, 500, "PAYER-REF", None, owner_ref="B1")
+    linked = link_credits([entry, _entry(2, 500, e2e="B2")], [_target("B1", 500), _target("B2", 500)], {})
+    assert _refs(linked) == {"B1": ["REF1"], "B2": ["REF2"]}
+
+
 def test_a_batch_id_is_matched_as_a_whole_word_of_the_remittance_not_a_substring() -> None:
     entries = [_entry(1, 10, text="Quyet toan lo B10 ngay 25/11"), _entry(2, 20, text="lo B1.")]
     linked = link_credits(entries, [_target("B1", 5), _target("B10", 5)], {})

@@ -16,7 +16,7 @@ current files, each transaction carried by several is superseded in all but
 the latest ingested one, exactly as ingesting them now would have done.
 
 Revision ID: 0010_gateway_identity
-Revises: 0006_gateway_copies
+Revises: 0009_bank_refs
 Create Date: 2026-12-04 18:00:00
 """
 
@@ -30,7 +30,7 @@ from alembic import op
 ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 revision: str = "0010_gateway_identity"
-down_revision: str | None = "0006_gateway_copies"
+down_revision: str | None = "0009_bank_refs"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
