@@ -17,6 +17,7 @@ from typing import Any, Final, Literal, Protocol
 import pyarrow as pa
 
 from reconcile.calendar import BusinessCalendar
+from reconcile.verdict import RunVerdict
 
 #: At most this many calendar days of transactions before the run's date (a window over Tết is ~9).
 LOOKBACK_DAYS = 10
@@ -160,8 +161,8 @@ class RunStore(Protocol):
         """1 + the number of runs already stored for that date and province scope."""
         ...
 
-    def save_run(self, run: RunRecord, discrepancies: pa.Table) -> None:
-        """Store the run and its rows in one transaction: all of it, or nothing."""
+    def save_run(self, run: RunRecord, discrepancies: pa.Table, verdict: RunVerdict | None = None) -> None:
+        """Store the run, its rows and its verdict in one transaction: all of it, or nothing."""
         ...
 
     def get_run(self, run_id: str) -> RunRecord:
@@ -174,4 +175,13 @@ class RunStore(Protocol):
 
     def discrepancies(self, run_id: str) -> pa.Table:
         """The run's rows (:data:`~reconcile.discrepancies.DISCREPANCIES`), in report order."""
+        ...
+
+    def verdict(self, run_id: str) -> RunVerdict:
+        """The run's batches and credits as it judged them, in the order it stored them."""
+        ...
+
+    def latest_run_covering(self, business_date: dt.date, province_code: str) -> RunRecord:
+        """The newest run of that date whose scope includes the province (every province, or a list
+        naming it): the province's latest result. :class:`~reconcile.errors.NotFoundError` if none."""
         ...

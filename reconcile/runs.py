@@ -103,7 +103,7 @@ def reconcile_day(
         fingerprint=inputs.fingerprint,
     )
     step("saving")
-    store.save_run(run, result.discrepancies)
+    store.save_run(run, result.discrepancies, result.verdict)
     return RunSummary(run, result.warnings)
 
 

@@ -20,11 +20,13 @@ from adapters.db.bulk import bulk_insert, fetch_arrow
 from adapters.db.engine import write_transaction
 from adapters.db.run_inputs import load_day_inputs
 from adapters.db.run_tables import discrepancies, runs, work_items
+from adapters.db.run_verdicts import latest_run_covering, load_verdict, save_verdict
 from adapters.settings import Settings
 from reconcile.discrepancies import DISCREPANCIES
-from reconcile.errors import NotFoundError
+from reconcile.errors import NoRunError, NotFoundError
 from reconcile.ports import DayInputs, GatewayTerms, RunRecord
 from reconcile.runs import item_key
+from reconcile.verdict import RunVerdict
 
 
 def scope_of(provinces: Sequence[str]) -> str:
@@ -88,10 +90,11 @@ class SqlRunStore:
             ).scalar()
         return int(top or 0) + 1
 
-    def save_run(self, run: RunRecord, rows: pa.Table) -> None:
+    def save_run(self, run: RunRecord, rows: pa.Table, verdict: RunVerdict | None = None) -> None:
         with write_transaction(self.engine) as conn:
             conn.execute(insert(runs).values(**_run_row(run)))
             bulk_insert(conn, discrepancies, _discrepancy_rows(run.id, rows))
+            save_verdict(conn, run.id, verdict or RunVerdict())
 
     def get_run(self, run_id: str) -> RunRecord:
         with self.engine.connect() as conn:
@@ -114,7 +117,7 @@ class SqlRunStore:
                 .first()
             )
         if row is None:
-            raise NotFoundError("run of the date", business_date.isoformat())
+            raise NoRunError(business_date.isoformat())
         return _record(row)
 
     def list_runs(self, limit: int = 50) -> list[RunRecord]:
@@ -134,6 +137,15 @@ class SqlRunStore:
         )
         with self.engine.connect() as conn:
             return fetch_arrow(conn, statement, DISCREPANCIES)
+
+    def verdict(self, run_id: str) -> RunVerdict:
+        self.get_run(run_id)
+        with self.engine.connect() as conn:
+            return load_verdict(conn, run_id)
+
+    def latest_run_covering(self, business_date: dt.date, province_code: str) -> RunRecord:
+        with self.engine.connect() as conn:
+            return latest_run_covering(conn, business_date, province_code)
 
 
 def _run_row(run: RunRecord) -> dict[str, Any]:

@@ -18,8 +18,9 @@ import pyarrow as pa
 from reconcile.calendar import BusinessCalendar
 from reconcile.columns import BANK_ENTRIES, BANK_ENTRY_DETAILS, GATEWAY_TXNS, OBLIGATIONS
 from reconcile.discrepancies import DISCREPANCIES
-from reconcile.errors import NotFoundError
+from reconcile.errors import NoRunError, NotFoundError
 from reconcile.ports import COVERAGE, FEE_SCHEDULE, PROVINCES, TAX_RATES, DayInputs, GatewayTerms, RunRecord
+from reconcile.verdict import RunVerdict
 
 #: Wednesday 25 November 2026.
 D = dt.date(2026, 11, 25)
@@ -191,6 +192,7 @@ class FakeRunStore:
     def __init__(self, world: World) -> None:
         self.world = world
         self.runs: dict[str, tuple[RunRecord, pa.Table]] = {}
+        self.verdicts: dict[str, RunVerdict] = {}
 
     def load_inputs(self, business_date: dt.date, provinces: Sequence[str]) -> DayInputs:
         earlier = [run for run, _ in self.runs.values() if run.business_date < business_date]
@@ -211,8 +213,9 @@ class FakeRunStore:
         ]
         return len(same) + 1
 
-    def save_run(self, run: RunRecord, discrepancies: pa.Table) -> None:
+    def save_run(self, run: RunRecord, discrepancies: pa.Table, verdict: RunVerdict | None = None) -> None:
         self.runs[run.id] = (run, discrepancies)
+        self.verdicts[run.id] = verdict or RunVerdict()
 
     def get_run(self, run_id: str) -> RunRecord:
         if run_id not in self.runs:
@@ -227,6 +230,19 @@ class FakeRunStore:
 
     def discrepancies(self, run_id: str) -> pa.Table:
         return self.runs[self.get_run(run_id).id][1]
+
+    def verdict(self, run_id: str) -> RunVerdict:
+        return self.verdicts[self.get_run(run_id).id]
+
+    def latest_run_covering(self, business_date: dt.date, province_code: str) -> RunRecord:
+        same = [
+            r
+            for r, _ in self.runs.values()
+            if r.business_date == business_date and (not r.provinces or province_code in r.provinces)
+        ]
+        if not same:
+            raise NoRunError(business_date.isoformat(), province_code)
+        return max(same, key=lambda r: (r.finished_at, r.version))
 
 
 def found(table: pa.Table) -> set[tuple[str, str]]:
