@@ -285,3 +285,18 @@ def test_the_pdf_charts_expected_against_credited_only_when_there_are_batches(st
     without = PdfReader(tmp_path / "without.pdf").pages[0].extract_text()
     assert chart_title not in without
     assert "Không có lô quyết toán nào" in without
+
+
+@pytest.mark.parametrize(
+    ("category", "expected"),
+    [
+        ("PAID_NOT_SETTLED", "HS-1"),
+        ("TAX_RATE_MISMATCH", "HS-1"),
+        ("UNDERPAID", "T1"),
+        ("MISSING_BANK_CREDIT", "B1"),
+        ("UNEXPECTED_BANK_CREDIT", "VCB1"),
+    ],
+)
+def test_a_statement_discrepancys_key_is_its_categorys_key(category: str, expected: str) -> None:
+    row = _discrepancy(category, payment_code="HS-1", txn_id="T1", batch_id="B1", bank_ref="VCB1")
+    assert row.key == expected
