@@ -225,7 +225,7 @@ class FakeRunStore:
     def latest_run(self, business_date: dt.date) -> RunRecord:
         same = [r for r, _ in self.runs.values() if r.business_date == business_date]
         if not same:
-            raise NotFoundError("run of date", business_date.isoformat())
+            raise NoRunError(business_date.isoformat())
         return max(same, key=lambda r: (r.finished_at, r.version))
 
     def discrepancies(self, run_id: str) -> pa.Table:
