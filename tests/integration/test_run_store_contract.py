@@ -68,7 +68,7 @@ def _result() -> MatchResult:
     world = World()
     world.payment("P1", "T1", 300_000, batch_id="B-OK")
     world.payment("P2", "T2", 200_000, batch_id="B-SHORT")
-    world.payment("P3", "T3", 100_000, province="79", batch_id="B-NONE")
+    world.payment("P3", "T3", 100_000, province_code="79", batch_id="B-NONE")
     world.entry(300_000, account("01"), NEXT, "BANK1", end_to_end_id="B-OK")
     world.entry(150_000, account("01"), NEXT, "BANK2", end_to_end_id="B-SHORT")
     world.entry(99_000, account("01"), D, "BANK3")
