@@ -110,6 +110,14 @@ def test_an_unknown_province_ends_with_one_line_and_a_non_zero_exit(config: Path
     assert not out.exists()
 
 
+def test_the_excel_report_names_the_provinces_as_the_web_download_does(config: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report.xlsx"
+    result = recon(config, "report", "--date", "2026-11-25", "--format", "xlsx", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    rows = list(openpyxl.load_workbook(out)["By province"].iter_rows(values_only=True))
+    assert ("48", "Đà Nẵng") in {row[:2] for row in rows}
+
+
 @pytest.mark.parametrize(
     "command",
     [
