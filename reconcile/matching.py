@@ -35,6 +35,7 @@ import pyarrow as pa
 
 from reconcile import payments, rules, settlement, verdict
 from reconcile.discrepancies import DISCREPANCIES, KEY_OF, Category, Severity
+from reconcile.money import difference_totals
 from reconcile.ports import MAX_CARRY_DAYS, DayInputs
 
 SEVERITY: Final[dict[Category, Severity]] = {
@@ -245,6 +246,7 @@ def _row_counts(rows: pa.Table) -> dict[str, Any]:
     categories = rows.column("category").to_pylist()
     statuses = rows.column("status").to_pylist()
     return {
+        **difference_totals(rows.column("difference_vnd").to_pylist()).as_dict(),
         "discrepancies": rows.num_rows,
         "by_category": {name: categories.count(name) for name in sorted(set(categories))},
         "by_status": {name: statuses.count(name) for name in sorted(set(statuses))},

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from reconcile.discrepancies import KEY_OF, Category
+from reconcile.money import DifferenceTotals, difference_totals
 
 
 class BatchStatus(StrEnum):
@@ -198,6 +199,11 @@ class SettlementStatement:
     @property
     def totals(self) -> StatementTotals:
         return StatementTotals.of(self.batches)
+
+    @property
+    def discrepancy_differences(self) -> DifferenceTotals:
+        """Net and absolute totals of the discrepancies' differences (named as everywhere else)."""
+        return difference_totals(d.difference_vnd for d in self.discrepancies)
 
     @property
     def title(self) -> str:

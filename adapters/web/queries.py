@@ -13,12 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Select, func, select
+from sqlalchemy import Connection, Select, select
 
 from adapters.db.run_tables import discrepancies, runs
 from adapters.db.schema import provinces
 from adapters.db.users import User
 from adapters.web.access import is_staff, province_clause
+from reconcile.money import difference_totals
 
 ROW_LIMIT = 500
 
@@ -79,21 +80,32 @@ def discrepancy_rows(conn: Connection, user: User, run_id: str, filters: Filters
 
 
 def summary(conn: Connection, user: User, run_id: str, filters: Filters) -> list[Mapping[str, Any]]:
-    """Count and VND totals per category and province, for the filtered rows."""
+    """Count and VND totals per category and province, for the filtered rows.
+
+    The differences are :func:`reconcile.money.difference_totals`: the signed net
+    and the sum of absolute differences, as every other view names them.
+    """
     rows = _rows_of(run_id, user, filters).subquery()
-    statement = (
-        select(
-            rows.c.category,
-            rows.c.province_code,
-            func.count().label("count"),
-            func.coalesce(func.sum(rows.c.expected_vnd), 0).label("expected_vnd"),
-            func.coalesce(func.sum(rows.c.actual_vnd), 0).label("actual_vnd"),
-            func.coalesce(func.sum(func.abs(rows.c.difference_vnd)), 0).label("difference_vnd"),
-        )
-        .group_by(rows.c.category, rows.c.province_code)
-        .order_by(rows.c.category, rows.c.province_code)
-    )
-    return [dict(row) for row in conn.execute(statement).mappings()]
+    statement = select(
+        rows.c.category, rows.c.province_code, rows.c.expected_vnd, rows.c.actual_vnd, rows.c.difference_vnd
+    ).order_by(rows.c.category, rows.c.province_code)
+    groups: dict[tuple[str, str | None], list[Any]] = {}
+    for row in conn.execute(statement):
+        groups.setdefault((row.category, row.province_code), []).append(row)
+    return [
+        _totals({"category": category, "province_code": code}, members)
+        for (category, code), members in groups.items()
+    ]
+
+
+def _totals(label: dict[str, Any], rows: list[Any]) -> dict[str, Any]:
+    return {
+        **label,
+        "count": len(rows),
+        "expected_vnd": sum(row.expected_vnd or 0 for row in rows),
+        "actual_vnd": sum(row.actual_vnd or 0 for row in rows),
+        **difference_totals(row.difference_vnd for row in rows).as_dict(),
+    }
 
 
 def discrepancy(conn: Connection, user: User, row_id: int) -> Mapping[str, Any] | None:

@@ -22,6 +22,7 @@ from adapters.web.access import Hidden, current_user, is_staff, may_work_items
 from adapters.web.pages import render
 from adapters.web.workflow import item_actions, pending_requests
 from reconcile.discrepancies import Category, Status
+from reconcile.money import ABSOLUTE_DIFFERENCE, DIFFERENCE_LABELS, NET_DIFFERENCE
 
 
 def dashboard(request: Request) -> Response:
@@ -45,6 +46,7 @@ def dashboard(request: Request) -> Response:
         rows=rows,
         totals=totals,
         grand=_grand_total(totals),
+        difference_labels=DIFFERENCE_LABELS,
         names=names,
         filters=filters,
         problems=problems,
@@ -75,7 +77,7 @@ def _filters(request: Request) -> tuple[queries.Filters, list[str]]:
 
 
 def _grand_total(totals: list[Any]) -> dict[str, int]:
-    keys = ("count", "expected_vnd", "actual_vnd", "difference_vnd")
+    keys = ("count", "expected_vnd", "actual_vnd", NET_DIFFERENCE, ABSOLUTE_DIFFERENCE)
     return {key: sum(int(row[key] or 0) for row in totals) for key in keys}
 
 

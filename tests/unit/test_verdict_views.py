@@ -8,8 +8,9 @@ unexplained credits, and bank data that does or does not yet cover the
 window. The day is reconciled through the run use case into the in-memory
 store; each province's statement is then rendered as XML (parsed back and
 validated) and as Excel (read back), and must show exactly the stored
-verdict: every batch's status, expected and credited amounts, and totals that
-add up to the run's own.
+verdict: every batch's status, expected and credited amounts, totals that
+add up to the run's own, and the same net and absolute differences as the
+report's rows of the province.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from hypothesis import strategies as st
 from lxml import etree
 from matching_world import D, FakeRunStore, World, account
 
+from reconcile.money import difference_totals
 from reconcile.runs import reconcile_day
 from reconcile.verdict import BatchStatus
 from reports.statement_build import statement_of_run
@@ -146,10 +148,20 @@ def test_every_statement_format_shows_the_runs_stored_verdict(world: World, tmp_
         totals = etree.fromstring(xml).find("s:Totals", NS)
         expected_total += int(totals.findtext("s:Expected", namespaces=NS))
         credited_total += int(totals.findtext("s:Credited", namespaces=NS))
-        assert {d.key for d in statement.discrepancies} == {
-            _key(row) for row in rows.to_pylist() if row["province_code"] == code
-        }
+        reported = [row for row in rows.to_pylist() if row["province_code"] == code]
+        assert {d.key for d in statement.discrepancies} == {_key(row) for row in reported}
+        differences = difference_totals(row["difference_vnd"] for row in reported)
+        listed = etree.fromstring(xml).find("s:Discrepancies", NS)
+        assert (
+            int(listed.findtext("s:NetDifference", namespaces=NS)),
+            int(listed.findtext("s:AbsoluteDifference", namespaces=NS)),
+        ) == (differences.net, differences.absolute)
     assert shown == stored
+    everything = difference_totals(rows.column("difference_vnd").to_pylist())
+    assert (run.counts["net_difference_vnd"], run.counts["absolute_difference_vnd"]) == (
+        everything.net,
+        everything.absolute,
+    )
     assert (expected_total, credited_total) == (
         run.counts["amount_expected_vnd"],
         run.counts["amount_settled_vnd"],
