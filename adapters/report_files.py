@@ -9,17 +9,19 @@ nothing here judges them again.
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
 
 from sqlalchemy import Engine, select
 
 from adapters.db.schema import provinces
-from reconcile.errors import ConfigError
+from reconcile.errors import ConfigError, NoRunError
 from reconcile.ports import RunRecord, RunStore
+from reconcile.results import ResultPart, compose, composed_run, latest_parts
 from reconcile.runs import diff_runs
 from reports.tabular import DiscrepancyReport, csv_bytes, json_bytes, sort_key, write_csv, write_json
 
@@ -27,12 +29,33 @@ FORMATS = ("json", "csv", "xlsx")
 
 
 def build_report(store: RunStore, run: RunRecord, diff_against: str | None = None) -> DiscrepancyReport:
-    """The run's report, with the diff against the run ``diff_against`` if given."""
-    rows = store.discrepancies(run.id)
-    if diff_against is None:
-        return DiscrepancyReport(run.as_dict(), rows)
-    diff = diff_runs(store.discrepancies(store.get_run(diff_against).id), rows)
-    return DiscrepancyReport(run.as_dict(), rows, diff_against=diff_against, diff=diff.rows())
+    """The run's report, with the diff against the run ``diff_against`` if given.
+
+    A run limited to provinces is compared with the same provinces of the other run.
+    """
+    report = DiscrepancyReport(run.as_dict(), store.discrepancies(run.id))
+    return report if diff_against is None else with_diff(store, report, diff_against, run.provinces)
+
+
+def with_diff(
+    store: RunStore, report: DiscrepancyReport, other_id: str, provinces: Sequence[str] = ()
+) -> DiscrepancyReport:
+    """``report`` plus what changed since run ``other_id`` (limited to ``provinces`` if given)."""
+    other = store.discrepancies(store.get_run(other_id).id)
+    if provinces:
+        other = ResultPart(other_id, tuple(provinces)).take(other)
+    diff = diff_runs(other, report.discrepancies)
+    return DiscrepancyReport(report.run, report.discrepancies, diff_against=other_id, diff=diff.rows())
+
+
+def latest_report(store: RunStore, business_date: dt.date) -> DiscrepancyReport:
+    """The latest result of the date (each province's latest version), or :class:`NoRunError`."""
+    runs = store.runs_of_date(business_date)
+    if not runs:
+        raise NoRunError(business_date.isoformat())
+    parts = latest_parts(runs)
+    rows = compose(parts, store.discrepancies)
+    return DiscrepancyReport(composed_run(runs, parts, rows), rows)
 
 
 def province_names(engine: Engine) -> dict[str, str]:

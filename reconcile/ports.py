@@ -177,6 +177,10 @@ class RunStore(Protocol):
         """The run's rows (:data:`~reconcile.discrepancies.DISCREPANCIES`), in report order."""
         ...
 
+    def runs_of_date(self, business_date: dt.date) -> list[RunRecord]:
+        """Every run of that date, whatever its scope, newest first (empty if none)."""
+        ...
+
     def verdict(self, run_id: str) -> RunVerdict:
         """The run's batches and credits as it judged them, in the order it stored them."""
         ...

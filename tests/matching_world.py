@@ -231,6 +231,10 @@ class FakeRunStore:
     def discrepancies(self, run_id: str) -> pa.Table:
         return self.runs[self.get_run(run_id).id][1]
 
+    def runs_of_date(self, business_date: dt.date) -> list[RunRecord]:
+        same = [r for r, _ in self.runs.values() if r.business_date == business_date]
+        return sorted(same, key=lambda r: (r.finished_at, r.version, r.id), reverse=True)
+
     def verdict(self, run_id: str) -> RunVerdict:
         return self.verdicts[self.get_run(run_id).id]
 

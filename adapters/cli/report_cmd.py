@@ -1,7 +1,10 @@
 """``recon report``: a run's discrepancy report as JSON, CSV or Excel (DESIGN.md §6, §7).
 
 ``recon report (--run ID | --date YYYY-MM-DD) --format json|csv|xlsx --out PATH
-[--diff OTHER_RUN_ID]``; ``--date`` takes the latest run of that date.
+[--diff OTHER_RUN_ID]``; ``--date`` takes the latest result of that date: for
+each province its latest version, so a one-province rerun replaces that
+province's rows and leaves the others' (the ``run`` object then lists, under
+``results``, which run gave which provinces).
 ``--diff`` adds what changed since the other run: items new, gone and changed.
 The report is built and written by :mod:`adapters.report_files`, as the web
 application and the demo write it. A date without a run is refused in one line.
@@ -16,7 +19,14 @@ from typing import Any
 from adapters.cli.run_cmd import business_date
 from adapters.db.engine import create_engine_for, require_schema
 from adapters.db.runs import SqlRunStore
-from adapters.report_files import FORMATS, build_report, province_names, write_report
+from adapters.report_files import (
+    FORMATS,
+    build_report,
+    latest_report,
+    province_names,
+    with_diff,
+    write_report,
+)
 from adapters.settings import Settings
 
 
@@ -28,7 +38,12 @@ def register(subparsers: Any) -> None:
     )
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--run", metavar="ID", help="the run's id, as `recon run` printed it")
-    which.add_argument("--date", type=business_date, metavar="YYYY-MM-DD", help="the latest run of this date")
+    which.add_argument(
+        "--date",
+        type=business_date,
+        metavar="YYYY-MM-DD",
+        help="the latest result of this date (per province, its latest run)",
+    )
     parser.add_argument("--format", required=True, choices=FORMATS)
     parser.add_argument("--out", required=True, type=Path, metavar="PATH")
     parser.add_argument("--diff", metavar="OTHER_RUN_ID", help="also show what changed since this run")
@@ -40,11 +55,15 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
     try:
         require_schema(engine)
         store = SqlRunStore(engine, settings)
-        run = store.get_run(args.run) if args.run else store.latest_run(args.date)
-        report = build_report(store, run, args.diff)
+        if args.run:
+            report = build_report(store, store.get_run(args.run), args.diff)
+        else:
+            report = latest_report(store, args.date)
+            if args.diff:
+                report = with_diff(store, report, args.diff)
         names = province_names(engine)
     finally:
         engine.dispose()
     path = write_report(report, args.format, args.out, names)
-    print(f"report {run.id} ({args.format}): {path}")
+    print(f"report {report.run['id']} ({args.format}): {path}")
     return 0

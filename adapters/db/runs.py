@@ -138,6 +138,16 @@ class SqlRunStore:
         with self.engine.connect() as conn:
             return fetch_arrow(conn, statement, DISCREPANCIES)
 
+    def runs_of_date(self, business_date: dt.date) -> list[RunRecord]:
+        r = runs.c
+        statement = (
+            select(runs)
+            .where(r.business_date == business_date)
+            .order_by(r.finished_at.desc(), r.version.desc(), r.id.desc())
+        )
+        with self.engine.connect() as conn:
+            return [_record(row) for row in conn.execute(statement).mappings()]
+
     def verdict(self, run_id: str) -> RunVerdict:
         self.get_run(run_id)
         with self.engine.connect() as conn:

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from adapters.db.runs import SqlRunStore
 from adapters.db.users import User
 from adapters.web import queries
 from adapters.web.access import Hidden, current_user, is_staff, may_work_items
@@ -23,6 +24,7 @@ from adapters.web.pages import render
 from adapters.web.workflow import item_actions, pending_requests
 from reconcile.discrepancies import Category, Status
 from reconcile.money import ABSOLUTE_DIFFERENCE, DIFFERENCE_LABELS, NET_DIFFERENCE
+from reconcile.results import ResultPart, latest_parts
 
 
 def dashboard(request: Request) -> Response:
@@ -33,8 +35,9 @@ def dashboard(request: Request) -> Response:
         wanted = request.query_params.get("run")
         run = next((r for r in runs if r["id"] == wanted), None) if wanted else None
         run = run or queries.run_of(conn, user, filters.business_date)
-        rows = queries.discrepancy_rows(conn, user, run["id"], filters) if run else []
-        totals = queries.summary(conn, user, run["id"], filters) if run else []
+        parts = _parts(request, run, explicit=run is not None and run["id"] == wanted)
+        rows = queries.discrepancy_rows(conn, user, parts, filters) if run else []
+        totals = queries.summary(conn, user, parts, filters) if run else []
         names = queries.province_names(conn, user)
     return render(
         request,
@@ -46,6 +49,7 @@ def dashboard(request: Request) -> Response:
         rows=rows,
         totals=totals,
         grand=_grand_total(totals),
+        parts=parts,
         difference_labels=DIFFERENCE_LABELS,
         names=names,
         filters=filters,
@@ -54,6 +58,16 @@ def dashboard(request: Request) -> Response:
         statuses=[s.value for s in Status],
         row_limit=queries.ROW_LIMIT,
     )
+
+
+def _parts(request: Request, run: dict[str, Any] | None, *, explicit: bool) -> tuple[ResultPart, ...]:
+    """One run asked for by ``?run=``; else the latest result of its date, per province."""
+    if run is None:
+        return ()
+    if explicit:
+        return (ResultPart(run["id"], None),)
+    store = SqlRunStore(request.app.state.engine, request.app.state.settings)
+    return latest_parts(store.runs_of_date(run["business_date"]))
 
 
 def _filters(request: Request) -> tuple[queries.Filters, list[str]]:

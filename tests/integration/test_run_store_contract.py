@@ -124,6 +124,8 @@ def test_the_latest_run_of_a_date_and_of_a_province(store: RunStore) -> None:
     store.save_run(national, result.discrepancies, result.verdict)
     store.save_run(scoped, result.discrepancies, result.verdict)
     assert store.latest_run(D) == scoped
+    assert store.runs_of_date(D) == [scoped, national]
+    assert store.runs_of_date(NEXT) == []
     assert store.latest_run_covering(D, "79") == scoped
     assert store.latest_run_covering(D, "01") == national
 

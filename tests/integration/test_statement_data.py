@@ -13,12 +13,14 @@ from sqlalchemy import Engine
 
 from adapters.db.runs import SqlRunStore
 from adapters.ingest import ingest_file
+from adapters.report_files import latest_report
 from adapters.settings import GatewaySettings, Settings
 from adapters.statement_files import load_statement, write_day_statements, write_province_statement
 from reconcile.errors import NoRunError, NotFoundError
 from reconcile.runs import reconcile_day
 from reports.statement_model import BatchStatus
 from reports.statements import validate_statement_xml
+from reports.tabular import DiscrepancyReport
 
 D = dt.date(2026, 11, 25)
 NS = {"s": "urn:recon:settlement-statement:1"}
@@ -212,3 +214,22 @@ def test_each_statement_batch_is_the_runs_stored_verdict(world) -> None:
         for row in stored
         if row["province_code"] == "01"
     }
+
+
+def test_the_report_of_a_date_keeps_the_other_provinces_rows_after_a_one_province_rerun(world) -> None:
+    store = SqlRunStore(world, SETTINGS)
+    before = latest_report(store, D)
+    scoped = reconcile_day(store, D, ["79"], reason="corrected file")
+    after = latest_report(store, D)
+
+    def rows(report, code):
+        return [r for r in report.rows() if r["province_code"] == code]
+
+    assert rows(after, "01") == rows(before, "01") != []
+    assert rows(after, "79") == rows(DiscrepancyReport({}, store.discrepancies(scoped.id)), "79") != []
+    assert after.run["id"] == before.run["id"]  # the base is still the national run
+    assert after.run["results"] == [
+        {"run": scoped.id, "provinces": ["79"]},
+        {"run": before.run["id"], "provinces": None},
+    ]
+    assert after.run["counts"]["discrepancies"] == after.discrepancies.num_rows
