@@ -37,7 +37,7 @@ from sqlalchemy import Engine
 
 from adapters.db.jobs import JobRun, run_exclusively
 from adapters.settings import Settings
-from reconcile.errors import ConfigError, NotFoundError
+from reconcile.errors import ConfigError, NoRunError, NotFoundError
 
 TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 MISFIRE_GRACE_S = 3600
@@ -207,6 +207,8 @@ def render_statements(runtime: Runtime, business_date: dt.date) -> dict[str, lis
                 )
                 for fmt in target.formats
             ]
+        except NoRunError as exc:
+            logger.warning("publish: province %s: %s", target.province, exc)
         except NotFoundError:
             logger.warning("publish: province %s is not in the reference data", target.province)
     return files

@@ -22,8 +22,8 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from adapters.db.reference import Row, read_reference_lines
+from reconcile.columns import ASSET_CLASSES, FEE_KINDS
 from reconcile.records import Issue
-from reconcile.rules import ASSET_CLASSES, FEE_KINDS
 
 Lines = list[tuple[int, Row]]
 _DAY = dt.timedelta(days=1)

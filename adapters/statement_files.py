@@ -1,10 +1,13 @@
 """Use cases: write one province's statement, or every active province's statements for a day.
 
 The wiring the CLI, the web application and the scheduler's publish job
-share: read the statement from the database in one read transaction
-(:func:`adapters.statement_data.build_statement`), then render it
-(:func:`reports.statements.write_statement`). The renderers never touch the
-database and the database code never lays out a page.
+share: read the province's latest result for the date (the newest run that
+covered it) and what that run stored, its verdict on every batch and its
+discrepancy rows (:class:`adapters.db.runs.SqlRunStore`), shape it into a
+statement (:func:`reports.statement_build.statement_of_run`) and render it
+(:func:`reports.statements.write_statement`). Nothing here links a credit or
+judges a batch. A date (and province) that no run has reconciled is refused
+with :class:`~reconcile.errors.NoRunError`, never rendered as an empty statement.
 """
 
 from __future__ import annotations
@@ -16,13 +19,19 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+import pyarrow as pa
 from sqlalchemy import Engine, select
 
+from adapters.db.runs import SqlRunStore
 from adapters.db.schema import provinces
 from adapters.settings import Settings
-from adapters.statement_data import build_statement
+from reconcile.errors import NoRunError, NotFoundError
+from reconcile.verdict import RunVerdict
+from reports.statement_build import statement_of_run
 from reports.statement_model import SettlementStatement
 from reports.statements import FORMATS, statement_file_name, write_statement
+
+_RunCache = dict[str, tuple[RunVerdict, pa.Table]]
 
 
 def load_statement(
@@ -30,10 +39,27 @@ def load_statement(
     settings: Settings,
     province_code: str,
     business_date: dt.date,
+    *,
+    cache: _RunCache | None = None,
 ) -> SettlementStatement:
-    """The statement as of now; :class:`~reconcile.errors.NotFoundError` for an unknown province."""
-    with engine.connect() as conn, conn.begin():
-        return build_statement(conn, province_code, business_date, settings.gateway)
+    """The province's statement from its latest run of the date.
+
+    An unknown province is :class:`~reconcile.errors.NotFoundError`; a date no run
+    covered the province on is :class:`~reconcile.errors.NoRunError`. ``cache``
+    keeps each run's verdict and rows for the next province of the same run.
+    """
+    with engine.connect() as conn:
+        p = provinces.c
+        found = conn.execute(select(p.name, p.treasury_account).where(p.code == province_code)).first()
+    if found is None:
+        raise NotFoundError("province", province_code)
+    store = SqlRunStore(engine, settings)
+    run = store.latest_run_covering(business_date, province_code)
+    cache = {} if cache is None else cache
+    if run.id not in cache:
+        cache[run.id] = (store.verdict(run.id), store.discrepancies(run.id))
+    verdict, rows = cache[run.id]
+    return statement_of_run(province_code, found.name, found.treasury_account, run, verdict, rows)
 
 
 def write_province_statement(
@@ -64,7 +90,9 @@ def write_day_statements(
 ) -> dict[str, list[Path]]:
     """Every active province's statement in each format under ``out_dir``: ``code → files``.
 
-    Statements are read from the database one by one, then rendered on every
+    A province no run of the date covered is left out; a date with no run at all
+    is refused (:class:`~reconcile.errors.NoRunError`). Each run's result is read
+    from the database once, then statements are rendered on every
     core: a PDF's layout is CPU work, and 54 provinces of it is most of a
     night's publishing. Workers are spawned, not forked, so that a caller's
     threads (an SFTP server, a scheduler) are never copied half-way through a
@@ -72,13 +100,21 @@ def write_day_statements(
     finished. The mapping returned is what
     :func:`adapters.publish.publish_statements` takes.
     """
-    out_dir.mkdir(parents=True, exist_ok=True)
     with engine.connect() as conn:
         p = provinces.c
-        codes = list(conn.execute(select(p.code).where(p.active.is_(True)).order_by(p.code)).scalars())
-    jobs = [
-        (load_statement(engine, settings, code, business_date), tuple(formats), out_dir) for code in codes
-    ]
+        active = list(conn.execute(select(p.code).where(p.active.is_(True)).order_by(p.code)).scalars())
+    cache: _RunCache = {}
+    statements: dict[str, SettlementStatement] = {}
+    for code in active:
+        try:
+            statements[code] = load_statement(engine, settings, code, business_date, cache=cache)
+        except NoRunError:
+            continue  # a run limited to other provinces: this one has no result for the date
+    if not statements:
+        raise NoRunError(business_date.isoformat())
+    out_dir.mkdir(parents=True, exist_ok=True)
+    codes = list(statements)
+    jobs = [(statements[code], tuple(formats), out_dir) for code in codes]
     workers = min(len(jobs), os.cpu_count() or 1)
     if workers <= 1:
         return _collect(map(_render_all, jobs), codes, on_progress)

@@ -18,6 +18,20 @@ LOCAL_TZ: Final = ZoneInfo("Asia/Ho_Chi_Minh")
 OBLIGATION_KINDS: Final = ("fee", "charge", "land_charge", "registration_tax")
 PORTAL_STATUSES: Final = ("paid", "unpaid")
 TXN_STATUSES: Final = ("SUCCESS", "REFUND")
+#: The asset classes of ``registration_tax_rates.csv`` (DESIGN.md §3): cars first registered (imported
+#: or not reduced; domestically built; pick-ups; battery-electric), any car again, motorbikes, real estate.
+ASSET_CLASSES: Final = (
+    "car_first",
+    "car_first_domestic",
+    "pickup_first",
+    "ev_car_first",
+    "car_subsequent",
+    "motorbike_first",
+    "motorbike_subsequent",
+    "real_estate",
+)
+#: The kinds of ``fee_schedule.csv``: phí (a fee for a service) and lệ phí (a charge for an act).
+FEE_KINDS: Final = ("fee", "charge")
 
 _TS = pa.timestamp("us", tz="UTC")
 

@@ -7,6 +7,7 @@
     │   └── AmountError                  a money amount that is not exact or not readable
     ├── ConfigError (ValueError)         recon.toml or the environment is wrong
     ├── NotFoundError (LookupError)      a run, province or source that does not exist
+    │   └── NoRunError                   a date (and province) that no run has reconciled
     ├── StorageError (RuntimeError)      the database refused or is not initialised
     └── TransferError (OSError)          SFTP and network failures
         ├── HostKeyError                 unknown or changed host key: never retried
@@ -66,6 +67,17 @@ class NotFoundError(ReconError, LookupError):
         self.what = what
         self.key = key
         super().__init__(f"No {what} by the key {key!r} was found")
+
+
+class NoRunError(NotFoundError):
+    """A statement or report asked for a date that no run has reconciled: refused, never empty."""
+
+    def __init__(self, business_date: object, province_code: str | None = None) -> None:
+        self.what = "run"
+        self.key = business_date
+        scope = "" if province_code is None else f" covering province {province_code}"
+        reason = f"no run of {business_date}{scope}: reconcile the date first"
+        ReconError.__init__(self, f"{reason} (`recon run --date {business_date}`)")
 
 
 class StorageError(ReconError, RuntimeError):

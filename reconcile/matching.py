@@ -26,15 +26,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 
-from reconcile import payments, rules, settlement
+from reconcile import payments, rules, settlement, verdict
 from reconcile.discrepancies import DISCREPANCIES, KEY_OF, Category, Severity
+from reconcile.money import difference_totals
 from reconcile.ports import MAX_CARRY_DAYS, DayInputs
 
 SEVERITY: Final[dict[Category, Severity]] = {
@@ -65,11 +66,13 @@ class MatchResult:
         counts: what was examined and matched, money totals (``*_vnd``), and the rows per
             category and per status.
         warnings: soft problems of the run itself (an unconfigured gateway).
+        verdict: every batch of the date and every credit, as judged (:mod:`reconcile.verdict`).
     """
 
     discrepancies: pa.Table
     counts: dict[str, Any]
     warnings: tuple[str, ...]
+    verdict: verdict.RunVerdict = field(default_factory=verdict.RunVerdict)
 
 
 def reconcile_inputs(inputs: DayInputs, provinces: Sequence[str] = ()) -> MatchResult:
@@ -85,14 +88,22 @@ def reconcile_inputs(inputs: DayInputs, provinces: Sequence[str] = ()) -> MatchR
         con.register("found", found)
         con.register("ages", _ages(inputs, found))
         rows = _arrow(con, _FINAL.format(severity=_severity_case()), params)
+        judged = _verdict(con, params)
         counts = _counts(con, params, bool(provinces))
         counts["obligations_examined"] = counts["obligations_paid_on_day"] + counts.pop(
             "obligations_paid_off_day"
         )
         counts.update(_row_counts(rows))
-        return MatchResult(rows.cast(DISCREPANCIES), counts, warnings)
+        return MatchResult(rows.cast(DISCREPANCIES), counts, warnings, judged)
     finally:
         con.close()
+
+
+def _verdict(con: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> verdict.RunVerdict:
+    batches = _arrow(con, verdict.BATCHES_SQL, params).cast(verdict.BATCH_VERDICTS)
+    con.register("verdict_batches", batches)
+    credits = _arrow(con, verdict.CREDITS_SQL, params).cast(verdict.CREDIT_LINKS)
+    return verdict.RunVerdict(batches, credits)
 
 
 def _register(con: duckdb.DuckDBPyConnection, inputs: DayInputs, provinces: Sequence[str]) -> None:
@@ -235,6 +246,7 @@ def _row_counts(rows: pa.Table) -> dict[str, Any]:
     categories = rows.column("category").to_pylist()
     statuses = rows.column("status").to_pylist()
     return {
+        **difference_totals(rows.column("difference_vnd").to_pylist()).as_dict(),
         "discrepancies": rows.num_rows,
         "by_category": {name: categories.count(name) for name in sorted(set(categories))},
         "by_status": {name: statuses.count(name) for name in sorted(set(statuses))},

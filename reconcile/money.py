@@ -10,6 +10,8 @@ instead of rounding it away. No float ever holds money.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Final
 
@@ -131,3 +133,35 @@ def apply_rate(base: int, rate: Decimal) -> int:
     """``base × rate`` rounded half up to the whole minor unit (the đồng)."""
     product = Decimal(base) * rate
     return int(product.to_integral_value(rounding="ROUND_HALF_UP"))
+
+
+#: The two totals of a set of discrepancies, named the same in every view (DESIGN.md §6).
+NET_DIFFERENCE: Final = "net_difference_vnd"
+ABSOLUTE_DIFFERENCE: Final = "absolute_difference_vnd"
+DIFFERENCE_LABELS: Final = {
+    NET_DIFFERENCE: "Chênh lệch ròng / net difference (actual − expected)",
+    ABSOLUTE_DIFFERENCE: "Tổng chênh lệch tuyệt đối / sum of absolute differences",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class DifferenceTotals:
+    """Σ (actual − expected), signed, and Σ |actual − expected|, in đồng."""
+
+    net: int = 0
+    absolute: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        """``{"net_difference_vnd": …, "absolute_difference_vnd": …}``."""
+        return {NET_DIFFERENCE: self.net, ABSOLUTE_DIFFERENCE: self.absolute}
+
+
+def difference_totals(differences: Iterable[int | None]) -> DifferenceTotals:
+    """The net and absolute totals of ``difference_vnd`` values (absent ones count 0).
+
+    The one place they are computed: the terminal summary, the reports, the
+    statements and the web pages all show these two figures under
+    :data:`DIFFERENCE_LABELS`, so a "difference" never means two things.
+    """
+    values = [int(value) for value in differences if value is not None]
+    return DifferenceTotals(sum(values), sum(abs(value) for value in values))

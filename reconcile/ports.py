@@ -17,6 +17,7 @@ from typing import Any, Final, Literal, Protocol
 import pyarrow as pa
 
 from reconcile.calendar import BusinessCalendar
+from reconcile.verdict import RunVerdict
 
 #: At most this many calendar days of transactions before the run's date (a window over Tết is ~9).
 LOOKBACK_DAYS = 10
@@ -161,8 +162,10 @@ class RunStore(Protocol):
         """1 + the highest version stored for that date and province scope (a forecast only)."""
         ...
 
-    def save_run(self, run: RunRecord, discrepancies: pa.Table) -> RunRecord:
-        """Store the run and its rows in one transaction: all of it, or nothing.
+    def save_run(
+        self, run: RunRecord, discrepancies: pa.Table, verdict: RunVerdict | None = None
+    ) -> RunRecord:
+        """Store the run, its rows and its verdict in one transaction: all of it, or nothing.
 
         The version is settled here, one run of a date at a time: the run becomes the
         next version of its date and scope whatever ``run.version`` forecast, so two
@@ -181,4 +184,17 @@ class RunStore(Protocol):
 
     def discrepancies(self, run_id: str) -> pa.Table:
         """The run's rows (:data:`~reconcile.discrepancies.DISCREPANCIES`), in report order."""
+        ...
+
+    def runs_of_date(self, business_date: dt.date) -> list[RunRecord]:
+        """Every run of that date, whatever its scope, newest first (empty if none)."""
+        ...
+
+    def verdict(self, run_id: str) -> RunVerdict:
+        """The run's batches and credits as it judged them, in the order it stored them."""
+        ...
+
+    def latest_run_covering(self, business_date: dt.date, province_code: str) -> RunRecord:
+        """The newest run of that date whose scope includes the province (every province, or a list
+        naming it): the province's latest result. :class:`~reconcile.errors.NotFoundError` if none."""
         ...

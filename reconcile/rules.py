@@ -27,21 +27,6 @@ import pyarrow as pa
 
 from reconcile.money import parse_decimal_rate
 
-#: The asset classes of ``registration_tax_rates.csv`` (DESIGN.md §3): cars first registered (imported
-#: or not reduced; domestically built; pick-ups; battery-electric), any car again, motorbikes, real estate.
-ASSET_CLASSES: Final = (
-    "car_first",
-    "car_first_domestic",
-    "pickup_first",
-    "ev_car_first",
-    "car_subsequent",
-    "motorbike_first",
-    "motorbike_subsequent",
-    "real_estate",
-)
-#: The kinds of ``fee_schedule.csv``: phí (a fee for a service) and lệ phí (a charge for an act).
-FEE_KINDS: Final = ("fee", "charge")
-
 #: Rates are exact decimals; this many decimal places are kept exactly, more is refused.
 RATE_SCALE: Final = 10**9
 

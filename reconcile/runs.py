@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from reconcile.discrepancies import KEY_OF, Category
 from reconcile.matching import reconcile_inputs
+from reconcile.money import ABSOLUTE_DIFFERENCE, DIFFERENCE_LABELS, NET_DIFFERENCE, format_vnd
 from reconcile.ports import RunRecord, RunStore
 
 #: Columns whose change makes an item "changed" between two runs (age grows on its own).
@@ -56,6 +57,10 @@ class RunSummary:
             f"  discrepancies {count('discrepancies', 0)}",
         ]
         lines += [f"    {name}: {number}" for name, number in sorted(by_category.items())]
+        lines += [
+            f"  {DIFFERENCE_LABELS[name]}: {format_vnd(int(count(name, 0)))}"
+            for name in (NET_DIFFERENCE, ABSOLUTE_DIFFERENCE)
+        ]
         lines += [f"  warning: {warning}" for warning in self.warnings]
         return lines
 
@@ -105,7 +110,7 @@ def reconcile_day(
         fingerprint=inputs.fingerprint,
     )
     step("saving")
-    stored = store.save_run(run, result.discrepancies)
+    stored = store.save_run(run, result.discrepancies, result.verdict)
     return RunSummary(stored, result.warnings)
 
 

@@ -149,12 +149,24 @@ LEFT JOIN (
 LEFT JOIN bank_coverage bc ON bc.name = b.account
 """
 
+#: The one judgement of each batch: the batch-level rules below and the stored verdict
+#: (:mod:`reconcile.verdict`) both read ``verdict``; ``covered`` says whether it may still change.
+_JUDGED: Final = """
+CREATE TEMP TABLE judged AS
+SELECT *,
+       CASE WHEN coalesce(credited, 0) <> 0 AND credited <> expected_vnd THEN 'mismatch'
+            WHEN credited = expected_vnd AND last_booking > window_end THEN 'late'
+            WHEN coalesce(credited, 0) = 0 AND expected_vnd > 0 THEN 'missing'
+            ELSE 'matched' END AS verdict
+FROM settled
+"""
+
 _BATCH_ROW: Final = """
 SELECT '{category}' AS category, province_code, batch_date AS business_date, NULL AS payment_code,
        NULL AS txn_id, gateway, batch_id, {bank_ref} AS bank_ref, expected_vnd,
        coalesce(credited, 0) AS actual_vnd, {detail} AS detail, {pending} AS pending,
        batch_date = $d AS owned
-FROM settled WHERE {where}
+FROM judged WHERE {where}
 """
 
 _BATCH_RULES: Final = (
@@ -163,21 +175,21 @@ _BATCH_RULES: Final = (
         "refs",
         "'credited by ' || refs",
         "NOT covered",
-        "coalesce(credited, 0) <> 0 AND credited <> expected_vnd",
+        "verdict = 'mismatch'",
     ),
     (
         "LATE_SETTLEMENT",
         "refs",
         "'booked ' || last_booking || ', window ended ' || window_end",
         "false",
-        "credited = expected_vnd AND last_booking > window_end",
+        "verdict = 'late'",
     ),
     (
         "MISSING_BANK_CREDIT",
         "NULL",
         "'no credit on account ' || account || ' by ' || window_end",
         "NOT covered",
-        "coalesce(credited, 0) = 0 AND expected_vnd > 0",
+        "verdict = 'missing'",
     ),
 )
 
@@ -241,6 +253,7 @@ def prepare(
     con.execute(_LINK_REVERSALS)
     con.execute(_LINK_BY_AMOUNT)
     con.execute(_SETTLED)
+    con.execute(_JUDGED)
     days = [
         row[0]
         for row in con.execute(

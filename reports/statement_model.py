@@ -5,10 +5,12 @@ D, which gateway settlement batches were due to the province's State
 Treasury (Kho bạc Nhà nước) account, what each should have credited, what
 the bank actually credited, and which discrepancies concern the province.
 
-It is built once (from the database by ``adapters.statement_data``, or by
-hand in tests) and rendered three ways (PDF, Excel, XML) by
-:mod:`reports.statements`; the renderers compute nothing but sums, so the
-three always tell the same story. All amounts are integer đồng.
+It is built from a run's stored verdict (:func:`reports.statement_build.statement_of_run`;
+by hand in tests) and rendered three ways (PDF, Excel, XML) by
+:mod:`reports.statements`. Nothing here links a credit or judges a batch: the
+run did that once (:mod:`reconcile.verdict`), and the renderers compute
+nothing but sums, so the statement and the discrepancy report always tell
+the same story. All amounts are integer đồng.
 """
 
 from __future__ import annotations
@@ -17,9 +19,13 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
+from reconcile.discrepancies import KEY_OF, Category
+from reconcile.money import DifferenceTotals, difference_totals
+
 
 class BatchStatus(StrEnum):
-    """How a batch's bank credit compares with what it should be."""
+    """How a batch's bank credit compares with what it should be: the run's
+    :class:`reconcile.verdict.BatchStatus`, with its Vietnamese label."""
 
     MATCHED = "matched"  # khớp
     MISMATCH = "mismatch"  # lệch số tiền
@@ -69,8 +75,9 @@ class StatementBatch:
         refunded: Σ REFUND amounts (hoàn tiền).
         fees: Σ gateway fees (phí).
         expected_credit: what the bank should credit (collected − refunded, − fees when net).
-        credits: the bank credits found for the batch, in booking order.
-        status: matched, mismatch, missing, late or pending.
+        credits: the bank credits the run linked to the batch, in booking order.
+        credited: Σ of those credits as the run stored it (0 when none).
+        status: matched, mismatch, missing, late or pending, as the run judged it.
     """
 
     batch_id: str
@@ -81,12 +88,8 @@ class StatementBatch:
     fees: int
     expected_credit: int
     credits: tuple[BankCredit, ...]
+    credited: int
     status: BatchStatus
-
-    @property
-    def credited(self) -> int:
-        """Σ of the bank credits found (0 when none)."""
-        return sum(credit.amount for credit in self.credits)
 
     @property
     def difference(self) -> int:
@@ -157,8 +160,13 @@ class StatementDiscrepancy:
 
     @property
     def key(self) -> str | None:
-        """The identifier the discrepancy is about, whichever kind it is."""
-        return self.txn_id or self.batch_id or self.bank_ref or self.payment_code
+        """The identifier the discrepancy is about: its category's key (DESIGN.md §5)."""
+        try:
+            column = KEY_OF[Category(self.category)]
+        except ValueError:
+            return self.txn_id or self.batch_id or self.bank_ref or self.payment_code
+        value: str | None = getattr(self, column)
+        return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,11 +201,10 @@ class SettlementStatement:
         return StatementTotals.of(self.batches)
 
     @property
+    def discrepancy_differences(self) -> DifferenceTotals:
+        """Net and absolute totals of the discrepancies' differences (named as everywhere else)."""
+        return difference_totals(d.difference_vnd for d in self.discrepancies)
+
+    @property
     def title(self) -> str:
         return f"BẢNG ĐỐI CHIẾU QUYẾT TOÁN — {self.province_name}"
-
-
-def expected_credit(collected: int, refunded: int, fees: int, fee_mode: str) -> int:
-    """What the bank should credit for a batch (DESIGN.md §2, fee mode)."""
-    net = collected - refunded
-    return net - fees if fee_mode == "net" else net

@@ -18,7 +18,7 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from reconcile.columns import LOCAL_TZ
-from reconcile.money import format_vnd
+from reconcile.money import DIFFERENCE_LABELS, DifferenceTotals, format_vnd
 from reports.charts import BarPair, draw_settlement_bars
 from reports.fonts import find_unicode_font
 from reports.statement_model import (
@@ -96,6 +96,7 @@ def statement_pdf_bytes(statement: SettlementStatement) -> bytes:
     if not statement.gateways:
         _note(pdf, "Không có lô quyết toán nào cho tài khoản này trong ngày.")
     _write_discrepancies(pdf, statement.discrepancies)
+    _write_differences(pdf, statement.discrepancy_differences)
     return bytes(pdf.output())
 
 
@@ -207,6 +208,11 @@ def _write_discrepancies(pdf: FPDF, discrepancies: Sequence[StatementDiscrepancy
         for d in discrepancies
     ]
     _table(pdf, DISCREPANCY_COLUMNS, rows, numeric_from=5, numeric_to=8)
+
+
+def _write_differences(pdf: FPDF, totals: DifferenceTotals) -> None:
+    for name, value in totals.as_dict().items():
+        _note(pdf, f"{DIFFERENCE_LABELS[name]}: {format_vnd(value)}")
 
 
 def _note(pdf: FPDF, text: str) -> None:

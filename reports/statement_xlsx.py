@@ -23,6 +23,7 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from reconcile.columns import LOCAL_TZ
+from reconcile.money import DIFFERENCE_LABELS
 from reports.statement_model import SettlementStatement, StatementTotals
 from reports.workbook import (
     TOTAL_FONT,
@@ -106,6 +107,10 @@ def _write_summary(sheet: Worksheet, statement: SettlementStatement) -> None:
     ]
     if statement.run_id is not None:
         facts += [("Lần đối chiếu", statement.run_id), ("Phiên bản", statement.run_version or 1)]
+    facts += [
+        (DIFFERENCE_LABELS[name], value)
+        for name, value in statement.discrepancy_differences.as_dict().items()
+    ]
     last = write_table(sheet, ("Thông tin", "Giá trị"), facts, first_row=3)
     _write_totals(sheet, statement.totals, first_row=last + 2)
     fit_columns(sheet)

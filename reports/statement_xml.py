@@ -65,6 +65,9 @@ def statement_xml_bytes(statement: SettlementStatement) -> bytes:
     _set(discrepancies, "count", str(len(statement.discrepancies)))
     for discrepancy in statement.discrepancies:
         _add_discrepancy(discrepancies, discrepancy)
+    differences = statement.discrepancy_differences
+    _sub(discrepancies, "NetDifference", differences.net)
+    _sub(discrepancies, "AbsoluteDifference", differences.absolute)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 

@@ -26,12 +26,13 @@ import pandas as pd
 from openpyxl.worksheet.worksheet import Worksheet
 
 from reconcile.discrepancies import DISCREPANCIES, KEY_OF, Category
+from reconcile.money import ABSOLUTE_DIFFERENCE, NET_DIFFERENCE, difference_totals
 from reports.workbook import TOTAL_FONT, fit_columns, new_workbook, save_workbook, write_table
 
 COLUMNS: Final = tuple(DISCREPANCIES.names)
 AMOUNTS: Final = ("expected_vnd", "actual_vnd", "difference_vnd")
 _SUMMARY_COUNTS: Final = ("discrepancies", "high", "medium", "low", "open", "pending", "closed")
-_SUMMARY_AMOUNTS: Final = ("expected_vnd", "actual_vnd", "difference_vnd")
+_SUMMARY_AMOUNTS: Final = ("expected_vnd", "actual_vnd", NET_DIFFERENCE, ABSOLUTE_DIFFERENCE)
 _FALLBACK_TIMESTAMP: Final = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
@@ -100,10 +101,10 @@ def _write_summary(
     rows: Iterable[Mapping[str, Any]],
     group: Callable[[Mapping[str, Any]], tuple[Any, Any]],
 ) -> None:
-    totals: dict[tuple[Any, Any], dict[str, int]] = {}
+    grouped: dict[tuple[Any, Any], list[Mapping[str, Any]]] = {}
     for row in rows:
-        bucket = totals.setdefault(group(row), dict.fromkeys(_SUMMARY_COUNTS + _SUMMARY_AMOUNTS, 0))
-        _add(bucket, row)
+        grouped.setdefault(group(row), []).append(row)
+    totals = {label: _bucket(members) for label, members in grouped.items()}
     ordered = sorted(totals.items(), key=lambda item: (str(item[0][0] or ""), str(item[0][1] or "")))
     body = [
         [*label, *(bucket[name] for name in _SUMMARY_COUNTS + _SUMMARY_AMOUNTS)] for label, bucket in ordered
@@ -116,14 +117,17 @@ def _write_summary(
     fit_columns(sheet)
 
 
-def _add(bucket: dict[str, int], row: Mapping[str, Any]) -> None:
-    bucket["discrepancies"] += 1
-    if row["severity"] in ("high", "medium", "low"):
-        bucket[row["severity"]] += 1
-    status = row["status"] if row["status"] in ("open", "pending") else "closed"
-    bucket[status] += 1
-    for name in _SUMMARY_AMOUNTS:
-        bucket[name] += int(row[name] or 0)
+def _bucket(rows: list[Mapping[str, Any]]) -> dict[str, int]:
+    bucket = dict.fromkeys(_SUMMARY_COUNTS, 0)
+    for row in rows:
+        bucket["discrepancies"] += 1
+        if row["severity"] in ("high", "medium", "low"):
+            bucket[row["severity"]] += 1
+        status = row["status"] if row["status"] in ("open", "pending") else "closed"
+        bucket[status] += 1
+    bucket["expected_vnd"] = sum(int(row["expected_vnd"] or 0) for row in rows)
+    bucket["actual_vnd"] = sum(int(row["actual_vnd"] or 0) for row in rows)
+    return bucket | difference_totals(row["difference_vnd"] for row in rows).as_dict()
 
 
 def _write_run(sheet: Worksheet, run: Mapping[str, Any], row_count: int) -> None:

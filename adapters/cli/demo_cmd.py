@@ -26,16 +26,15 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from adapters.cli.demo_summary import print_summary
-from adapters.cli.report_cmd import build_report, write_report
 from adapters.cli.run_cmd import business_date as parse_date
 from adapters.db.engine import create_engine_for, migrate, write_transaction
 from adapters.db.reference import business_calendar, load_reference_data
 from adapters.db.runs import SqlRunStore
-from adapters.db.schema import provinces
 from adapters.fetch import PROBLEMS, FetchSummary, fetch_sources
+from adapters.report_files import build_report, province_names, write_report
 from adapters.settings import Settings, SourceSettings, settings_from_mapping
 from adapters.sftp_server import LocalSftpServer, generate_client_key
 from adapters.statement_files import write_day_statements
@@ -88,11 +87,6 @@ def handle(args: argparse.Namespace, _settings: Settings) -> int:
         engine.dispose()
     print_summary(run, reports, fetched, world.ground_truth_file, names)
     return 0
-
-
-def province_names(engine: Engine) -> dict[str, str]:
-    with engine.connect() as connection:
-        return {row.code: row.name for row in connection.execute(select(provinces.c.code, provinces.c.name))}
 
 
 class Progress:
@@ -201,10 +195,11 @@ def write_reports(
     store = SqlRunStore(engine, settings)
     report = build_report(store, store.get_run(run.id))
     step(5, f"writing the discrepancy report of run {run.id} (JSON, CSV, Excel)")
+    names = province_names(engine)
     written = {
-        fmt: write_report(report, fmt, folder / f"discrepancies-{run.id}.{fmt}") for fmt in ("json", "csv")
+        fmt: write_report(report, fmt, folder / f"discrepancies-{run.id}.{fmt}", names)
+        for fmt in ("json", "csv", "xlsx")
     }
-    written["xlsx"] = write_report(report, "xlsx", folder / f"discrepancies-{run.id}.xlsx")
     step(6, "writing the settlement statements of the 54 provinces (PDF, Excel, XML)")
     statements_dir = folder.parent / "statements"
     write_day_statements(

@@ -15,7 +15,13 @@ from typing import Any
 
 from adapters.fetch import FetchSummary
 from reconcile.discrepancies import KEY_OF, Category
-from reconcile.money import format_vnd
+from reconcile.money import (
+    ABSOLUTE_DIFFERENCE,
+    DIFFERENCE_LABELS,
+    NET_DIFFERENCE,
+    difference_totals,
+    format_vnd,
+)
 from reconcile.runs import RunSummary
 
 TOP_PROVINCES = 10
@@ -37,6 +43,9 @@ def print_summary(
     print(f"  credited to the treasury:  {format_vnd(int(counts.get('amount_settled_vnd', 0))):>24}")
     print(f"  transactions examined:     {int(counts.get('txns_examined', 0)):>22,}".replace(",", "."))
     print(f"  breaks reported:           {len(rows):>22}")
+    totals = difference_totals(row.get("difference_vnd") for row in rows).as_dict()
+    for name in (NET_DIFFERENCE, ABSOLUTE_DIFFERENCE):
+        print(f"  {DIFFERENCE_LABELS[name]}: {format_vnd(totals[name])}")
     _print_categories(rows)
     _print_provinces(rows, province_names)
     print(f"  {_ground_truth_line(rows, ground_truth)}")
@@ -56,11 +65,13 @@ def _fetched_line(fetched: FetchSummary) -> str:
 def _print_categories(rows: list[dict[str, Any]]) -> None:
     print("  by category:")
     by_category = Counter(row["category"] for row in rows)
-    gaps: Counter[str] = Counter()
-    for row in rows:
-        gaps[row["category"]] += abs(int(row.get("difference_vnd") or 0))
+    gaps = {
+        category: difference_totals(r.get("difference_vnd") for r in rows if r["category"] == category)
+        for category in by_category
+    }
     for category, number in sorted(by_category.items(), key=lambda item: (-item[1], item[0])):
-        gap = f"  difference {format_vnd(gaps[category])}" if gaps[category] else ""
+        net, absolute = gaps[category].net, gaps[category].absolute
+        gap = f"  net {format_vnd(net)}, absolute {format_vnd(absolute)}" if absolute else ""
         print(f"    {category:<28} {number:>6}{gap}")
 
 

@@ -81,3 +81,48 @@ work_items = Table(
     Column("updated_at", UtcDateTime, nullable=False),
     Column("updated_by", String(128)),
 )
+
+#: Each run's verdict on every batch of its date (:data:`reconcile.verdict.BATCH_VERDICTS`).
+run_batches = Table(
+    "run_batches",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("run_id", String(160), ForeignKey("runs.id"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("batch_id", String(128), nullable=False),
+    Column("gateway", String(64), nullable=False),
+    Column("province_code", String(8)),
+    Column("treasury_account", String(64)),
+    Column("business_date", Date),
+    Column("settlement_date", Date),
+    Column("window_end", Date),
+    Column("fee_mode", String(8), nullable=False),
+    Column("transactions", BigInteger, nullable=False),
+    Column("collected_vnd", BigInteger, nullable=False),
+    Column("refunded_vnd", BigInteger, nullable=False),
+    Column("fee_vnd", BigInteger, nullable=False),
+    Column("expected_vnd", BigInteger, nullable=False),
+    Column("credited_vnd", BigInteger, nullable=False),
+    Column("last_booking", Date),
+    Column("status", String(16), nullable=False),
+    UniqueConstraint("run_id", "batch_id"),
+    Index(None, "run_id", "province_code"),
+)
+
+#: Each run's credits and the batch each settles, if any (:data:`reconcile.verdict.CREDIT_LINKS`).
+run_credits = Table(
+    "run_credits",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("run_id", String(160), ForeignKey("runs.id"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("entry_id", BigInteger, nullable=False),
+    Column("account", String(64), nullable=False),
+    Column("province_code", String(8)),
+    Column("booking_date", Date),
+    Column("bank_ref", String(160)),
+    Column("amount_vnd", BigInteger, nullable=False),
+    Column("batch_id", String(128)),
+    Column("link", String(16)),
+    Index(None, "run_id", "province_code"),
+)

@@ -27,11 +27,13 @@ from adapters.db.bulk import bulk_insert, fetch_arrow
 from adapters.db.engine import write_transaction
 from adapters.db.run_inputs import load_day_inputs
 from adapters.db.run_tables import discrepancies, runs, work_items
+from adapters.db.run_verdicts import latest_run_covering, load_verdict, save_verdict
 from adapters.settings import Settings
 from reconcile.discrepancies import DISCREPANCIES
-from reconcile.errors import NotFoundError
+from reconcile.errors import NoRunError, NotFoundError
 from reconcile.ports import DayInputs, GatewayTerms, RunRecord
 from reconcile.runs import item_key, run_id
+from reconcile.verdict import RunVerdict
 
 #: First key of the PostgreSQL advisory lock that numbers the runs of a date (the second is the date).
 RUN_LOCK_CLASS = 0x52554E  # "RUN"
@@ -98,13 +100,14 @@ class SqlRunStore:
             ).scalar()
         return int(top or 0) + 1
 
-    def save_run(self, run: RunRecord, rows: pa.Table) -> RunRecord:
+    def save_run(self, run: RunRecord, rows: pa.Table, verdict: RunVerdict | None = None) -> RunRecord:
         """Store ``run`` as the next version of its date and scope (see the module docstring)."""
         with write_transaction(self.engine) as conn:
             lock_run_versions(conn, run.business_date)
             stored = _numbered(conn, run)
             conn.execute(insert(runs).values(**_run_row(stored)))
             bulk_insert(conn, discrepancies, _discrepancy_rows(stored.id, rows))
+            save_verdict(conn, stored.id, verdict or RunVerdict())
         return stored
 
     def get_run(self, run_id: str) -> RunRecord:
@@ -128,7 +131,7 @@ class SqlRunStore:
                 .first()
             )
         if row is None:
-            raise NotFoundError("run of the date", business_date.isoformat())
+            raise NoRunError(business_date.isoformat())
         return _record(row)
 
     def list_runs(self, limit: int = 50) -> list[RunRecord]:
@@ -148,6 +151,25 @@ class SqlRunStore:
         )
         with self.engine.connect() as conn:
             return fetch_arrow(conn, statement, DISCREPANCIES)
+
+    def runs_of_date(self, business_date: dt.date) -> list[RunRecord]:
+        r = runs.c
+        statement = (
+            select(runs)
+            .where(r.business_date == business_date)
+            .order_by(r.finished_at.desc(), r.version.desc(), r.id.desc())
+        )
+        with self.engine.connect() as conn:
+            return [_record(row) for row in conn.execute(statement).mappings()]
+
+    def verdict(self, run_id: str) -> RunVerdict:
+        self.get_run(run_id)
+        with self.engine.connect() as conn:
+            return load_verdict(conn, run_id)
+
+    def latest_run_covering(self, business_date: dt.date, province_code: str) -> RunRecord:
+        with self.engine.connect() as conn:
+            return latest_run_covering(conn, business_date, province_code)
 
 
 def lock_run_versions(conn: Connection, business_date: dt.date) -> None:

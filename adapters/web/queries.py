@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Select, func, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, false, or_, select
 
 from adapters.db.run_tables import discrepancies, runs
 from adapters.db.schema import provinces
 from adapters.db.users import User
 from adapters.web.access import is_staff, province_clause
+from reconcile.money import difference_totals
+from reconcile.results import ResultPart
 
 ROW_LIMIT = 500
 
@@ -61,9 +63,9 @@ def run_of(conn: Connection, user: User, business_date: dt.date | None) -> dict[
     return None
 
 
-def _rows_of(run_id: str, user: User, filters: Filters) -> Select[Any]:
+def _rows_of(parts: Sequence[ResultPart], user: User, filters: Filters) -> Select[Any]:
     d = discrepancies.c
-    statement = select(discrepancies).where(d.run_id == run_id, province_clause(user, d.province_code))
+    statement = select(discrepancies).where(_parts_clause(parts), province_clause(user, d.province_code))
     if filters.province:
         statement = statement.where(d.province_code == filters.province)
     if filters.category:
@@ -73,27 +75,60 @@ def _rows_of(run_id: str, user: User, filters: Filters) -> Select[Any]:
     return statement
 
 
-def discrepancy_rows(conn: Connection, user: User, run_id: str, filters: Filters) -> list[Mapping[str, Any]]:
-    statement = _rows_of(run_id, user, filters).order_by(discrepancies.c.position).limit(ROW_LIMIT)
+def _parts_clause(parts: Sequence[ResultPart]) -> ColumnElement[bool]:
+    """The rows each run contributes to a result (:mod:`reconcile.results`)."""
+    d = discrepancies.c
+    clauses = []
+    for part in parts:
+        if part.provinces is not None:
+            clauses.append(and_(d.run_id == part.run_id, d.province_code.in_(part.provinces)))
+        elif part.excluded:
+            others = or_(d.province_code.is_(None), d.province_code.not_in(part.excluded))
+            clauses.append(and_(d.run_id == part.run_id, others))
+        else:
+            clauses.append(d.run_id == part.run_id)
+    return or_(false(), *clauses)
+
+
+def discrepancy_rows(
+    conn: Connection, user: User, parts: Sequence[ResultPart], filters: Filters
+) -> list[Mapping[str, Any]]:
+    """The rows of a result (one run, or the latest result of a date), in report order."""
+    d = discrepancies.c
+    order = (d.business_date, d.province_code, d.category, d.position)
+    statement = _rows_of(parts, user, filters).order_by(*order).limit(ROW_LIMIT)
     return [dict(row) for row in conn.execute(statement).mappings()]
 
 
-def summary(conn: Connection, user: User, run_id: str, filters: Filters) -> list[Mapping[str, Any]]:
-    """Count and VND totals per category and province, for the filtered rows."""
-    rows = _rows_of(run_id, user, filters).subquery()
-    statement = (
-        select(
-            rows.c.category,
-            rows.c.province_code,
-            func.count().label("count"),
-            func.coalesce(func.sum(rows.c.expected_vnd), 0).label("expected_vnd"),
-            func.coalesce(func.sum(rows.c.actual_vnd), 0).label("actual_vnd"),
-            func.coalesce(func.sum(func.abs(rows.c.difference_vnd)), 0).label("difference_vnd"),
-        )
-        .group_by(rows.c.category, rows.c.province_code)
-        .order_by(rows.c.category, rows.c.province_code)
-    )
-    return [dict(row) for row in conn.execute(statement).mappings()]
+def summary(
+    conn: Connection, user: User, parts: Sequence[ResultPart], filters: Filters
+) -> list[Mapping[str, Any]]:
+    """Count and VND totals per category and province, for the filtered rows.
+
+    The differences are :func:`reconcile.money.difference_totals`: the signed net
+    and the sum of absolute differences, as every other view names them.
+    """
+    rows = _rows_of(parts, user, filters).subquery()
+    statement = select(
+        rows.c.category, rows.c.province_code, rows.c.expected_vnd, rows.c.actual_vnd, rows.c.difference_vnd
+    ).order_by(rows.c.category, rows.c.province_code)
+    groups: dict[tuple[str, str | None], list[Any]] = {}
+    for row in conn.execute(statement):
+        groups.setdefault((row.category, row.province_code), []).append(row)
+    return [
+        _totals({"category": category, "province_code": code}, members)
+        for (category, code), members in groups.items()
+    ]
+
+
+def _totals(label: dict[str, Any], rows: list[Any]) -> dict[str, Any]:
+    return {
+        **label,
+        "count": len(rows),
+        "expected_vnd": sum(row.expected_vnd or 0 for row in rows),
+        "actual_vnd": sum(row.actual_vnd or 0 for row in rows),
+        **difference_totals(row.difference_vnd for row in rows).as_dict(),
+    }
 
 
 def discrepancy(conn: Connection, user: User, row_id: int) -> Mapping[str, Any] | None:
@@ -119,21 +154,3 @@ def province_names(conn: Connection, user: User) -> dict[str, str]:
     p = provinces.c
     statement = select(p.code, p.name).where(province_clause(user, p.code)).order_by(p.code)
     return {code: name for code, name in conn.execute(statement)}
-
-
-def previous_version(conn: Connection, run_id: str) -> str | None:
-    """The id of the version before ``run_id`` (same date and province scope), if there is one."""
-    r = runs.c
-    current = conn.execute(select(r.business_date, r.scope, r.version).where(r.id == run_id)).first()
-    if current is None:
-        return None
-    statement = (
-        select(r.id)
-        .where(
-            r.business_date == current.business_date, r.scope == current.scope, r.version < current.version
-        )
-        .order_by(r.version.desc())
-        .limit(1)
-    )
-    found: str | None = conn.execute(statement).scalar()
-    return found

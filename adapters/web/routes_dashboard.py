@@ -16,12 +16,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from adapters.db.runs import SqlRunStore
 from adapters.db.users import User
 from adapters.web import queries
 from adapters.web.access import Hidden, current_user, is_staff, may_work_items
 from adapters.web.pages import render
 from adapters.web.workflow import item_actions, pending_requests
 from reconcile.discrepancies import Category, Status
+from reconcile.money import ABSOLUTE_DIFFERENCE, DIFFERENCE_LABELS, NET_DIFFERENCE
+from reconcile.results import ResultPart, latest_parts
 
 
 def dashboard(request: Request) -> Response:
@@ -32,8 +35,9 @@ def dashboard(request: Request) -> Response:
         wanted = request.query_params.get("run")
         run = next((r for r in runs if r["id"] == wanted), None) if wanted else None
         run = run or queries.run_of(conn, user, filters.business_date)
-        rows = queries.discrepancy_rows(conn, user, run["id"], filters) if run else []
-        totals = queries.summary(conn, user, run["id"], filters) if run else []
+        parts = _parts(request, run, explicit=run is not None and run["id"] == wanted)
+        rows = queries.discrepancy_rows(conn, user, parts, filters) if run else []
+        totals = queries.summary(conn, user, parts, filters) if run else []
         names = queries.province_names(conn, user)
     return render(
         request,
@@ -45,6 +49,8 @@ def dashboard(request: Request) -> Response:
         rows=rows,
         totals=totals,
         grand=_grand_total(totals),
+        parts=parts,
+        difference_labels=DIFFERENCE_LABELS,
         names=names,
         filters=filters,
         problems=problems,
@@ -52,6 +58,16 @@ def dashboard(request: Request) -> Response:
         statuses=[s.value for s in Status],
         row_limit=queries.ROW_LIMIT,
     )
+
+
+def _parts(request: Request, run: dict[str, Any] | None, *, explicit: bool) -> tuple[ResultPart, ...]:
+    """One run asked for by ``?run=``; else the latest result of its date, per province."""
+    if run is None:
+        return ()
+    if explicit:
+        return (ResultPart(run["id"], None),)
+    store = SqlRunStore(request.app.state.engine, request.app.state.settings)
+    return latest_parts(store.runs_of_date(run["business_date"]))
 
 
 def _filters(request: Request) -> tuple[queries.Filters, list[str]]:
@@ -75,7 +91,7 @@ def _filters(request: Request) -> tuple[queries.Filters, list[str]]:
 
 
 def _grand_total(totals: list[Any]) -> dict[str, int]:
-    keys = ("count", "expected_vnd", "actual_vnd", "difference_vnd")
+    keys = ("count", "expected_vnd", "actual_vnd", NET_DIFFERENCE, ABSOLUTE_DIFFERENCE)
     return {key: sum(int(row[key] or 0) for row in totals) for key in keys}
 
 

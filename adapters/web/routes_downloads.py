@@ -2,8 +2,8 @@
 
 ``GET /statements/{province}/{YYYY-MM-DD}.{pdf,xlsx,xml}`` renders the
 statement with :func:`reports.statements.render_statement`;
-``GET /reports/{run_id}.{json,csv,xlsx}`` uses the report writers of
-:mod:`reports.tabular` and :mod:`reports.xlsx`, so a download is the same
+``GET /reports/{run_id}.{json,csv,xlsx}`` uses the report use case of
+:mod:`adapters.report_files`, so a download is the same
 file ``recon statement`` or ``recon report`` writes, formula-safe cells
 included. Without a session both answer ``401``; a province user asking
 for another province's statement, or for any report, gets ``404``.
@@ -13,19 +13,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import tempfile
-from pathlib import Path
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from adapters.db.runs import SqlRunStore
+from adapters.report_files import build_report, report_bytes
 from adapters.statement_files import load_statement
 from adapters.web import queries
 from adapters.web.access import Hidden, current_user, may_download_reports, may_see_province, require
 from reports.statements import MEDIA_TYPES, render_statement, statement_file_name
-from reports.tabular import DiscrepancyReport, csv_bytes, json_bytes, sort_key
 
 STATEMENT_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})\.(pdf|xlsx|xml)")
 REPORT_NAME = re.compile(r"([A-Za-z0-9][A-Za-z0-9_.-]*)\.(json|csv|xlsx)")
@@ -59,29 +57,11 @@ def report(request: Request) -> Response:
     run_id, fmt = match[1], match[2]
     store = SqlRunStore(request.app.state.engine, request.app.state.settings)
     run = store.get_run(run_id)  # NotFoundError answers 404
-    document = DiscrepancyReport(run.as_dict(), store.discrepancies(run.id))
-    if fmt == "json":
-        body = json_bytes(document)
-    elif fmt == "csv":
-        body = csv_bytes(document)
-    else:
-        with request.app.state.engine.connect() as conn:
-            names = queries.province_names(conn, user)
-        body = _report_xlsx(document, names)
+    document = build_report(store, run)
+    with request.app.state.engine.connect() as conn:
+        names = queries.province_names(conn, user)
+    body = report_bytes(document, fmt, names)
     return _attachment(body, REPORT_MEDIA_TYPES[fmt], f"report-{run.id}.{fmt}")
-
-
-def _report_xlsx(document: DiscrepancyReport, names: dict[str, str]) -> bytes:
-    import pandas as pd  # only Excel needs it
-
-    from reports.xlsx import write_report_xlsx
-
-    rows = sorted(document.discrepancies.to_pylist(), key=sort_key)
-    frame = pd.DataFrame(rows, columns=list(document.discrepancies.column_names))
-    with tempfile.TemporaryDirectory(prefix="recon-report-") as directory:
-        path = Path(directory) / "report.xlsx"
-        write_report_xlsx(document.run, frame, path, province_names=names)
-        return path.read_bytes()
 
 
 def _attachment(body: bytes, media_type: str, filename: str) -> Response:

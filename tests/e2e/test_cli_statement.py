@@ -110,6 +110,32 @@ def test_an_unknown_province_ends_with_one_line_and_a_non_zero_exit(config: Path
     assert not out.exists()
 
 
+def test_the_excel_report_names_the_provinces_as_the_web_download_does(config: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report.xlsx"
+    result = recon(config, "report", "--date", "2026-11-25", "--format", "xlsx", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    rows = list(openpyxl.load_workbook(out)["By province"].iter_rows(values_only=True))
+    assert ("48", "Đà Nẵng") in {row[:2] for row in rows}
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["statement", "--province", "48", "--date", "2026-11-26", "--format", "pdf"],
+        ["report", "--date", "2026-11-26", "--format", "json"],
+    ],
+)
+def test_a_date_no_run_has_reconciled_is_refused_in_one_line(
+    config: Path, tmp_path: Path, command: list[str]
+) -> None:
+    out = tmp_path / "out.file"
+    result = recon(config, *command, "--out", str(out))
+    assert result.returncode != 0
+    assert result.stderr.strip().count("\n") == 0
+    assert "no run of 2026-11-26" in result.stderr
+    assert not out.exists()
+
+
 def test_a_bad_date_or_format_is_refused_by_the_command_line(config: Path, tmp_path: Path) -> None:
     bad_date = recon(
         config,

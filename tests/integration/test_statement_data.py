@@ -1,4 +1,5 @@
-"""A small world ingested from real files gives a province's statement with the right numbers."""
+"""A small world ingested from real files and reconciled gives a province's statement with the right
+numbers: the ones the run stored, never judged again."""
 
 from __future__ import annotations
 
@@ -12,12 +13,14 @@ from sqlalchemy import Engine
 
 from adapters.db.runs import SqlRunStore
 from adapters.ingest import ingest_file
+from adapters.report_files import latest_report
 from adapters.settings import GatewaySettings, Settings
 from adapters.statement_files import load_statement, write_day_statements, write_province_statement
-from reconcile.errors import NotFoundError
+from reconcile.errors import NoRunError, NotFoundError
 from reconcile.runs import reconcile_day
 from reports.statement_model import BatchStatus
 from reports.statements import validate_statement_xml
+from reports.tabular import DiscrepancyReport
 
 D = dt.date(2026, 11, 25)
 NS = {"s": "urn:recon:settlement-statement:1"}
@@ -85,6 +88,9 @@ def world(migrated_engine: Engine, tmp_path: Path) -> Engine:
     _ingest(database, tmp_path, "momo.csv", "\n".join([HEADER, *MOMO]) + "\n")
     _ingest(database, tmp_path, "later.csv", "\n".join([HEADER, *LATER]) + "\n")
     _ingest(database, tmp_path, "vcb.sta", MT940)
+    store = SqlRunStore(database, SETTINGS)
+    reconcile_day(store, D)
+    reconcile_day(store, dt.date(2026, 11, 27))
     return database
 
 
@@ -162,10 +168,9 @@ def test_the_pdf_of_a_stored_statement_reads_back_in_vietnamese(world, tmp_path:
     assert "Ghi có muộn" in text
 
 
-def test_after_a_run_the_statement_carries_the_runs_discrepancies_and_agrees_with_it(world) -> None:
-    summary = reconcile_day(SqlRunStore(world, SETTINGS), D)
+def test_the_statement_carries_the_runs_discrepancies_and_agrees_with_it(world) -> None:
     statement = load_statement(world, SETTINGS, "01", D)
-    assert statement.run_id == summary.id
+    assert statement.run_id == SqlRunStore(world, SETTINGS).latest_run(D).id
     assert statement.discrepancies
     assert {d.category for d in statement.discrepancies} >= {
         "SETTLEMENT_AMOUNT_MISMATCH",
@@ -183,3 +188,50 @@ def test_after_a_run_the_statement_carries_the_runs_discrepancies_and_agrees_wit
     }
     other = load_statement(world, SETTINGS, "79", D)
     assert all(d.batch_id != "VNP-B2" for d in other.discrepancies)
+
+
+def test_a_date_no_run_has_reconciled_is_refused(world, tmp_path: Path) -> None:
+    with pytest.raises(NoRunError, match="no run of 2026-11-26"):
+        load_statement(world, SETTINGS, "01", dt.date(2026, 11, 26))
+    with pytest.raises(NoRunError):
+        write_day_statements(world, SETTINGS, dt.date(2026, 11, 26), tmp_path / "none", formats=("xml",))
+    assert not (tmp_path / "none").exists()
+
+
+def test_a_province_rerun_is_that_provinces_latest_result_and_leaves_the_others_theirs(world) -> None:
+    store = SqlRunStore(world, SETTINGS)
+    national = store.latest_run(D)
+    scoped = reconcile_day(store, D, ["79"], reason="corrected file")
+    assert load_statement(world, SETTINGS, "79", D).run_id == scoped.id
+    assert load_statement(world, SETTINGS, "01", D).run_id == national.id
+
+
+def test_each_statement_batch_is_the_runs_stored_verdict(world) -> None:
+    store = SqlRunStore(world, SETTINGS)
+    stored = store.verdict(store.latest_run(D).id).batches.to_pylist()
+    statement = load_statement(world, SETTINGS, "01", D)
+    shown = {b.batch_id: (b.status.value, b.credited, b.expected_credit) for b in statement.batches}
+    assert shown == {
+        row["batch_id"]: (row["status"], row["credited_vnd"], row["expected_vnd"])
+        for row in stored
+        if row["province_code"] == "01"
+    }
+
+
+def test_the_report_of_a_date_keeps_the_other_provinces_rows_after_a_one_province_rerun(world) -> None:
+    store = SqlRunStore(world, SETTINGS)
+    before = latest_report(store, D)
+    scoped = reconcile_day(store, D, ["79"], reason="corrected file")
+    after = latest_report(store, D)
+
+    def rows(report, code):
+        return [r for r in report.rows() if r["province_code"] == code]
+
+    assert rows(after, "01") == rows(before, "01") != []
+    assert rows(after, "79") == rows(DiscrepancyReport({}, store.discrepancies(scoped.id)), "79") != []
+    assert after.run["id"] == before.run["id"]  # the base is still the national run
+    assert after.run["results"] == [
+        {"run": scoped.id, "provinces": ["79"]},
+        {"run": before.run["id"], "provinces": None},
+    ]
+    assert after.run["counts"]["discrepancies"] == after.discrepancies.num_rows

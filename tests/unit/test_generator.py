@@ -36,7 +36,7 @@ from reconcile.matching import reconcile_inputs
 from reconcile.money import apply_rate
 from reconcile.ports import FEE_SCHEDULE, PROVINCES, TAX_RATES, DayInputs, GatewayTerms
 from reconcile.records import BankStatement
-from reconcile.rules import ASSET_CLASSES as RULE_ASSET_CLASSES
+from reconcile.columns import ASSET_CLASSES as RULE_ASSET_CLASSES
 from reconcile.statements import continuity_issue
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"

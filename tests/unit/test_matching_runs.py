@@ -161,3 +161,17 @@ def test_a_run_announces_its_steps_in_order() -> None:
     steps: list[str] = []
     reconcile_day(FakeRunStore(day_with_a_batch()), D, on_step=steps.append)
     assert steps == ["loading inputs", "matching", "saving"]
+
+
+def test_the_terminal_summary_names_the_net_and_the_absolute_difference() -> None:
+    world = day_with_a_batch()
+    world.payment("P3", "T3", 50_000, batch_id="B-SHORT")
+    world.entry(40_000, "7111010000001", dt.date(2026, 11, 26), "VCB-S", end_to_end_id="B-SHORT")
+    world.payment("P4", "T4", 70_000, batch_id="B-OVER")
+    world.entry(90_000, "7111010000001", dt.date(2026, 11, 26), "VCB-O", end_to_end_id="B-OVER")
+    world.bank_covered["7111010000001"] = dt.date(2026, 11, 27)
+    summary = reconcile_day(FakeRunStore(world), D)
+    lines = "\n".join(summary.lines())
+    # the missing batch (−300.000), the short credit (−10.000), the excess (+20.000)
+    assert "Chênh lệch ròng / net difference (actual − expected): -290.000 ₫" in lines
+    assert "Tổng chênh lệch tuyệt đối / sum of absolute differences: 330.000 ₫" in lines

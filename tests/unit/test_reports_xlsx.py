@@ -158,7 +158,8 @@ def test_the_province_summary_adds_up_to_the_detail_sheet(workbook, discrepancie
     assert total["province_code"] == "Tổng cộng"
     assert total["discrepancies"] == len(discrepancies) == sum(r["discrepancies"] for r in provinces)
     assert total["expected_vnd"] == int(discrepancies["expected_vnd"].sum())
-    assert total["difference_vnd"] == int(discrepancies["difference_vnd"].sum())
+    assert total["net_difference_vnd"] == int(discrepancies["difference_vnd"].sum())
+    assert total["absolute_difference_vnd"] == int(discrepancies["difference_vnd"].abs().sum())
     hanoi = provinces[0]
     assert (hanoi["open"], hanoi["pending"], hanoi["high"], hanoi["medium"]) == (1, 1, 1, 1)
     assert hanoi["actual_vnd"] == 1_234_567_890_000 + 2_500_000
@@ -249,8 +250,13 @@ def test_every_summary_adds_up_to_the_detail_rows_to_the_dong(rows) -> None:
     assert len(detail) == len(rows)
     for sheet in ("By province", "By category"):
         *groups, total = _records(workbook[sheet])
-        for column in ("expected_vnd", "actual_vnd", "difference_vnd"):
-            exact = sum(row[column] or 0 for row in rows)
+        sums = {
+            "expected_vnd": sum(row["expected_vnd"] or 0 for row in rows),
+            "actual_vnd": sum(row["actual_vnd"] or 0 for row in rows),
+            "net_difference_vnd": sum(row["difference_vnd"] or 0 for row in rows),
+            "absolute_difference_vnd": sum(abs(row["difference_vnd"] or 0) for row in rows),
+        }
+        for column, exact in sums.items():
             assert total[column] == exact
             assert sum(group[column] for group in groups) == exact
         assert total["discrepancies"] == len(rows)

@@ -69,6 +69,10 @@ def test_an_unknown_province_date_or_format_is_not_found(signed_in: Client, path
     assert signed_in("thu").get(path).status_code == 404
 
 
+def test_a_statement_of_a_date_no_run_has_reconciled_is_not_found(signed_in: Client) -> None:
+    assert signed_in("thu").get("/statements/79/2026-11-26.pdf").status_code == 404
+
+
 def test_the_statement_download_is_the_statement_renderers_output(
     signed_in: Client, world: Engine, web_settings: Settings
 ) -> None:

@@ -62,3 +62,25 @@ def test_a_province_user_cannot_see_a_runs_changes(rerun_world: tuple[Settings, 
     with client(rerun_world, "hanoi") as hanoi:
         assert hanoi.get("/runs/2026-11-25-v2/changes").status_code == 404
         assert hanoi.get("/runs/nope/changes").status_code == 404
+
+
+def test_a_one_province_rerun_composes_with_the_others_and_is_compared_with_that_province_only(
+    rerun_world: tuple[Settings, Engine],
+) -> None:
+    settings, engine = rerun_world
+    store = SqlRunStore(engine, settings)
+    national = store.discrepancies("2026-11-25-v2").to_pylist()
+    scoped = reconcile_day(store, DAY, ["79"], reason="HCMC file checked")
+    with client(rerun_world, "ops") as ops:
+        dashboard = ops.get("/?date=2026-11-25").text
+        changes = ops.get(f"/runs/{scoped.id}/changes").text
+    shown = dashboard.split('<table class="items">')[1]
+    # every province's items are still on the dashboard, 79's now from the scoped run
+    assert shown.count('href="/discrepancies/') == len(national)
+    assert {row["province_code"] for row in national} >= {"01", "79"}
+    for code in ("01", "79"):
+        assert f"<td>{code}</td>" in shown
+    assert "Latest result per province" in dashboard
+    assert f"{scoped.id} (79)" in dashboard
+    assert "against 2026-11-25-v2" in changes
+    assert "No changes" in changes  # the other provinces' items are not "gone"

@@ -18,8 +18,9 @@ import pyarrow as pa
 from reconcile.calendar import BusinessCalendar
 from reconcile.columns import BANK_ENTRIES, BANK_ENTRY_DETAILS, GATEWAY_TXNS, OBLIGATIONS
 from reconcile.discrepancies import DISCREPANCIES
-from reconcile.errors import NotFoundError
+from reconcile.errors import NoRunError, NotFoundError
 from reconcile.ports import COVERAGE, FEE_SCHEDULE, PROVINCES, TAX_RATES, DayInputs, GatewayTerms, RunRecord
+from reconcile.verdict import RunVerdict
 
 #: Wednesday 25 November 2026.
 D = dt.date(2026, 11, 25)
@@ -191,6 +192,7 @@ class FakeRunStore:
     def __init__(self, world: World) -> None:
         self.world = world
         self.runs: dict[str, tuple[RunRecord, pa.Table]] = {}
+        self.verdicts: dict[str, RunVerdict] = {}
 
     def load_inputs(self, business_date: dt.date, provinces: Sequence[str]) -> DayInputs:
         earlier = [run for run, _ in self.runs.values() if run.business_date < business_date]
@@ -211,12 +213,15 @@ class FakeRunStore:
         ]
         return len(same) + 1
 
-    def save_run(self, run: RunRecord, discrepancies: pa.Table) -> RunRecord:
+    def save_run(
+        self, run: RunRecord, discrepancies: pa.Table, verdict: RunVerdict | None = None
+    ) -> RunRecord:
         from reconcile.runs import run_id
 
         version = self.next_version(run.business_date, run.provinces)
         stored = replace(run, id=run_id(run.business_date, run.provinces, version), version=version)
         self.runs[stored.id] = (stored, discrepancies)
+        self.verdicts[stored.id] = verdict or RunVerdict()
         return stored
 
     def get_run(self, run_id: str) -> RunRecord:
@@ -227,11 +232,28 @@ class FakeRunStore:
     def latest_run(self, business_date: dt.date) -> RunRecord:
         same = [r for r, _ in self.runs.values() if r.business_date == business_date]
         if not same:
-            raise NotFoundError("run of date", business_date.isoformat())
+            raise NoRunError(business_date.isoformat())
         return max(same, key=lambda r: (r.finished_at, r.version))
 
     def discrepancies(self, run_id: str) -> pa.Table:
         return self.runs[self.get_run(run_id).id][1]
+
+    def runs_of_date(self, business_date: dt.date) -> list[RunRecord]:
+        same = [r for r, _ in self.runs.values() if r.business_date == business_date]
+        return sorted(same, key=lambda r: (r.finished_at, r.version, r.id), reverse=True)
+
+    def verdict(self, run_id: str) -> RunVerdict:
+        return self.verdicts[self.get_run(run_id).id]
+
+    def latest_run_covering(self, business_date: dt.date, province_code: str) -> RunRecord:
+        same = [
+            r
+            for r, _ in self.runs.values()
+            if r.business_date == business_date and (not r.provinces or province_code in r.provinces)
+        ]
+        if not same:
+            raise NoRunError(business_date.isoformat(), province_code)
+        return max(same, key=lambda r: (r.finished_at, r.version))
 
 
 def found(table: pa.Table) -> set[tuple[str, str]]:
