@@ -30,13 +30,13 @@ from adapters.formats.registry import parsers_for
 from adapters.settings import settings_from_mapping
 from fixtures.generator import World, generate_days, generate_world
 from reconcile.calendar import BusinessCalendar
+from reconcile.columns import ASSET_CLASSES as RULE_ASSET_CLASSES
 from reconcile.columns import BANK_ENTRIES, BANK_ENTRY_DETAILS
 from reconcile.discrepancies import DISCREPANCIES, KEY_OF, Category
 from reconcile.matching import reconcile_inputs
 from reconcile.money import apply_rate
 from reconcile.ports import FEE_SCHEDULE, PROVINCES, TAX_RATES, DayInputs, GatewayTerms
 from reconcile.records import BankStatement
-from reconcile.columns import ASSET_CLASSES as RULE_ASSET_CLASSES
 from reconcile.statements import continuity_issue
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
