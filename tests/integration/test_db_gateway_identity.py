@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
 
-from adapters.cli.report_cmd import build_report
+from adapters.report_files import build_report
 from adapters.db import schema
 from adapters.db.engine import create_engine_for, migrate, write_transaction
 from adapters.db.reference import load_reference_data
@@ -345,5 +345,6 @@ def test_the_statement_counts_each_transaction_once(migrated_engine: Engine, tmp
         send(migrated_engine, tmp_path, sent)
     (tmp_path / "vcb.sta").write_text(MT940, encoding="utf-8")
     ingest_file(tmp_path / "vcb.sta", SETTINGS, migrated_engine)
+    reconcile_day(SqlRunStore(migrated_engine, SETTINGS), D25)  # a statement renders its date's run
     (batch,) = load_statement(migrated_engine, SETTINGS, "01", D25).batches
     assert (batch.batch_id, batch.transactions, batch.collected) == ("VNP-25", 5, 1_070_000)
