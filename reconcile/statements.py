@@ -9,8 +9,14 @@ BOOKED = "BOOK"
 
 
 def credit_debit_totals(statement: BankStatement) -> dict[str, dict[str, int]]:
-    """Credits and debits per currency in minor units, over every entry whatever its status."""
+    """Credits and debits per currency in minor units, over every entry whatever its status.
+
+    The statement's own currency is always there, zero when nothing moved: a
+    statement with no entries still says "nothing in VND", not nothing at all.
+    """
     totals: dict[str, dict[str, int]] = {}
+    if statement.currency:
+        totals[statement.currency] = {"credit": 0, "debit": 0}
     for entry in statement.entries:
         bucket = totals.setdefault(entry.currency, {"credit": 0, "debit": 0})
         bucket["credit" if entry.direction is Direction.CREDIT else "debit"] += entry.amount

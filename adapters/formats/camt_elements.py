@@ -18,6 +18,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Final
 
+from lxml import etree
+
+from adapters.formats.camt_layout import CHILDREN, check_children, unexpected
+from adapters.formats.xmlsafe import localname
 from reconcile.errors import InputError
 from reconcile.money import to_minor
 from reconcile.records import Balance, Direction
@@ -27,6 +31,10 @@ _ISO_DATE: Final = re.compile(r"(\d{4}-\d{2}-\d{2})(?:Z|[+-]\d{2}:\d{2})?")
 _ISO_DATETIME: Final = re.compile(
     r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?"
 )
+#: ISO 20022 amounts are ``xs:decimal``: ASCII digits, one ``.``, no grouping, no exponent.
+_XS_DECIMAL: Final = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+#: Where the path in a markup error starts: the statement or header that holds the value.
+_ANCHORS: Final = frozenset({"Stmt", "Ntfctn", "Rpt", "GrpHdr", "AppHdr"})
 #: Asia/Ho_Chi_Minh has kept UTC+7 without daylight saving since 1975.
 VIETNAM: Final = dt.timezone(dt.timedelta(hours=7))
 
@@ -50,49 +58,97 @@ class Scope:
         return list(element.findall(_qualified(self.ns, path)))
 
     def text(self, element: Any, path: str) -> str | None:
-        return text_of(self.find(element, path))
+        return self.value(self.find(element, path))
 
-    def kids(self, element: Any) -> dict[str, Any]:
+    def value(self, element: Any) -> str | None:
+        """The stripped text of a value element; ``None`` for no element or no text.
+
+        A value is text only: a child element, a comment or a processing
+        instruction inside it (``<Amt>1<?x y?>000</Amt>``) refuses the file
+        rather than letting the text before the markup stand for the value.
+        """
+        if element is None:
+            return None
+        if len(element):
+            raise markup_inside(self, element)
+        text = element.text
+        return text.strip() or None if text is not None else None
+
+    def kids(self, element: Any, level: str | None = None, where: str = "") -> dict[str, Any]:
         """The children of ``element`` by local name, the first of each name.
 
         One walk over the children instead of one path search per field: an
-        entry is read with a handful of dictionary look-ups.
+        entry is read with a handful of dictionary look-ups. With ``level``
+        (a key of :data:`~adapters.formats.camt_layout.CHILDREN`) a child the
+        schema does not allow there refuses the file, naming it.
         """
         prefix = f"{{{self.ns}}}"
         cut = len(prefix)
+        allowed = CHILDREN[level] if level else None
         found: dict[str, Any] = {}
         for child in element:
             tag = child.tag
-            if isinstance(tag, str) and tag.startswith(prefix):
-                found.setdefault(tag[cut:], child)
+            if not isinstance(tag, str):
+                continue
+            name = tag[cut:] if tag.startswith(prefix) else None
+            if allowed is not None and name not in allowed:
+                raise self.stray(child, element, f"{where}/{localname(child)}")
+            if name is not None:
+                found.setdefault(name, child)
         return found
+
+    def stray(self, element: Any, parent: Any, where: str) -> InputError:
+        """The error for an element the parser cannot place (see :mod:`adapters.formats.camt_layout`)."""
+        return unexpected(element, self.ns, parent, source=self.source, where=where)
 
     def error(self, reason: str, where: str, element: Any | None = None) -> InputError:
         line = getattr(element, "sourceline", None)
         return InputError(reason, source=self.source, where=f"{where} (line {line})" if line else where)
 
 
-def text_of(element: Any) -> str | None:
-    """The stripped text of ``element``; ``None`` for no element or no text."""
-    if element is None or element.text is None:
-        return None
-    return element.text.strip() or None
+def markup_inside(scope: Scope, element: Any, where: str | None = None) -> InputError:
+    """The error for a value element that holds markup: which element, which markup, which line."""
+    child = element[0]
+    kind = (
+        f"element {localname(child)}"
+        if isinstance(child.tag, str)
+        else "a comment"
+        if child.tag is etree.Comment
+        else "a processing instruction"
+    )
+    path = [localname(element)]
+    parent = element.getparent()
+    while where is None and parent is not None and len(path) < 8 and path[0] not in _ANCHORS:
+        path.insert(0, localname(parent))
+        parent = parent.getparent()
+    reason = f"markup inside the value of {localname(element)} ({kind}): a value is text only"
+    return scope.error(reason, where or "/".join(path), element)
 
 
 def read_amount(scope: Scope, element: Any, where: str, *, currency: str | None = None) -> tuple[int, str]:
-    """An ``…Amt Ccy="…"`` element as (minor units, currency); ``currency`` is the fallback."""
+    """An ``…Amt Ccy="…"`` element as (minor units, currency); ``currency`` is the fallback.
+
+    The text must be an ``xs:decimal`` and nothing else: no markup inside,
+    no decimal comma, no digits of another script.
+    """
+    if len(element):
+        raise markup_inside(scope, element, where)
     code = (element.get("Ccy") or "").strip() or currency
     if not code:
         raise scope.error("amount has no currency (Ccy attribute)", where, element)
+    text = (element.text or "").strip(" \t\r\n")
     try:
-        return to_minor(element.text or "", code), code
+        amount = to_minor(text, code)
     except InputError as exc:
         raise scope.error(exc.reason, where, element) from exc
+    if not _XS_DECIMAL.fullmatch(text):
+        raise scope.error(f"{text!r} is not an ISO 20022 decimal amount (digits 0-9 and '.')", where, element)
+    return amount, code
 
 
 def read_direction(scope: Scope, indicator: Any, where: str) -> Direction | None:
     """A ``CdtDbtInd`` element as a direction; ``None`` when it is absent."""
-    code = text_of(indicator)
+    code = scope.value(indicator)
     if code is None:
         return None
     try:
@@ -128,28 +184,33 @@ def parse_datetime(scope: Scope, text: str, where: str, element: Any) -> dt.date
 
 def read_datetime(scope: Scope, element: Any, path: str, where: str) -> dt.datetime | None:
     found = scope.find(element, path)
-    if found is None or not (found.text or "").strip():
+    text = scope.value(found)
+    if text is None:
         return None
-    return parse_datetime(scope, found.text.strip(), f"{where}/{path}", found)
+    return parse_datetime(scope, text, f"{where}/{path}", found)
 
 
 def read_date_choice(scope: Scope, choice: Any, where: str) -> dt.date | None:
-    """``BookgDt``, ``ValDt``, ``Bal/Dt``: a ``Dt`` or a ``DtTm`` (its date as the bank wrote it).
+    """``BookgDt``, ``ValDt``, ``Bal/Dt``: a ``Dt``, or a ``DtTm`` dated by its day in Vietnam.
 
-    The bank's own calendar date is kept rather than converted to Hanoi time:
-    a booking date is the day the bank booked, whatever the clock offset.
+    A business date is a local date (Asia/Ho_Chi_Minh, UTC+7): a credit the
+    bank stamps ``2026-08-27T20:10:00+00:00`` was booked on 28 August in
+    Hà Nội, and is judged by the run of that day. A ``DtTm`` without an
+    offset is already local time.
     """
     if choice is None:
         return None
     date = scope.find(choice, "Dt")
-    if text_of(date):
-        return parse_date(scope, date.text.strip(), f"{where}/Dt", date)
+    text = scope.value(date)
+    if text:
+        return parse_date(scope, text, f"{where}/Dt", date)
     stamp = read_datetime(scope, choice, "DtTm", where)
-    return stamp.date() if stamp else None
+    return stamp.astimezone(VIETNAM).date() if stamp else None
 
 
 def read_balance(scope: Scope, element: Any, where: str, currency: str | None) -> tuple[Balance, bool]:
     """One ``Bal``, signed (DBIT negative); the flag says ``CdtDbtInd`` was missing."""
+    check_children(element, "Bal", scope.ns, source=scope.source, where=where)
     kind = scope.text(element, "Tp/CdOrPrtry/Cd") or scope.text(element, "Tp/CdOrPrtry/Prtry")
     if kind is None:
         raise scope.error("balance has no type (Tp/CdOrPrtry/Cd)", where, element)
@@ -169,7 +230,9 @@ def read_status(scope: Scope, status: Any) -> str | None:
     """An ``Sts`` element: plain text (001.02–001.06) or ``Cd``/``Prtry`` (001.07 on)."""
     if status is None:
         return None
-    return text_of(status) or scope.text(status, "Cd") or scope.text(status, "Prtry")
+    if any(isinstance(child.tag, str) for child in status):
+        return scope.text(status, "Cd") or scope.text(status, "Prtry")
+    return scope.value(status)
 
 
 def read_charges(scope: Scope, element: Any, currency: str, where: str) -> int | None:

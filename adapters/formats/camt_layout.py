@@ -1,0 +1,163 @@
+"""Where each camt element may stand, so that nothing the parser cannot place is skipped.
+
+The parser reads a handful of elements out of a large schema and ignores
+the rest, which is right for optional detail (parties, purposes, tax) and
+wrong for anything that carries money or says which statement money belongs
+to: an ``Ntry`` after the last ``</Stmt>``, a ``Stmt`` in another camt
+namespace, a misspelt ``Ntri`` between entries would simply vanish. So the
+levels the parser walks (the message, its statements, each entry, its
+details, each balance) may hold only the children the ISO 20022 schemas
+allow there, in any version from 001.02 to 001.13 of camt.052, camt.053 and
+camt.054, in the document's own namespace. Anything else refuses the file,
+naming the element and its line. Comments and processing instructions
+*between* elements are allowed; inside a value they are refused by
+:func:`adapters.formats.camt_elements.text_of`.
+
+The tables are the union over the official schemas (``../shared/realdata/xsd``):
+no element is ever removed between versions, so the union accepts every
+version's files. Extensions belong in ``SplmtryData``, whose content is not
+looked into.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from adapters.formats.xmlsafe import localname, namespace
+from reconcile.errors import InputError
+
+CAMT_NAMESPACE: Final = "urn:iso:std:iso:20022:tech:xsd:camt."
+SUPPLEMENT: Final = "SplmtryData"
+
+#: The children allowed at each level the parser walks, by the level's local name.
+CHILDREN: Final[dict[str, frozenset[str]]] = {
+    "message": frozenset({"GrpHdr", "Stmt", "Ntfctn", "Rpt", SUPPLEMENT}),
+    "block": frozenset(
+        {
+            "Id",
+            "StmtPgntn",
+            "NtfctnPgntn",
+            "RptPgntn",
+            "ElctrncSeqNb",
+            "RptgSeq",
+            "LglSeqNb",
+            "CreDtTm",
+            "FrToDt",
+            "CpyDplctInd",
+            "RptgSrc",
+            "Acct",
+            "RltdAcct",
+            "Intrst",
+            "Bal",
+            "TxsSummry",
+            "Ntry",
+            "AddtlStmtInf",
+            "AddtlNtfctnInf",
+            "AddtlRptInf",
+        }
+    ),
+    "Ntry": frozenset(
+        {
+            "NtryRef",
+            "Amt",
+            "CdtDbtInd",
+            "RvslInd",
+            "Sts",
+            "BookgDt",
+            "ValDt",
+            "AcctSvcrRef",
+            "Avlbty",
+            "BkTxCd",
+            "ComssnWvrInd",
+            "AddtlInfInd",
+            "AmtDtls",
+            "Chrgs",
+            "TechInptChanl",
+            "Intrst",
+            "CardTx",
+            "NtryDtls",
+            "AddtlNtryInf",
+        }
+    ),
+    "NtryDtls": frozenset({"Btch", "TxDtls"}),
+    "TxDtls": frozenset(
+        {
+            "Refs",
+            "Amt",
+            "CdtDbtInd",
+            "AmtDtls",
+            "Avlbty",
+            "BkTxCd",
+            "Chrgs",
+            "Intrst",
+            "RltdPties",
+            "RltdAgts",
+            "LclInstrm",
+            "PmtTpInf",
+            "Purp",
+            "RltdRmtInf",
+            "RmtInf",
+            "RltdDts",
+            "RltdPric",
+            "RltdQties",
+            "FinInstrmId",
+            "Tax",
+            "RtrInf",
+            "CorpActn",
+            "SfkpgAcct",
+            "CshDpst",
+            "CardTx",
+            "AddtlTxInf",
+            "InstrCpy",
+            "RltdCorpActn",
+            "UndrlygAllcn",
+            SUPPLEMENT,
+        }
+    ),
+    "Bal": frozenset({"Tp", "CdtLine", "Amt", "CdtDbtInd", "Dt", "Avlbty"}),
+}
+
+
+def describe(element: Any, document_ns: str) -> str:
+    """The element's local name, with its namespace when that is not the document's."""
+    ns = namespace(element)
+    name = localname(element)
+    return name if ns == document_ns else f"{name} (namespace {ns!r})" if ns else f"{name} (no namespace)"
+
+
+def unexpected(element: Any, document_ns: str, parent: Any, *, source: str, where: str) -> InputError:
+    """The error for an element the parser cannot place: its name, where it stood, and its line."""
+    inside = localname(parent) if parent is not None else "the document root"
+    reason = (
+        f"unexpected element {describe(element, document_ns)} inside {inside}: "
+        "the file is refused rather than read without it"
+    )
+    line = getattr(element, "sourceline", None)
+    return InputError(reason, source=source, where=f"{where} (line {line})" if line else where)
+
+
+def check_children(element: Any, level: str, document_ns: str, *, source: str, where: str) -> None:
+    """Raise if ``element`` (a ``level`` of :data:`CHILDREN`) holds an element it may not hold."""
+    allowed = CHILDREN[level]
+    prefix = f"{{{document_ns}}}"
+    cut = len(prefix)
+    for child in element:
+        tag = child.tag
+        if not isinstance(tag, str):
+            continue  # a comment or processing instruction between elements holds no value
+        if not (tag.startswith(prefix) and tag[cut:] in allowed):
+            raise unexpected(child, document_ns, element, source=source, where=f"{where}/{localname(child)}")
+
+
+def in_supplement(element: Any) -> bool:
+    """Whether ``element`` stands inside a ``SplmtryData`` extension, which is not read."""
+    parent = element.getparent()
+    while parent is not None:
+        if localname(parent) == SUPPLEMENT:
+            return True
+        parent = parent.getparent()
+    return False
+
+
+def is_camt_namespace(ns: str) -> bool:
+    return ns.startswith(CAMT_NAMESPACE)
