@@ -26,8 +26,9 @@ def register(subparsers: Any) -> None:
         help=help_text,
         description=(
             "Ingest obligations exports, gateway settlement files and bank statements "
-            "(camt.053/054, MT940). The same bytes twice are ingested once; a later file "
-            "with the same business identity is kept as a correction. Exit status: 0 if "
+            "(camt.053/054, camt.052 intraday reports, MT940). The same bytes twice are "
+            "ingested once; a later file with the same business identity is kept as a "
+            "correction. Exit status: 0 if "
             "no file was rejected, 1 if some were (the others are still ingested)."
         ),
     )

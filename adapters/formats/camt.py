@@ -1,14 +1,22 @@
-"""ISO 20022 bank-to-customer statements (camt.053) and notifications (camt.054).
+"""ISO 20022 bank-to-customer statements (camt.053), notifications (camt.054) and reports (camt.052).
 
 A file is read in two passes over a stream. The first stops at the
 ``Document`` element: it refuses a DOCTYPE, finds the message and its version
 from the document namespace (``urn:iso:std:iso:20022:tech:xsd:camt.053.001.08``),
 wherever the document sits (alone, or inside a business-message envelope
 after its ``AppHdr``, with prefixed or default namespaces), and turns away
-what is not a statement or notification. The second pass streams the
-statements (``Stmt``, ``Ntfctn``) and their entries (``Ntry``) with
-``iterparse`` and frees each entry once read, so memory follows the number
-of entries kept, not the size of the XML tree.
+what is not a statement, notification or account report. The second pass
+streams the statements (``Stmt``, ``Ntfctn``, ``Rpt``) and their entries
+(``Ntry``) with ``iterparse`` and frees each entry once read, so memory
+follows the number of entries kept, not the size of the XML tree. It is told
+about those elements in every namespace and checks where each stands
+(:mod:`adapters.formats.camt_layout`): what it cannot place refuses the file
+instead of being skipped.
+
+A camt.052 intraday report is read as what it is: its ``Rpt`` blocks are
+statements whose entries keep their status, and it never says that a day is
+complete (no ``to_date``), so only a statement extends an account's coverage
+(``docs/bank-statements.md``).
 
 Schema validation is not done here: real banks send files that fail their
 XSD (redacted accounts, ``Sts`` as plain text, balances without
@@ -56,16 +64,12 @@ class _Document:
 
 
 class CamtParser:
-    """Reads camt.053 statements and camt.054 notifications, 001.02 through 001.13."""
+    """Reads camt.053 statements, camt.054 notifications and camt.052 reports, 001.02 through 001.13."""
 
     name = "camt"
 
     def identify(self, path: Path, head: bytes) -> bool:
-        """An ISO 20022 camt.052/053/054 namespace, or an envelope header naming one.
-
-        camt.052 is identified too, so that it is refused with a reason rather
-        than as an unknown format.
-        """
+        """An ISO 20022 camt.052/053/054 namespace, or an envelope header naming one."""
         return bool(_SNIFF.search(head_text(head)))
 
     def parse(self, path: Path) -> Parsed:
@@ -104,7 +108,7 @@ def _find_document(stream: IO[bytes], source: str) -> _Document:
                 where=f"{localname(element)} (line {element.sourceline})",
             )
     raise InputError(
-        "not a camt.053 statement or camt.054 notification: no element in a camt.053/054 namespace",
+        "not a camt.053 statement or camt.054 notification: no element in a camt.052/053/054 namespace",
         source=source,
     )
 
@@ -172,7 +176,8 @@ class _Reader:
         elif name == self.block:
             self._statement(element)
         elif name == self.message and self.messages == 0:
-            self._placed(element, "Document", name)
+            if element.getparent() is not None:  # a bare message as the root is read too
+                self._placed(element, "Document", name)
             self._check_message(element)
             self.messages += 1
             if not self.statements:

@@ -304,3 +304,19 @@ def test_a_currency_attribute_that_is_not_iso_4217_is_refused(tmp_path: Path, co
 def test_an_empty_currency_attribute_is_a_missing_currency(tmp_path: Path) -> None:
     error = refused(write(tmp_path, statement(ENTRY.replace('Ccy="VND"', 'Ccy=""'))))
     assert error.reason == "amount has no currency (Ccy attribute)"
+
+
+def test_a_bare_message_without_its_document_element_is_read(tmp_path: Path) -> None:
+    text = statement()
+    ns = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"
+    text = text.replace(f'<Document xmlns="{ns}">\n<BkToCstmrStmt>', f'<BkToCstmrStmt xmlns="{ns}">')
+    parsed = accepted(tmp_path, text.replace("</Document>\n", ""))
+    assert [e.bank_ref for e in parsed.statements[0].entries] == ["KB-0001"]
+
+
+def test_a_message_inside_another_element_than_its_document_is_refused(tmp_path: Path) -> None:
+    text = statement().replace("<BkToCstmrStmt>", "<Wrapper><BkToCstmrStmt>")
+    text = text.replace("</BkToCstmrStmt>", "</BkToCstmrStmt></Wrapper>")
+    error = refused(write(tmp_path, text))
+    assert error.reason.startswith("unexpected element BkToCstmrStmt inside Wrapper")
+    assert error.where == f"BkToCstmrStmt (line {line_of(text, '<Wrapper>')})"
