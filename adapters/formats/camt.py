@@ -33,7 +33,14 @@ from typing import IO, Any, Final
 
 from adapters.formats.camt_elements import Scope, read_balance, read_datetime
 from adapters.formats.camt_entries import has_status, read_entry
-from adapters.formats.camt_layout import CHILDREN, check_children, describe, in_supplement, is_camt_namespace
+from adapters.formats.camt_layout import (
+    CHILDREN,
+    check_children,
+    describe,
+    in_supplement,
+    is_camt_namespace,
+    repeated,
+)
 from adapters.formats.xmlsafe import head_text, iter_events, localname, namespace, release
 from reconcile.errors import InputError
 from reconcile.records import Balance, BankEntry, BankStatement, Issue, Parsed
@@ -159,6 +166,7 @@ class _Reader:
         self.group_created: dt.datetime | None = None
         self.unstated = 0
         self.messages = 0
+        self.headers = 0
 
     @property
     def position(self) -> str:
@@ -172,6 +180,10 @@ class _Reader:
             self._entry(element)
         elif name == "GrpHdr":
             self._placed(element, self.message, "GrpHdr")
+            if self.headers:
+                source, where = self.scope.source, f"{self.message}/GrpHdr"
+                raise repeated(element, element.getparent(), source=source, where=where)
+            self.headers += 1
             self.group_created = read_datetime(self.scope, element, "CreDtTm", "GrpHdr")
         elif name == self.block:
             self._statement(element)
@@ -180,6 +192,7 @@ class _Reader:
                 self._placed(element, "Document", name)
             self._check_message(element)
             self.messages += 1
+            self.headers = 0
             if not self.statements:
                 reason = f"no statement ({self.block}) in this {_kind_name(self.document)}"
                 raise self.scope.error(reason, name, element)

@@ -20,21 +20,25 @@ from typing import Any, Final
 
 from lxml import etree
 
-from adapters.formats.camt_layout import CHILDREN, check_children, unexpected
+from adapters.formats.camt_layout import CHILDREN, REPEATABLE, check_children, repeated, unexpected
 from adapters.formats.xmlsafe import localname
 from reconcile.errors import InputError
 from reconcile.money import to_minor
 from reconcile.records import Balance, Direction
 
-_ISO_DATE: Final = re.compile(r"(\d{4}-\d{2}-\d{2})(?:Z|[+-]\d{2}:\d{2})?")
+_ISO_DATE: Final = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})(?:Z|[+-][0-9]{2}:[0-9]{2})?")
 # Lenient where banks are (no colon in the offset), strict where it matters (a real calendar date).
 _ISO_DATETIME: Final = re.compile(
-    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?"
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?"
 )
 #: ISO 20022 amounts are ``xs:decimal``: ASCII digits, one ``.``, no grouping, no exponent.
 _XS_DECIMAL: Final = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 #: Where the path in a markup error starts: the statement or header that holds the value.
 _ANCHORS: Final = frozenset({"Stmt", "Ntfctn", "Rpt", "GrpHdr", "AppHdr"})
+#: The dates the service stores and computes with (DESIGN.md §4); anything else refuses its file.
+FIRST_YEAR, LAST_YEAR = 1900, 2199
+#: ISO 20022 amounts have at most 18 digits (``totalDigits``), which also keeps them within int64.
+_MAX_DIGITS: Final = 18
 #: Asia/Ho_Chi_Minh has kept UTC+7 without daylight saving since 1975.
 VIETNAM: Final = dt.timezone(dt.timedelta(hours=7))
 
@@ -85,16 +89,22 @@ class Scope:
         prefix = f"{{{self.ns}}}"
         cut = len(prefix)
         allowed = CHILDREN[level] if level else None
+        repeatable = REPEATABLE[level] if level else frozenset()
         found: dict[str, Any] = {}
         for child in element:
             tag = child.tag
             if not isinstance(tag, str):
                 continue
             name = tag[cut:] if tag.startswith(prefix) else None
-            if allowed is not None and name not in allowed:
+            if allowed is None:
+                if name is not None:
+                    found.setdefault(name, child)
+                continue
+            if name not in allowed:
                 raise self.stray(child, element, f"{where}/{localname(child)}")
-            if name is not None:
-                found.setdefault(name, child)
+            if name in found and name not in repeatable:
+                raise repeated(child, element, source=self.source, where=f"{where}/{name}")
+            found.setdefault(name, child)
         return found
 
     def stray(self, element: Any, parent: Any, where: str) -> InputError:
@@ -143,6 +153,10 @@ def read_amount(scope: Scope, element: Any, where: str, *, currency: str | None 
         raise scope.error(exc.reason, where, element) from exc
     if not _XS_DECIMAL.fullmatch(text):
         raise scope.error(f"{text!r} is not an ISO 20022 decimal amount (digits 0-9 and '.')", where, element)
+    whole, _, fraction = text.lstrip("+-").partition(".")
+    if len(whole.lstrip("0") + fraction.rstrip("0")) > _MAX_DIGITS:
+        reason = f"{text!r} has more than {_MAX_DIGITS} digits, the most an ISO 20022 amount has"
+        raise scope.error(reason, where, element)
     return amount, code
 
 
@@ -163,9 +177,18 @@ def parse_date(scope: Scope, text: str, where: str, element: Any) -> dt.date:
     try:
         if match is None:
             raise ValueError(text)
-        return dt.date.fromisoformat(match.group(1))
+        day = dt.date.fromisoformat(match.group(1))
     except ValueError as exc:
         raise scope.error(f"impossible date {text!r}", where, element) from exc
+    return within_years(scope, day, text, where, element)
+
+
+def within_years(scope: Scope, day: dt.date, text: str, where: str, element: Any) -> dt.date:
+    """``day`` if its year is one the service handles (1900–2199), else the file is refused."""
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        reason = f"date {text!r} is outside the years {FIRST_YEAR}–{LAST_YEAR}"
+        raise scope.error(reason, where, element)
+    return day
 
 
 def parse_datetime(scope: Scope, text: str, where: str, element: Any) -> dt.datetime:
@@ -179,7 +202,10 @@ def parse_datetime(scope: Scope, text: str, where: str, element: Any) -> dt.date
         stamp = dt.datetime.fromisoformat(text)
     except ValueError as exc:
         raise scope.error(f"impossible date and time {text!r}", where, element) from exc
-    return stamp if stamp.tzinfo else stamp.replace(tzinfo=VIETNAM)
+    within_years(scope, stamp.date(), text, where, element)  # before any conversion can overflow
+    local = stamp.astimezone(VIETNAM) if stamp.tzinfo else stamp.replace(tzinfo=VIETNAM)
+    within_years(scope, local.date(), text, where, element)
+    return stamp if stamp.tzinfo else local
 
 
 def read_datetime(scope: Scope, element: Any, path: str, where: str) -> dt.datetime | None:

@@ -28,6 +28,7 @@ from reconcile.records import BankEntry, Direction, Issue, TxDetail
 _NOT_PROVIDED: Final = "NOTPROVIDED"
 #: Detail references kept besides the end-to-end id, in the order the schema has them.
 _DETAIL_REFS: Final = ("AcctSvcrRef", "PmtInfId", "InstrId", "UETR", "TxId")
+_BOOLEAN: Final = {"true": True, "1": True, "false": False, "0": False}
 
 
 def read_entry(scope: Scope, element: Any, position: str) -> tuple[BankEntry, list[Issue]]:
@@ -59,7 +60,7 @@ def read_entry(scope: Scope, element: Any, position: str) -> tuple[BankEntry, li
         direction=direction,
         booking_date=read_date_choice(scope, kids.get("BookgDt"), f"{position}/BookgDt"),
         value_date=read_date_choice(scope, kids.get("ValDt"), f"{position}/ValDt"),
-        reversal=(scope.value(kids.get("RvslInd")) or "").lower() in ("true", "1"),
+        reversal=_reversal(scope, kids.get("RvslInd"), position),
         status=read_status(scope, kids.get("Sts")) or "BOOK",
         bank_ref=scope.value(kids.get("AcctSvcrRef")) or scope.value(kids.get("NtryRef")),
         end_to_end_id=single_end_to_end(details),
@@ -78,6 +79,18 @@ def _transactions(scope: Scope, element: Any, position: str) -> list[Any]:
         check_children(holder, "NtryDtls", scope.ns, source=scope.source, where=f"{position}/NtryDtls")
         found.extend(scope.findall(holder, "TxDtls"))
     return found
+
+
+def _reversal(scope: Scope, indicator: Any, position: str) -> bool:
+    """``RvslInd``, an ``xs:boolean``: a value that is none of its four spellings is not guessed at."""
+    text = scope.value(indicator)
+    if text is None:
+        return False
+    flag = _BOOLEAN.get(text.lower())
+    if flag is None:
+        reason = f"RvslInd {text!r} is not a boolean (true, false, 1 or 0)"
+        raise scope.error(reason, f"{position}/RvslInd", indicator)
+    return flag
 
 
 def has_status(scope: Scope, element: Any) -> bool:
@@ -105,10 +118,10 @@ def read_detail(scope: Scope, element: Any, currency: str, direction: Direction,
     amount) is not comparable with the entry and is left out (``None``).
     """
     kids = scope.kids(element, "TxDtls", where)
-    refs = scope.kids(kids["Refs"]) if "Refs" in kids else {}
+    refs = scope.kids(kids["Refs"], "Refs", f"{where}/Refs") if "Refs" in kids else {}
     end_to_end = scope.value(refs.get("EndToEndId"))
     references = tuple(ref for name in _DETAIL_REFS if (ref := scope.value(refs.get(name))))
-    lines = [scope.value(line) for line in scope.findall(kids["RmtInf"], "Ustrd")] if "RmtInf" in kids else []
+    lines = _remittance_lines(scope, kids.get("RmtInf"), f"{where}/RmtInf")
     amount_element = kids.get("Amt")
     if amount_element is None and "AmtDtls" in kids:
         amount_element = scope.find(kids["AmtDtls"], "TxAmt/Amt")
@@ -124,6 +137,13 @@ def read_detail(scope: Scope, element: Any, currency: str, direction: Direction,
         remittance=" ".join(line for line in lines if line) or None,
         references=references,
     )
+
+
+def _remittance_lines(scope: Scope, holder: Any, where: str) -> list[str | None]:
+    if holder is None:
+        return []
+    check_children(holder, "RmtInf", scope.ns, source=scope.source, where=where)
+    return [scope.value(line) for line in scope.findall(holder, "Ustrd")]
 
 
 def single_end_to_end(details: tuple[TxDetail, ...]) -> str | None:

@@ -115,6 +115,40 @@ CHILDREN: Final[dict[str, frozenset[str]]] = {
         }
     ),
     "Bal": frozenset({"Tp", "CdtLine", "Amt", "CdtDbtInd", "Dt", "Avlbty"}),
+    "Refs": frozenset(
+        {
+            "MsgId",
+            "AcctSvcrRef",
+            "PmtInfId",
+            "InstrId",
+            "EndToEndId",
+            "UETR",
+            "TxId",
+            "MndtId",
+            "ChqNb",
+            "ClrSysRef",
+            "AcctOwnrTxId",
+            "AcctSvcrTxId",
+            "MktInfrstrctrTxId",
+            "PrcgId",
+            "Prtry",
+        }
+    ),
+    "RmtInf": frozenset({"Ustrd", "Strd"}),
+}
+#: The children a level may hold more than once (``maxOccurs`` above 1 in some version); every
+#: other child stands at most once, so a second one (a second ``Amt`` in an entry) is not left unread.
+REPEATABLE: Final[dict[str, frozenset[str]]] = {
+    "message": frozenset({"Stmt", "Ntfctn", "Rpt", SUPPLEMENT}),
+    "block": frozenset({"Bal", "Intrst", "Ntry"}),
+    "Ntry": frozenset({"Avlbty", "Chrgs", "Intrst", "NtryDtls"}),
+    "NtryDtls": frozenset({"TxDtls"}),
+    "TxDtls": frozenset(
+        {"Avlbty", "Chrgs", "CshDpst", "Intrst", "RltdQties", "RltdRmtInf", SUPPLEMENT, "UndrlygAllcn"}
+    ),
+    "Bal": frozenset({"Avlbty", "CdtLine"}),
+    "Refs": frozenset({"Prtry"}),
+    "RmtInf": frozenset({"Ustrd", "Strd"}),
 }
 
 
@@ -138,15 +172,28 @@ def unexpected(element: Any, document_ns: str, parent: Any, *, source: str, wher
 
 def check_children(element: Any, level: str, document_ns: str, *, source: str, where: str) -> None:
     """Raise if ``element`` (a ``level`` of :data:`CHILDREN`) holds an element it may not hold."""
-    allowed = CHILDREN[level]
+    allowed, repeatable = CHILDREN[level], REPEATABLE[level]
     prefix = f"{{{document_ns}}}"
     cut = len(prefix)
+    seen: set[str] = set()
     for child in element:
         tag = child.tag
         if not isinstance(tag, str):
             continue  # a comment or processing instruction between elements holds no value
-        if not (tag.startswith(prefix) and tag[cut:] in allowed):
+        name = tag[cut:]
+        if not (tag.startswith(prefix) and name in allowed):
             raise unexpected(child, document_ns, element, source=source, where=f"{where}/{localname(child)}")
+        if name in seen and name not in repeatable:
+            raise repeated(child, element, source=source, where=f"{where}/{name}")
+        seen.add(name)
+
+
+def repeated(element: Any, parent: Any, *, source: str, where: str) -> InputError:
+    """The error for a second occurrence of a child the schema allows once."""
+    name = localname(element)
+    reason = f"a second {name} in one {localname(parent)}: the schema allows one, and only one would be read"
+    line = getattr(element, "sourceline", None)
+    return InputError(reason, source=source, where=f"{where} (line {line})" if line else where)
 
 
 def in_supplement(element: Any) -> bool:

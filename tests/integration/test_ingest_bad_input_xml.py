@@ -196,6 +196,43 @@ REJECTED = [
         "markup inside the value of Ccy (a comment)",
         id="markup-inside-the-account-currency",
     ),
+    pytest.param(entry_amount("9" * 20), at_amount, "digits", id="twenty-digit-amount"),
+    pytest.param(
+        inside('Ccy="VND">1000000<', 'Ccy="VND">99999999999999999999<'),
+        lambda t: f"Stmt[1]/Bal[1]/Amt ({line_of(t, '9999999999')})",
+        "digits",
+        id="twenty-digit-opening-balance",
+    ),
+    pytest.param(
+        inside('Ccy="VND">250000<', 'Ccy="VND">25000000000000000000<'),
+        lambda t: f"Stmt[1]/Ntry[1]/NtryDtls/TxDtls[1]/Amt ({line_of(t, '<Ntry')})",
+        "digits",
+        id="twenty-digit-transaction-amount",
+    ),
+    pytest.param(
+        inside("<CdtDbtInd>CRDT</CdtDbtInd><Sts>", "<CdtDbtInd>CRDT</CdtDbtInd><Amt Ccy='VND'>1</Amt><Sts>"),
+        lambda t: f"Stmt[1]/Ntry[1]/Amt ({line_of(t, '<Ntry')})",
+        "a second Amt in one Ntry",
+        id="second-amount-in-an-entry",
+    ),
+    pytest.param(
+        inside("<BookgDt><Dt>2026-11-25<", "<BookgDt><Dt>0001-01-01<"),
+        lambda t: f"Stmt[1]/Ntry[1]/BookgDt/Dt ({line_of(t, '<Ntry')})",
+        "date '0001-01-01' is outside the years 1900–2199",
+        id="booking-in-year-1",
+    ),
+    pytest.param(
+        inside("<BookgDt><Dt>2026-11-25</Dt>", "<BookgDt><DtTm>9999-12-31T23:59:59-12:00</DtTm>"),
+        lambda t: f"Stmt[1]/Ntry[1]/BookgDt/DtTm ({line_of(t, '<Ntry')})",
+        "is outside the years 1900–2199",
+        id="booking-time-in-year-10000-in-hanoi",
+    ),
+    pytest.param(
+        inside("<Sts>", "<RvslInd>maybe</RvslInd><Sts>"),
+        lambda t: f"Stmt[1]/Ntry[1]/RvslInd ({line_of(t, '<Ntry')})",
+        "RvslInd 'maybe' is not a boolean",
+        id="reversal-indicator-not-a-boolean",
+    ),
     pytest.param(
         entry_amount("300000,00"), at_amount, "is not an ISO 20022 decimal amount", id="decimal-comma"
     ),
@@ -289,6 +326,8 @@ REJECTED = [
             "second-statement-in-another-camt-namespace",
             "entry-after-the-last-statement",
             "processing-instruction-inside-the-amount",
+            "twenty-digit-amount",
+            "booking-time-in-year-10000-in-hanoi",
             "fractional-vnd",
         },
     ),

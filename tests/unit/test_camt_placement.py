@@ -320,3 +320,121 @@ def test_a_message_inside_another_element_than_its_document_is_refused(tmp_path:
     error = refused(write(tmp_path, text))
     assert error.reason.startswith("unexpected element BkToCstmrStmt inside Wrapper")
     assert error.where == f"BkToCstmrStmt (line {line_of(text, '<Wrapper>')})"
+
+
+# Refused: a second of what the schema allows once
+
+
+@pytest.mark.parametrize(
+    ("change", "where", "named"),
+    [
+        pytest.param(
+            lambda t: t.replace('">150000</Amt>\n', '">150000</Amt>\n<Amt Ccy="VND">900000</Amt>\n', 1),
+            "Stmt[1]/Ntry[1]/Amt",
+            "900000",
+            id="second-amount-in-an-entry",
+        ),
+        pytest.param(
+            lambda t: t.replace("<AcctSvcrRef>KB", "<AcctSvcrRef>KB-9</AcctSvcrRef><AcctSvcrRef>KB", 1),
+            "Stmt[1]/Ntry[1]/AcctSvcrRef",
+            "KB-0001",
+            id="second-bank-reference",
+        ),
+        pytest.param(
+            lambda t: t.replace("</Acct>", "</Acct>\n<Acct><Id><Othr><Id>9999</Id></Othr></Id></Acct>", 1),
+            "Stmt[1]/Acct",
+            "9999",
+            id="second-account-in-a-statement",
+        ),
+        pytest.param(
+            lambda t: t.replace("<Id>KBNN-01-20261125</Id>", "<Id>KBNN-01-20261125</Id><Id>OTHER</Id>", 1),
+            "Stmt[1]/Id",
+            "OTHER",
+            id="second-statement-id",
+        ),
+        pytest.param(
+            lambda t: t.replace('"VND">1000000</Amt>', '"VND">1000000</Amt><Amt Ccy="VND">5</Amt>'),
+            "Stmt[1]/Bal[1]/Amt",
+            '"VND">5<',
+            id="second-amount-in-a-balance",
+        ),
+        pytest.param(
+            lambda t: t.replace(
+                "</Ntry>",
+                "<NtryDtls><TxDtls><Refs><EndToEndId>B-1</EndToEndId><EndToEndId>B-2</EndToEndId></Refs>"
+                "</TxDtls></NtryDtls></Ntry>",
+                1,
+            ),
+            "Stmt[1]/Ntry[1]/NtryDtls/TxDtls[1]/Refs/EndToEndId",
+            "B-2",
+            id="second-end-to-end-id",
+        ),
+        pytest.param(
+            lambda t: t.replace("</BkToCstmrStmt>", "<GrpHdr><MsgId>2</MsgId></GrpHdr>\n</BkToCstmrStmt>", 1),
+            "BkToCstmrStmt/GrpHdr",
+            "<MsgId>2<",
+            id="second-group-header",
+        ),
+    ],
+)
+def test_a_second_element_where_the_schema_allows_one_is_refused(
+    tmp_path: Path, change: object, where: str, named: str
+) -> None:
+    text = change(statement())  # type: ignore[operator]
+    error = refused(write(tmp_path, text))
+    assert error.reason.startswith("a second ")
+    assert error.reason.endswith("the schema allows one, and only one would be read")
+    assert error.where == f"{where} (line {line_of(text, named)})"
+
+
+def test_repeatable_elements_may_repeat(tmp_path: Path) -> None:
+    details = (
+        "<NtryDtls><TxDtls><Refs><EndToEndId>B-1</EndToEndId><Prtry><Tp>a</Tp><Ref>1</Ref></Prtry>"
+        "<Prtry><Tp>b</Tp><Ref>2</Ref></Prtry></Refs><RmtInf><Ustrd>one</Ustrd><Ustrd>two</Ustrd></RmtInf>"
+        "</TxDtls></NtryDtls></Ntry>"
+    )
+    parsed = accepted(tmp_path, statement(ENTRY.replace("</Ntry>", details)))
+    (entry,) = parsed.statements[0].entries
+    assert (entry.end_to_end_id, entry.remittance) == ("B-1", "one two")
+
+
+# Refused: values the reader would otherwise guess at
+
+
+@pytest.mark.parametrize(
+    ("written", "reversal"), [("true", True), ("1", True), ("false", False), ("0", False)]
+)
+def test_a_reversal_indicator_is_read_in_its_four_spellings(
+    tmp_path: Path, written: str, reversal: bool
+) -> None:
+    text = statement(ENTRY.replace("<Sts>", f"<RvslInd>{written}</RvslInd><Sts>"))
+    assert accepted(tmp_path, text).statements[0].entries[0].reversal is reversal
+
+
+def test_a_reversal_indicator_that_is_not_a_boolean_is_refused(tmp_path: Path) -> None:
+    text = statement(ENTRY.replace("<Sts>", "<RvslInd>yes</RvslInd><Sts>"))
+    error = refused(write(tmp_path, text))
+    assert error.reason == "RvslInd 'yes' is not a boolean (true, false, 1 or 0)"
+    assert error.where == f"Stmt[1]/Ntry[1]/RvslInd (line {line_of(text, '<RvslInd>')})"
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency"),
+    [("1234567890123456789", "VND"), ("99999999999999999999", "VND"), ("12345678901234567.89", "EUR")],
+)
+def test_an_amount_of_more_than_18_digits_is_refused(tmp_path: Path, amount: str, currency: str) -> None:
+    text = statement(ENTRY.replace('Ccy="VND">150000<', f'Ccy="{currency}">{amount}<'))
+    error = refused(write(tmp_path, text))
+    assert "digits" in error.reason
+    assert error.where == f"Stmt[1]/Ntry[1]/Amt (line {line_of(text, '<Ntry>') + 1})"
+
+
+def test_an_amount_of_18_digits_is_read_exactly(tmp_path: Path) -> None:
+    text = statement(ENTRY.replace('Ccy="VND">150000<', 'Ccy="VND">999999999999999999<'))
+    text = text.replace(">1150000<", ">1000999999999999999<")  # a closing balance beyond 18 digits is refused
+    error = refused(write(tmp_path, text))
+    assert error.where is not None
+    assert error.where.startswith("Stmt[1]/Bal[2]/Amt")
+    largest = ENTRY.replace('Ccy="VND">150000<', 'Ccy="VND">999999999999999999<')
+    parsed = accepted(tmp_path, statement(largest))
+    assert parsed.statements[0].entries[0].amount == 999_999_999_999_999_999

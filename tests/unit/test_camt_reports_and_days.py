@@ -147,3 +147,35 @@ def test_an_impossible_booking_time_is_refused_naming_it(tmp_path: Path) -> None
     error = refused(write(tmp_path, text))
     assert error.reason == "impossible date and time '2026-11-25T24:10:00Z'"
     assert error.where == f"Stmt[1]/Ntry[1]/BookgDt/DtTm (line {line_of(text, '24:10')})"
+
+
+@pytest.mark.parametrize(
+    ("written", "element"),
+    [
+        pytest.param("<Dt>0001-01-01</Dt>", "BookgDt/Dt", id="year-1"),
+        pytest.param("<Dt>1899-12-31</Dt>", "BookgDt/Dt", id="year-1899"),
+        pytest.param("<Dt>2200-01-01</Dt>", "BookgDt/Dt", id="year-2200"),
+        pytest.param("<DtTm>9999-12-31T23:59:59-12:00</DtTm>", "BookgDt/DtTm", id="year-9999-west"),
+        pytest.param("<DtTm>2199-12-31T20:00:00-05:00</DtTm>", "BookgDt/DtTm", id="2200-in-hanoi"),
+        pytest.param("<DtTm>0001-01-01T00:00:00+14:00</DtTm>", "BookgDt/DtTm", id="year-0-in-hanoi"),
+    ],
+)
+def test_a_date_outside_1900_to_2199_is_refused_naming_it(tmp_path: Path, written: str, element: str) -> None:
+    text = statement(ENTRY.replace("<BookgDt><Dt>2026-11-25</Dt>", f"<BookgDt>{written}"))
+    error = refused(write(tmp_path, text))
+    assert "is outside the years 1900–2199" in error.reason
+    assert error.where == f"Stmt[1]/Ntry[1]/{element} (line {line_of(text, '<BookgDt>')})"
+
+
+def test_the_first_and_last_days_of_the_range_are_read(tmp_path: Path) -> None:
+    entry = ENTRY.replace("<BookgDt><Dt>2026-11-25", "<BookgDt><Dt>1900-01-01")
+    entry = entry.replace("<ValDt><Dt>2026-11-25</Dt>", "<ValDt><DtTm>2199-12-31T16:59:59Z</DtTm>")
+    (read,) = accepted(tmp_path, statement(entry)).statements[0].entries
+    assert (read.booking_date, read.value_date) == (dt.date(1900, 1, 1), dt.date(2199, 12, 31))
+
+
+@pytest.mark.parametrize("written", ["２０２６-11-25", "2026-١١-25", "2026-11-25T10:00"])
+def test_a_date_in_other_digits_or_with_a_time_is_not_a_date(tmp_path: Path, written: str) -> None:
+    text = statement(ENTRY.replace("<BookgDt><Dt>2026-11-25", f"<BookgDt><Dt>{written}"))
+    error = refused(write(tmp_path, text))
+    assert error.reason == f"impossible date {written!r}"
