@@ -312,7 +312,12 @@ def _statement(
 
 
 def _account(scope: Scope, element: Any, position: str) -> str:
-    """The IBAN, else the bank's own account number (``Othr/Id``), else a proxy (001.13)."""
+    """The IBAN, else the bank's own account number (``Othr/Id``), else a proxy (001.13).
+
+    The account says whose money the entries are, so its parts are checked
+    like an entry's: one ``Id``, holding one identification, never two.
+    """
+    _check_account(scope, scope.find(element, "Acct"), f"{position}/Acct")
     for path in ("Acct/Id/IBAN", "Acct/Id/Othr/Id", "Acct/Prxy/Id"):
         account = scope.text(element, path)
         if account:
@@ -320,6 +325,24 @@ def _account(scope: Scope, element: Any, position: str) -> str:
     reason = "statement has no account (Acct/Id/IBAN or Acct/Id/Othr/Id)"
     holder = scope.find(element, "Acct")  # its line, when the element is there but names no account
     raise scope.error(reason, f"{position}/Acct", element if holder is None else holder)
+
+
+def _check_account(scope: Scope, holder: Any, where: str) -> None:
+    if holder is None:
+        return
+    check_children(holder, "Acct", scope.ns, source=scope.source, where=where)
+    identification = scope.find(holder, "Id")
+    if identification is None:
+        return
+    check_children(identification, "AcctId", scope.ns, source=scope.source, where=f"{where}/Id")
+    chosen = [child for child in identification if isinstance(child.tag, str)]
+    if len(chosen) > 1:
+        names = " and ".join(localname(child) for child in chosen)
+        reason = f"the account is identified twice ({names}): the schema allows one identification"
+        raise scope.error(reason, f"{where}/Id/{localname(chosen[1])}", chosen[1])
+    other = scope.find(identification, "Othr")
+    if other is not None:
+        check_children(other, "Othr", scope.ns, source=scope.source, where=f"{where}/Id/Othr")
 
 
 def _balances(

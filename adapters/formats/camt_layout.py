@@ -135,6 +135,9 @@ CHILDREN: Final[dict[str, frozenset[str]]] = {
         }
     ),
     "RmtInf": frozenset({"Ustrd", "Strd"}),
+    "Acct": frozenset({"Id", "Tp", "Ccy", "Nm", "Prxy", "Ownr", "Svcr"}),
+    "AcctId": frozenset({"IBAN", "Othr", "BBAN", "UPIC", "PrtryAcct"}),  # a choice: exactly one
+    "Othr": frozenset({"Id", "SchmeNm", "Issr"}),
 }
 #: The children a level may hold more than once (``maxOccurs`` above 1 in some version); every
 #: other child stands at most once, so a second one (a second ``Amt`` in an entry) is not left unread.
@@ -149,6 +152,9 @@ REPEATABLE: Final[dict[str, frozenset[str]]] = {
     "Bal": frozenset({"Avlbty", "CdtLine"}),
     "Refs": frozenset({"Prtry"}),
     "RmtInf": frozenset({"Ustrd", "Strd"}),
+    "Acct": frozenset(),
+    "AcctId": frozenset(),
+    "Othr": frozenset(),
 }
 
 

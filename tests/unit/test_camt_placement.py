@@ -438,3 +438,58 @@ def test_an_amount_of_18_digits_is_read_exactly(tmp_path: Path) -> None:
     largest = ENTRY.replace('Ccy="VND">150000<', 'Ccy="VND">999999999999999999<')
     parsed = accepted(tmp_path, statement(largest))
     assert parsed.statements[0].entries[0].amount == 999_999_999_999_999_999
+
+
+def test_an_account_identified_twice_is_refused_not_read_by_its_first_identification(
+    tmp_path: Path,
+) -> None:
+    account = (
+        "<Acct><Id><IBAN>VN12345678901234567890</IBAN>\n<Othr><Id>3511.0.1234567</Id></Othr></Id>"
+        "<Ccy>VND</Ccy></Acct>"
+    )
+    text = statement(account=account)
+    error = refused(write(tmp_path, text))
+    assert error.reason == (
+        "the account is identified twice (IBAN and Othr): the schema allows one identification"
+    )
+    assert error.where == f"Stmt[1]/Acct/Id/Othr (line {line_of(text, '<Othr>')})"
+
+
+@pytest.mark.parametrize(
+    ("account", "where", "named"),
+    [
+        pytest.param(
+            "<Acct><Id><Othr><Id>3511.0.1234567</Id></Othr></Id><Ccy>VND</Ccy>\n<Ccy>USD</Ccy></Acct>",
+            "Stmt[1]/Acct/Ccy",
+            "<Ccy>USD",
+            id="two-currencies",
+        ),
+        pytest.param(
+            "<Acct><Id><Othr><Id>3511.0.1234567</Id>\n<Id>9999</Id></Othr></Id><Ccy>VND</Ccy></Acct>",
+            "Stmt[1]/Acct/Id/Othr/Id",
+            "<Id>9999",
+            id="two-account-numbers",
+        ),
+        pytest.param(
+            "<Acct><Id><Othr><Id>3511.0.1234567</Id></Othr></Id>\n<Id><IBAN>VN1</IBAN></Id></Acct>",
+            "Stmt[1]/Acct/Id",
+            "<Id><IBAN>",
+            id="two-identifications",
+        ),
+    ],
+)
+def test_an_account_with_a_part_given_twice_is_refused(
+    tmp_path: Path, account: str, where: str, named: str
+) -> None:
+    text = statement(account=account)
+    error = refused(write(tmp_path, text))
+    assert error.reason.startswith("a second ")
+    assert error.where == f"{where} (line {line_of(text, named)})"
+
+
+def test_an_unknown_element_in_the_account_is_refused(tmp_path: Path) -> None:
+    account = "<Acct><Id><Othr><Id>3511.0.1234567</Id></Othr></Id>\n<Account>X</Account></Acct>"
+    text = statement(account=account)
+    error = refused(write(tmp_path, text))
+    assert error.reason.startswith("unexpected element Account inside Acct")
+    assert error.where == f"Stmt[1]/Acct/Account (line {line_of(text, '<Account>')})"
