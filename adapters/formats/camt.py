@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Final
 
-from adapters.formats.camt_elements import Scope, read_balance, read_datetime
+from adapters.formats.camt_elements import Scope, read_datetime
 from adapters.formats.camt_entries import has_status, read_entry
 from adapters.formats.camt_layout import (
     CHILDREN,
@@ -41,10 +41,10 @@ from adapters.formats.camt_layout import (
     is_camt_namespace,
     repeated,
 )
+from adapters.formats.camt_statement import read_statement
 from adapters.formats.xmlsafe import head_text, iter_events, localname, namespace, release
 from reconcile.errors import InputError
-from reconcile.records import Balance, BankEntry, BankStatement, Issue, Parsed
-from reconcile.statements import continuity_issue
+from reconcile.records import BankEntry, BankStatement, Issue, Parsed
 
 _CAMT: Final = re.compile(r"urn:iso:std:iso:20022:tech:xsd:camt\.(\d{3})\.(\d{3})\.(\d{2})")
 _SNIFF: Final = re.compile(r"urn:iso:std:iso:20022:tech:xsd:camt\.05[234]\.|MsgDefIdr>\s*camt\.05[234]\.")
@@ -242,8 +242,9 @@ class _Reader:
         self._placed(element, self.message, position)
         check_children(element, "block", self.document.ns, source=self.scope.source, where=position)
         self._check_message(element.getparent(), before=element)
-        statement, found = _statement(
-            self.scope, element, position, tuple(self.entries), self.group_created, self.document
+        intraday = self.document.kind == "052"
+        statement, found = read_statement(
+            self.scope, element, position, tuple(self.entries), self.group_created, intraday=intraday
         )
         self.statements.append(statement)
         self.issues.extend(found)
@@ -271,103 +272,3 @@ class _Reader:
 
 def _kind_name(document: _Document) -> str:
     return f"camt.{document.kind} {_NOUN[document.kind]} message"
-
-
-def _statement(
-    scope: Scope,
-    element: Any,
-    position: str,
-    entries: tuple[BankEntry, ...],
-    group_created: dt.datetime | None,
-    document: _Document,
-) -> tuple[BankStatement, list[Issue]]:
-    statement_id = scope.text(element, "Id")
-    if statement_id is None:
-        raise scope.error("statement has no Id", position, element)
-    account = _account(scope, element, position)
-    account_currency = scope.text(element, "Acct/Ccy")
-    balances, unsigned = _balances(scope, element, position, account_currency)
-    currency = account_currency or next((b.currency for b in balances), None)
-    currency = currency or next((e.currency for e in entries), None)
-    from_date, to_date = _period(scope, element, position, balances, entries)
-    if document.kind == "052":
-        to_date = None  # an intraday report adds its bookings; only a statement says a day is complete
-    statement = BankStatement(
-        statement_id=statement_id,
-        sequence=scope.text(element, "ElctrncSeqNb") or scope.text(element, "LglSeqNb"),
-        account=account,
-        currency=currency,
-        created_at=read_datetime(scope, element, "CreDtTm", position) or group_created,
-        balances=balances,
-        entries=entries,
-        from_date=from_date,
-        to_date=to_date,
-    )
-    issues = [issue for issue in (continuity_issue(statement, scope.source, position),) if issue]
-    if unsigned:
-        issues.append(
-            Issue(scope.source, position, f"{unsigned} balance(s) without CdtDbtInd, read as credit balances")
-        )
-    return statement, issues
-
-
-def _account(scope: Scope, element: Any, position: str) -> str:
-    """The IBAN, else the bank's own account number (``Othr/Id``), else a proxy (001.13).
-
-    The account says whose money the entries are, so its parts are checked
-    like an entry's: one ``Id``, holding one identification, never two.
-    """
-    _check_account(scope, scope.find(element, "Acct"), f"{position}/Acct")
-    for path in ("Acct/Id/IBAN", "Acct/Id/Othr/Id", "Acct/Prxy/Id"):
-        account = scope.text(element, path)
-        if account:
-            return account
-    reason = "statement has no account (Acct/Id/IBAN or Acct/Id/Othr/Id)"
-    holder = scope.find(element, "Acct")  # its line, when the element is there but names no account
-    raise scope.error(reason, f"{position}/Acct", element if holder is None else holder)
-
-
-def _check_account(scope: Scope, holder: Any, where: str) -> None:
-    if holder is None:
-        return
-    check_children(holder, "Acct", scope.ns, source=scope.source, where=where)
-    identification = scope.find(holder, "Id")
-    if identification is None:
-        return
-    check_children(identification, "AcctId", scope.ns, source=scope.source, where=f"{where}/Id")
-    chosen = [child for child in identification if isinstance(child.tag, str)]
-    if len(chosen) > 1:
-        names = " and ".join(localname(child) for child in chosen)
-        reason = f"the account is identified twice ({names}): the schema allows one identification"
-        raise scope.error(reason, f"{where}/Id/{localname(chosen[1])}", chosen[1])
-    other = scope.find(identification, "Othr")
-    if other is not None:
-        check_children(other, "Othr", scope.ns, source=scope.source, where=f"{where}/Id/Othr")
-
-
-def _balances(
-    scope: Scope, element: Any, position: str, currency: str | None
-) -> tuple[tuple[Balance, ...], int]:
-    balances: list[Balance] = []
-    unsigned = 0
-    for index, balance in enumerate(scope.findall(element, "Bal"), start=1):
-        read, missing_direction = read_balance(scope, balance, f"{position}/Bal[{index}]", currency)
-        balances.append(read)
-        unsigned += missing_direction
-    return tuple(balances), unsigned
-
-
-def _period(
-    scope: Scope,
-    element: Any,
-    position: str,
-    balances: tuple[Balance, ...],
-    entries: tuple[BankEntry, ...],
-) -> tuple[dt.date | None, dt.date | None]:
-    """``FrToDt`` when the bank gave it, else the span of balance and booking dates."""
-    start = read_datetime(scope, element, "FrToDt/FrDtTm", position)
-    end = read_datetime(scope, element, "FrToDt/ToDtTm", position)
-    if start and end:
-        return start.date(), end.date()
-    dates = [b.date for b in balances if b.date] + [e.booking_date for e in entries if e.booking_date]
-    return (min(dates), max(dates)) if dates else (None, None)
