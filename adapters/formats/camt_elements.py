@@ -22,6 +22,7 @@ from lxml import etree
 
 from adapters.formats.camt_layout import CHILDREN, REPEATABLE, check_children, repeated, unexpected
 from adapters.formats.xmlsafe import localname
+from adapters.formats.xmlsafe import namespace as namespace_of
 from reconcile.errors import InputError
 from reconcile.money import to_minor
 from reconcile.records import Balance, Direction
@@ -226,18 +227,44 @@ def read_date_choice(scope: Scope, choice: Any, where: str) -> dt.date | None:
     """
     if choice is None:
         return None
-    date = scope.find(choice, "Dt")
-    text = scope.value(date)
-    if text:
-        return parse_date(scope, text, f"{where}/Dt", date)
-    stamp = read_datetime(scope, choice, "DtTm", where)
-    return stamp.astimezone(VIETNAM).date() if stamp else None
+    picked = one_of(scope, choice, ("Dt", "DtTm"), where)
+    if picked is None:
+        return None
+    name = localname(picked)
+    text = scope.value(picked)
+    if not text:
+        return None
+    if name == "Dt":
+        return parse_date(scope, text, f"{where}/Dt", picked)
+    stamp = parse_datetime(scope, text, f"{where}/DtTm", picked)
+    return stamp.astimezone(VIETNAM).date()
+
+
+def one_of(scope: Scope, choice: Any, names: tuple[str, ...], where: str) -> Any | None:
+    """The one child of a schema choice (``Dt`` or ``DtTm``, ``Cd`` or ``Prtry``); ``None`` if empty.
+
+    Two alternatives at once, or text beside them, refuse the file: reading
+    one and dropping the other would be a guess.
+    """
+    chosen = [child for child in choice if isinstance(child.tag, str)]
+    if (choice.text or "").strip() and chosen:
+        raise markup_inside(scope, choice, where)
+    for child in chosen:
+        if namespace_of(child) != scope.ns or localname(child) not in names:
+            raise scope.stray(child, choice, f"{where}/{localname(child)}")
+    if len(chosen) > 1:
+        first, second = localname(chosen[0]), localname(chosen[1])
+        reason = f"{localname(choice)} gives both {first} and {second}: one is allowed"
+        raise scope.error(reason, f"{where}/{localname(chosen[1])}", chosen[1])
+    return chosen[0] if chosen else None
 
 
 def read_balance(scope: Scope, element: Any, where: str, currency: str | None) -> tuple[Balance, bool]:
     """One ``Bal``, signed (DBIT negative); the flag says ``CdtDbtInd`` was missing."""
     check_children(element, "Bal", scope.ns, source=scope.source, where=where)
-    kind = scope.text(element, "Tp/CdOrPrtry/Cd") or scope.text(element, "Tp/CdOrPrtry/Prtry")
+    code = scope.find(element, "Tp/CdOrPrtry")
+    picked = one_of(scope, code, ("Cd", "Prtry"), f"{where}/Tp/CdOrPrtry") if code is not None else None
+    kind = scope.value(picked)
     if kind is None:
         raise scope.error("balance has no type (Tp/CdOrPrtry/Cd)", where, element)
     amount_element = scope.find(element, "Amt")
@@ -252,12 +279,12 @@ def read_balance(scope: Scope, element: Any, where: str, currency: str | None) -
     return Balance(kind=kind, amount=signed, currency=code, date=date), direction is None
 
 
-def read_status(scope: Scope, status: Any) -> str | None:
+def read_status(scope: Scope, status: Any, where: str = "Sts") -> str | None:
     """An ``Sts`` element: plain text (001.02–001.06) or ``Cd``/``Prtry`` (001.07 on)."""
     if status is None:
         return None
     if any(isinstance(child.tag, str) for child in status):
-        return scope.text(status, "Cd") or scope.text(status, "Prtry")
+        return scope.value(one_of(scope, status, ("Cd", "Prtry"), where))
     return scope.value(status)
 
 

@@ -61,7 +61,7 @@ def read_entry(scope: Scope, element: Any, position: str) -> tuple[BankEntry, li
         booking_date=read_date_choice(scope, kids.get("BookgDt"), f"{position}/BookgDt"),
         value_date=read_date_choice(scope, kids.get("ValDt"), f"{position}/ValDt"),
         reversal=_reversal(scope, kids.get("RvslInd"), position),
-        status=read_status(scope, kids.get("Sts")) or "BOOK",
+        status=read_status(scope, kids.get("Sts"), f"{position}/Sts") or "BOOK",
         bank_ref=scope.value(kids.get("AcctSvcrRef")) or scope.value(kids.get("NtryRef")),
         end_to_end_id=single_end_to_end(details),
         remittance=remittance or scope.value(kids.get("AddtlNtryInf")),

@@ -493,3 +493,55 @@ def test_an_unknown_element_in_the_account_is_refused(tmp_path: Path) -> None:
     error = refused(write(tmp_path, text))
     assert error.reason.startswith("unexpected element Account inside Acct")
     assert error.where == f"Stmt[1]/Acct/Account (line {line_of(text, '<Account>')})"
+
+
+# Refused: a schema choice given both ways
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "where", "reason"),
+    [
+        pytest.param(
+            "<BookgDt><Dt>2026-11-25</Dt></BookgDt>",
+            "<BookgDt><Dt>2026-11-25</Dt><DtTm>2026-11-26T03:00:00+07:00</DtTm></BookgDt>",
+            "Stmt[1]/Ntry[1]/BookgDt/DtTm",
+            "BookgDt gives both Dt and DtTm: one is allowed",
+            id="booking-date-and-time",
+        ),
+        pytest.param(
+            "<Sts><Cd>BOOK</Cd></Sts>",
+            "<Sts><Cd>BOOK</Cd><Prtry>PENDING</Prtry></Sts>",
+            "Stmt[1]/Ntry[1]/Sts/Prtry",
+            "Sts gives both Cd and Prtry: one is allowed",
+            id="status-code-and-proprietary",
+        ),
+        pytest.param(
+            "<BookgDt><Dt>2026-11-25</Dt></BookgDt>",
+            "<BookgDt><Date>2026-11-25</Date></BookgDt>",
+            "Stmt[1]/Ntry[1]/BookgDt/Date",
+            "unexpected element Date inside BookgDt",
+            id="booking-date-misspelt",
+        ),
+        pytest.param(
+            "<Sts><Cd>BOOK</Cd></Sts>",
+            "<Sts>PDNG<Cd>BOOK</Cd></Sts>",
+            "Stmt[1]/Ntry[1]/Sts",
+            "markup inside the value of Sts (element Cd)",
+            id="status-text-beside-a-code",
+        ),
+    ],
+)
+def test_a_choice_given_two_ways_is_refused(
+    tmp_path: Path, old: str, new: str, where: str, reason: str
+) -> None:
+    text = statement(ENTRY.replace(old, new))
+    error = refused(write(tmp_path, text))
+    assert error.reason.startswith(reason)
+    assert error.where == f"{where} (line {line_of(text, new)})"
+
+
+def test_a_balance_type_given_as_code_and_proprietary_is_refused(tmp_path: Path) -> None:
+    text = statement().replace("<Cd>OPBD</Cd>", "<Cd>OPBD</Cd><Prtry>CLOSING</Prtry>")
+    error = refused(write(tmp_path, text))
+    assert error.reason == "CdOrPrtry gives both Cd and Prtry: one is allowed"
+    assert error.where == f"Stmt[1]/Bal[1]/Tp/CdOrPrtry/Prtry (line {line_of(text, 'CLOSING')})"
