@@ -198,7 +198,8 @@ class _Reader:
                 raise self.scope.error(reason, name, element)
         else:  # another kind's block or message, or a second message
             parent = element.getparent()
-            where = f"{localname(parent)}/{name}" + (f"[{self.messages + 1}]" if self.messages else "")
+            where = f"{localname(parent)}/{name}" if parent is not None else name
+            where += f"[{self.messages + 1}]" if self.messages else ""
             raise self.scope.stray(element, parent, where)
 
     def _foreign(self, element: Any) -> None:
