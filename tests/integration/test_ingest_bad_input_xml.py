@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 from test_ingest_bad_input import (
+    DAY,
     Contents,
     assert_accepted,
     assert_rejected,
@@ -24,12 +25,15 @@ from test_ingest_bad_input import (
     ingest_beside,
     line_of,
     on_backends,
+    settings,
     sqlite_only,
     write,
 )
 
 from adapters.db import schema
+from adapters.db.runs import SqlRunStore
 from adapters.formats.camt_writer import write_camt053
+from reconcile.runs import reconcile_day
 
 BAD_NAME = "kbnn_hcm_20261125.xml"
 CREDIT = 300000
@@ -502,6 +506,13 @@ def test_a_camt_052_intraday_report_is_read_with_its_report_blocks_counted(
         reports = conn.execute(select(s.statement_id, s.to_date).where(s.account == "7111790000001")).all()
     # an intraday report adds its bookings, but never says that a day is complete
     assert sorted(tuple(row) for row in reports) == [("KBNN-79-20261125", None), ("KBNN-79-20261126", None)]
+    assert run_status(migrated_engine) == "completed"
+
+
+def run_status(engine: Engine) -> str:
+    """A reconciliation of the day over what was stored: it must go through."""
+    store = SqlRunStore(engine, settings())
+    return store.get_run(reconcile_day(store, DAY).id).status
 
 
 def without_entries(text: str) -> str:
@@ -526,6 +537,7 @@ def test_a_statement_without_entries_has_zero_totals_in_its_currency(
     assert (outcome.statements, outcome.entries) == (1, 0)
     assert outcome.totals == {currency: {"credit": 0, "debit": 0}}
     assert json.loads(outcome.to_json())["totals"] == {currency: {"credit": 0, "debit": 0}}
+    assert run_status(migrated_engine) == "completed"
 
 
 @pytest.mark.parametrize(
@@ -551,6 +563,7 @@ def test_a_booking_stamped_with_a_time_is_stored_under_its_day_in_hanoi(
     with migrated_engine.connect() as conn:
         stored = conn.execute(select(e.booking_date).where(e.account == "7111790000001")).scalar_one()
     assert stored.isoformat() == day
+    assert run_status(migrated_engine) == "completed"
 
 
 def test_comments_between_elements_are_read_past(migrated_engine: Engine, tmp_path: Path) -> None:
