@@ -11,11 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from adapters.formats.camt_elements import Scope, read_balance, read_datetime
+from adapters.formats.camt_elements import VIETNAM, Scope, read_balance, read_datetime
 from adapters.formats.camt_layout import check_children
 from adapters.formats.xmlsafe import localname
 from reconcile.records import Balance, BankEntry, BankStatement, Issue
 from reconcile.statements import continuity_issue
+
+_LAST_MINUTE = dt.time(23, 59)
 
 
 def read_statement(
@@ -115,10 +117,30 @@ def _period(
     balances: tuple[Balance, ...],
     entries: tuple[BankEntry, ...],
 ) -> tuple[dt.date | None, dt.date | None]:
-    """``FrToDt`` when the bank gave it, else the span of balance and booking dates."""
+    """``FrToDt`` when the bank gave it, else the span of balance and booking dates.
+
+    Days are local (Asia/Ho_Chi_Minh), as booking dates are, and ``to_date``
+    is the last local day the period covers to its end: ``to_date`` says how
+    far an account's data reaches, so a statement that stops at 23:59:59 UTC
+    (06:59 the next morning in Hà Nội) covers the day before that morning,
+    and one that stops at 18:00 in Hà Nội does not yet cover its own day.
+    """
     start = read_datetime(scope, element, "FrToDt/FrDtTm", position)
     end = read_datetime(scope, element, "FrToDt/ToDtTm", position)
     if start and end:
-        return start.date(), end.date()
+        return start.astimezone(VIETNAM).date(), last_complete_day(end)
     dates = [b.date for b in balances if b.date] + [e.booking_date for e in entries if e.booking_date]
     return (min(dates), max(dates)) if dates else (None, None)
+
+
+def last_complete_day(end: dt.datetime) -> dt.date:
+    """The last local day that a period ending at ``end`` covers to its end.
+
+    An end in the last minute of a local day (``23:59:59``) completes that
+    day; an end at local midnight (an exclusive end) or earlier in a day
+    completes only the day before.
+    """
+    local = end.astimezone(VIETNAM)
+    if local.time() >= _LAST_MINUTE:
+        return local.date()
+    return local.date() - dt.timedelta(days=1)

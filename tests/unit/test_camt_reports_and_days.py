@@ -179,3 +179,35 @@ def test_a_date_in_other_digits_or_with_a_time_is_not_a_date(tmp_path: Path, wri
     text = statement(ENTRY.replace("<BookgDt><Dt>2026-11-25", f"<BookgDt><Dt>{written}"))
     error = refused(write(tmp_path, text))
     assert error.reason == f"impossible date {written!r}"
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "period"),
+    [
+        pytest.param(
+            "2026-11-25T00:00:00+07:00", "2026-11-25T23:59:59+07:00", ("11-25", "11-25"), id="hanoi-day"
+        ),
+        pytest.param(
+            "2026-11-25T00:00:00", "2026-11-25T23:59:59", ("11-25", "11-25"), id="no-offset-is-local"
+        ),
+        pytest.param(
+            "2026-11-25T00:00:00+07:00", "2026-11-26T00:00:00+07:00", ("11-25", "11-25"), id="exclusive-end"
+        ),
+        pytest.param("2026-11-25T00:00:00Z", "2026-11-25T23:59:59Z", ("11-25", "11-25"), id="utc-day"),
+        pytest.param(
+            "2026-11-25T00:00:00+09:00", "2026-11-25T23:59:59+09:00", ("11-24", "11-24"), id="tokyo-day"
+        ),
+        pytest.param(
+            "2026-11-25T00:00:00+07:00", "2026-11-25T18:00:00+07:00", ("11-25", "11-24"), id="cut-at-18"
+        ),
+    ],
+)
+def test_a_statement_covers_the_local_days_its_period_reaches_to_their_end(
+    tmp_path: Path, start: str, end: str, period: tuple[str, str]
+) -> None:
+    text = statement().replace(
+        "<ElctrncSeqNb>1</ElctrncSeqNb>",
+        f"<ElctrncSeqNb>1</ElctrncSeqNb><FrToDt><FrDtTm>{start}</FrDtTm><ToDtTm>{end}</ToDtTm></FrToDt>",
+    )
+    (only,) = accepted(tmp_path, text).statements
+    assert (only.from_date, only.to_date) == tuple(dt.date.fromisoformat(f"2026-{day}") for day in period)
