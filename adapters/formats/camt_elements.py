@@ -40,6 +40,8 @@ _ANCHORS: Final = frozenset({"Stmt", "Ntfctn", "Rpt", "GrpHdr", "AppHdr"})
 FIRST_YEAR, LAST_YEAR = 1900, 2199
 #: ISO 20022 amounts have at most 18 digits (``totalDigits``), which also keeps them within int64.
 _MAX_DIGITS: Final = 18
+#: How much of a bad value an error message repeats.
+_SHOWN: Final = 40
 #: Asia/Ho_Chi_Minh has kept UTC+7 without daylight saving since 1975.
 VIETNAM: Final = dt.timezone(dt.timedelta(hours=7))
 
@@ -148,17 +150,31 @@ def read_amount(scope: Scope, element: Any, where: str, *, currency: str | None 
     if not code:
         raise scope.error("amount has no currency (Ccy attribute)", where, element)
     text = (element.text or "").strip(" \t\r\n")
-    try:
-        amount = to_minor(text, code)
-    except InputError as exc:
-        raise scope.error(exc.reason, where, element) from exc
     if not _XS_DECIMAL.fullmatch(text):
-        raise scope.error(f"{text!r} is not an ISO 20022 decimal amount (digits 0-9 and '.')", where, element)
+        raise scope.error(_not_a_decimal(text, code), where, element)
     whole, _, fraction = text.lstrip("+-").partition(".")
     if len(whole.lstrip("0") + fraction.rstrip("0")) > _MAX_DIGITS:
-        reason = f"{text!r} has more than {_MAX_DIGITS} digits, the most an ISO 20022 amount has"
+        reason = f"{_shown(text)} has more than {_MAX_DIGITS} digits, the most an ISO 20022 amount has"
         raise scope.error(reason, where, element)
-    return amount, code
+    try:
+        return to_minor(text, code), code
+    except InputError as exc:
+        raise scope.error(exc.reason, where, element) from exc
+
+
+def _not_a_decimal(text: str, currency: str) -> str:
+    """Why ``text`` is no amount: in money's own words when it has some, else in ISO 20022's."""
+    if len(text) <= _SHOWN and text.isascii():
+        try:
+            to_minor(text, currency)
+        except InputError as exc:
+            return exc.reason
+    return f"{_shown(text)} is not an ISO 20022 decimal amount (digits 0-9 and '.')"
+
+
+def _shown(text: str) -> str:
+    """``text`` quoted for a message, cut short: a hostile value must not become a huge error."""
+    return repr(text) if len(text) <= _SHOWN else f"{text[:_SHOWN]!r}… ({len(text)} characters)"
 
 
 def read_direction(scope: Scope, indicator: Any, where: str) -> Direction | None:

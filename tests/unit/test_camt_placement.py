@@ -545,3 +545,20 @@ def test_a_balance_type_given_as_code_and_proprietary_is_refused(tmp_path: Path)
     error = refused(write(tmp_path, text))
     assert error.reason == "CdOrPrtry gives both Cd and Prtry: one is allowed"
     assert error.where == f"Stmt[1]/Bal[1]/Tp/CdOrPrtry/Prtry (line {line_of(text, 'CLOSING')})"
+
+
+@pytest.mark.parametrize(
+    "amount",
+    [
+        pytest.param("9" * 5000, id="five-thousand-digits"),
+        pytest.param("9" * 5000 + ",5", id="five-thousand-digits-and-a-comma"),
+        pytest.param("\u0669" * 5000, id="five-thousand-arabic-indic-digits"),
+        pytest.param("1" + " " * 5000 + "2", id="five-thousand-spaces-inside"),
+    ],
+)
+def test_a_huge_amount_is_refused_with_a_short_message(tmp_path: Path, amount: str) -> None:
+    text = statement(ENTRY.replace('Ccy="VND">150000<', f'Ccy="VND">{amount}<'))
+    error = refused(write(tmp_path, text))
+    assert len(str(error)) < 200
+    assert "(5" in error.reason or "digits" in error.reason
+    assert error.where == f"Stmt[1]/Ntry[1]/Amt (line {line_of(text, '<Ntry>') + 1})"
