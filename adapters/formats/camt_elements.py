@@ -154,7 +154,7 @@ def read_amount(scope: Scope, element: Any, where: str, *, currency: str | None 
         raise scope.error(_not_a_decimal(text, code), where, element)
     whole, _, fraction = text.lstrip("+-").partition(".")
     if len(whole.lstrip("0") + fraction.rstrip("0")) > _MAX_DIGITS:
-        reason = f"{_shown(text)} has more than {_MAX_DIGITS} digits, the most an ISO 20022 amount has"
+        reason = f"{shown(text)} has more than {_MAX_DIGITS} digits, the most an ISO 20022 amount has"
         raise scope.error(reason, where, element)
     try:
         return to_minor(text, code), code
@@ -169,10 +169,10 @@ def _not_a_decimal(text: str, currency: str) -> str:
             to_minor(text, currency)
         except InputError as exc:
             return exc.reason
-    return f"{_shown(text)} is not an ISO 20022 decimal amount (digits 0-9 and '.')"
+    return f"{shown(text)} is not an ISO 20022 decimal amount (digits 0-9 and '.')"
 
 
-def _shown(text: str) -> str:
+def shown(text: str) -> str:
     """``text`` quoted for a message, cut short: a hostile value must not become a huge error."""
     return repr(text) if len(text) <= _SHOWN else f"{text[:_SHOWN]!r}… ({len(text)} characters)"
 
@@ -185,7 +185,7 @@ def read_direction(scope: Scope, indicator: Any, where: str) -> Direction | None
     try:
         return Direction(code)
     except ValueError as exc:
-        reason = f"CdtDbtInd {code!r} is neither CRDT nor DBIT"
+        reason = f"CdtDbtInd {shown(code)} is neither CRDT nor DBIT"
         raise scope.error(reason, f"{where}/CdtDbtInd", indicator) from exc
 
 
@@ -196,14 +196,14 @@ def parse_date(scope: Scope, text: str, where: str, element: Any) -> dt.date:
             raise ValueError(text)
         day = dt.date.fromisoformat(match.group(1))
     except ValueError as exc:
-        raise scope.error(f"impossible date {text!r}", where, element) from exc
+        raise scope.error(f"impossible date {shown(text)}", where, element) from exc
     return within_years(scope, day, text, where, element)
 
 
 def within_years(scope: Scope, day: dt.date, text: str, where: str, element: Any) -> dt.date:
     """``day`` if its year is one the service handles (1900–2199), else the file is refused."""
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
-        reason = f"date {text!r} is outside the years {FIRST_YEAR}–{LAST_YEAR}"
+        reason = f"date {shown(text)} is outside the years {FIRST_YEAR}–{LAST_YEAR}"
         raise scope.error(reason, where, element)
     return day
 
@@ -218,7 +218,7 @@ def parse_datetime(scope: Scope, text: str, where: str, element: Any) -> dt.date
             raise ValueError(text)
         stamp = dt.datetime.fromisoformat(text)
     except ValueError as exc:
-        raise scope.error(f"impossible date and time {text!r}", where, element) from exc
+        raise scope.error(f"impossible date and time {shown(text)}", where, element) from exc
     within_years(scope, stamp.date(), text, where, element)  # before any conversion can overflow
     local = stamp.astimezone(VIETNAM) if stamp.tzinfo else stamp.replace(tzinfo=VIETNAM)
     within_years(scope, local.date(), text, where, element)

@@ -21,6 +21,7 @@ from adapters.formats.camt_elements import (
     read_date_choice,
     read_direction,
     read_status,
+    shown,
 )
 from adapters.formats.camt_layout import check_children
 from reconcile.records import BankEntry, Direction, Issue, TxDetail
@@ -88,7 +89,7 @@ def _reversal(scope: Scope, indicator: Any, position: str) -> bool:
         return False
     flag = _BOOLEAN.get(text.lower())
     if flag is None:
-        reason = f"RvslInd {text!r} is not a boolean (true, false, 1 or 0)"
+        reason = f"RvslInd {shown(text)} is not a boolean (true, false, 1 or 0)"
         raise scope.error(reason, f"{position}/RvslInd", indicator)
     return flag
 

@@ -562,3 +562,17 @@ def test_a_huge_amount_is_refused_with_a_short_message(tmp_path: Path, amount: s
     assert len(str(error)) < 200
     assert "(5" in error.reason or "digits" in error.reason
     assert error.where == f"Stmt[1]/Ntry[1]/Amt (line {line_of(text, '<Ntry>') + 1})"
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        pytest.param("<Dt>2026-11-25</Dt></BookgDt>", f"<Dt>{'2' * 5000}</Dt></BookgDt>", id="date"),
+        pytest.param(">CRDT<", f">{'C' * 5000}<", id="direction"),
+        pytest.param("<Sts>", f"<RvslInd>{'t' * 5000}</RvslInd><Sts>", id="reversal"),
+    ],
+)
+def test_a_huge_bad_value_is_refused_with_a_short_message(tmp_path: Path, old: str, new: str) -> None:
+    error = refused(write(tmp_path, statement(ENTRY.replace(old, new))))
+    assert len(str(error)) < 200
+    assert "(5000 characters)" in error.reason
