@@ -20,7 +20,15 @@ from typing import Any, Final
 
 from lxml import etree
 
-from adapters.formats.camt_layout import CHILDREN, REPEATABLE, check_children, repeated, unexpected
+from adapters.formats.camt_layout import (
+    CHILDREN,
+    REPEATABLE,
+    SHOWN,
+    check_children,
+    repeated,
+    shown,
+    unexpected,
+)
 from adapters.formats.xmlsafe import localname
 from adapters.formats.xmlsafe import namespace as namespace_of
 from reconcile.errors import InputError
@@ -40,8 +48,6 @@ _ANCHORS: Final = frozenset({"Stmt", "Ntfctn", "Rpt", "GrpHdr", "AppHdr"})
 FIRST_YEAR, LAST_YEAR = 1900, 2199
 #: ISO 20022 amounts have at most 18 digits (``totalDigits``), which also keeps them within int64.
 _MAX_DIGITS: Final = 18
-#: How much of a bad value an error message repeats.
-_SHOWN: Final = 40
 #: Asia/Ho_Chi_Minh has kept UTC+7 without daylight saving since 1975.
 VIETNAM: Final = dt.timezone(dt.timedelta(hours=7))
 
@@ -164,17 +170,12 @@ def read_amount(scope: Scope, element: Any, where: str, *, currency: str | None 
 
 def _not_a_decimal(text: str, currency: str) -> str:
     """Why ``text`` is no amount: in money's own words when it has some, else in ISO 20022's."""
-    if len(text) <= _SHOWN and text.isascii():
+    if len(text) <= SHOWN and text.isascii():
         try:
             to_minor(text, currency)
         except InputError as exc:
             return exc.reason
     return f"{shown(text)} is not an ISO 20022 decimal amount (digits 0-9 and '.')"
-
-
-def shown(text: str) -> str:
-    """``text`` quoted for a message, cut short: a hostile value must not become a huge error."""
-    return repr(text) if len(text) <= _SHOWN else f"{text[:_SHOWN]!r}… ({len(text)} characters)"
 
 
 def read_direction(scope: Scope, indicator: Any, where: str) -> Direction | None:

@@ -21,9 +21,8 @@ from adapters.formats.camt_elements import (
     read_date_choice,
     read_direction,
     read_status,
-    shown,
 )
-from adapters.formats.camt_layout import check_children
+from adapters.formats.camt_layout import check_children, shown
 from reconcile.records import BankEntry, Direction, Issue, TxDetail
 
 _NOT_PROVIDED: Final = "NOTPROVIDED"

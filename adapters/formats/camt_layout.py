@@ -28,6 +28,8 @@ from reconcile.errors import InputError
 
 CAMT_NAMESPACE: Final = "urn:iso:std:iso:20022:tech:xsd:camt."
 SUPPLEMENT: Final = "SplmtryData"
+#: How much of a bad value or name an error message repeats.
+SHOWN: Final = 40
 
 #: The children allowed at each level the parser walks, by the level's local name.
 CHILDREN: Final[dict[str, frozenset[str]]] = {
@@ -158,21 +160,34 @@ REPEATABLE: Final[dict[str, frozenset[str]]] = {
 }
 
 
+def shown(text: str, limit: int = SHOWN) -> str:
+    """``text`` quoted for a message, cut short: a hostile value must not become a huge error."""
+    return repr(text) if len(text) <= limit else f"{text[:limit]!r}… ({len(text)} characters)"
+
+
 def describe(element: Any, document_ns: str) -> str:
     """The element's local name, with its namespace when that is not the document's."""
     ns = namespace(element)
-    name = localname(element)
-    return name if ns == document_ns else f"{name} (namespace {ns!r})" if ns else f"{name} (no namespace)"
+    name = short(localname(element))
+    if ns == document_ns:
+        return name
+    return f"{name} (namespace {shown(ns, 4 * SHOWN)})" if ns else f"{name} (no namespace)"
+
+
+def short(name: str) -> str:
+    """An element name or path cut short for a message (ISO 20022 names are short; a hostile one is not)."""
+    return name if len(name) <= 4 * SHOWN else f"{name[: 4 * SHOWN]}…"
 
 
 def unexpected(element: Any, document_ns: str, parent: Any, *, source: str, where: str) -> InputError:
     """The error for an element the parser cannot place: its name, where it stood, and its line."""
-    inside = localname(parent) if parent is not None else "the document root"
+    inside = short(localname(parent)) if parent is not None else "the document root"
     reason = (
         f"unexpected element {describe(element, document_ns)} inside {inside}: "
         "the file is refused rather than read without it"
     )
     line = getattr(element, "sourceline", None)
+    where = short(where)
     return InputError(reason, source=source, where=f"{where} (line {line})" if line else where)
 
 
@@ -196,7 +211,7 @@ def check_children(element: Any, level: str, document_ns: str, *, source: str, w
 
 def repeated(element: Any, parent: Any, *, source: str, where: str) -> InputError:
     """The error for a second occurrence of a child the schema allows once."""
-    name = localname(element)
+    name = localname(element)  # a name the schema allows: short
     reason = f"a second {name} in one {localname(parent)}: the schema allows one, and only one would be read"
     line = getattr(element, "sourceline", None)
     return InputError(reason, source=source, where=f"{where} (line {line})" if line else where)

@@ -576,3 +576,19 @@ def test_a_huge_bad_value_is_refused_with_a_short_message(tmp_path: Path, old: s
     error = refused(write(tmp_path, statement(ENTRY.replace(old, new))))
     assert len(str(error)) < 200
     assert "(5000 characters)" in error.reason
+
+
+def test_an_element_with_a_huge_name_is_refused_with_a_short_message(tmp_path: Path) -> None:
+    name = "N" * 5000
+    text = statement(ENTRY.replace("<Sts>", f"<{name}/><Sts>"))
+    error = refused(write(tmp_path, text))
+    assert error.reason.startswith("unexpected element NNNN")
+    assert len(str(error)) < 800
+
+
+def test_an_element_in_a_huge_namespace_is_refused_with_a_short_message(tmp_path: Path) -> None:
+    ns = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.02" + "x" * 5000
+    text = after_statement(statement(), f'<Stmt xmlns="{ns}"><Id>X</Id></Stmt>')
+    error = refused(write(tmp_path, text))
+    assert f"({len(ns)} characters)" in error.reason
+    assert len(str(error)) < 400
