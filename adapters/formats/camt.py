@@ -35,11 +35,13 @@ from adapters.formats.camt_elements import Scope, read_datetime
 from adapters.formats.camt_entries import has_status, read_entry
 from adapters.formats.camt_layout import (
     CHILDREN,
+    SHOWN,
     check_children,
     describe,
     in_supplement,
     is_camt_namespace,
     repeated,
+    shown,
 )
 from adapters.formats.camt_statement import read_statement
 from adapters.formats.xmlsafe import head_text, iter_events, localname, namespace, release
@@ -110,7 +112,7 @@ def _find_document(stream: IO[bytes], source: str) -> _Document:
             return _check_version(match, declared, element, source)
         if namespace(element).startswith("urn:iso:std:iso:20022:tech:xsd:camt."):
             raise InputError(
-                f"unrecognised camt namespace {namespace(element)!r}",
+                f"unrecognised camt namespace {shown(namespace(element), 4 * SHOWN)}",
                 source=source,
                 where=f"{localname(element)} (line {element.sourceline})",
             )
