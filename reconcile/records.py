@@ -131,7 +131,8 @@ class BankStatement:
         balances: every balance in file order.
         entries: every entry in file order, whatever its status.
         from_date, to_date: the period the statement covers (camt ``FrToDt``, else the
-            balance and booking dates); how far the data for this account reaches.
+            balance and booking dates); how far the data for this account reaches. An
+            intraday report (camt.052) has no ``to_date``: it never says a day is complete.
     """
 
     statement_id: str

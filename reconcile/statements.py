@@ -11,7 +11,8 @@ BOOKED = "BOOK"
 def credit_debit_totals(statement: BankStatement) -> dict[str, dict[str, int]]:
     """Credits and debits per currency in minor units, over every entry whatever its status.
 
-    A statement with no entries still has its currency: its totals are zero in it.
+    The statement's own currency is always there, zero when nothing moved: a
+    statement with no entries still says "nothing in VND", not nothing at all.
     """
     totals: dict[str, dict[str, int]] = {}
     if statement.currency:

@@ -26,7 +26,8 @@ def register(subparsers: Any) -> None:
         help=help_text,
         description=(
             "Ingest obligations exports, gateway settlement files and bank statements "
-            "(camt.053/054, MT940). The same bytes twice are ingested once; a later file "
+            "(camt.053/054, camt.052 intraday reports, MT940). The same bytes twice are "
+            "ingested once; a later file "
             "with the same business identity (a bank statement's account, id and sequence; "
             "a gateway file's gateway and file name) is kept as a correction; a gateway "
             "transaction carried by several files counts once, the latest file's row "

@@ -1,14 +1,22 @@
-"""ISO 20022 bank-to-customer statements (camt.053) and notifications (camt.054).
+"""ISO 20022 bank-to-customer statements (camt.053), notifications (camt.054) and reports (camt.052).
 
 A file is read in two passes over a stream. The first stops at the
 ``Document`` element: it refuses a DOCTYPE, finds the message and its version
 from the document namespace (``urn:iso:std:iso:20022:tech:xsd:camt.053.001.08``),
 wherever the document sits (alone, or inside a business-message envelope
 after its ``AppHdr``, with prefixed or default namespaces), and turns away
-what is not a statement or notification. The second pass streams the
-statements (``Stmt``, ``Ntfctn``) and their entries (``Ntry``) with
-``iterparse`` and frees each entry once read, so memory follows the number
-of entries kept, not the size of the XML tree.
+what is not a statement, notification or account report. The second pass
+streams the statements (``Stmt``, ``Ntfctn``, ``Rpt``) and their entries
+(``Ntry``) with ``iterparse`` and frees each entry once read, so memory
+follows the number of entries kept, not the size of the XML tree. It is told
+about those elements in every namespace and checks where each stands
+(:mod:`adapters.formats.camt_layout`): what it cannot place refuses the file
+instead of being skipped.
+
+A camt.052 intraday report is read as what it is: its ``Rpt`` blocks are
+statements whose entries keep their status, and it never says that a day is
+complete (no ``to_date``), so only a statement extends an account's coverage
+(``docs/bank-statements.md``).
 
 Schema validation is not done here: real banks send files that fail their
 XSD (redacted accounts, ``Sts`` as plain text, balances without
@@ -23,22 +31,35 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Final
 
-from adapters.formats.camt_elements import Scope, read_balance, read_datetime
+from adapters.formats.camt_elements import Scope, read_datetime
 from adapters.formats.camt_entries import has_status, read_entry
+from adapters.formats.camt_layout import (
+    CHILDREN,
+    SHOWN,
+    check_children,
+    describe,
+    in_supplement,
+    is_camt_namespace,
+    repeated,
+    shown,
+)
+from adapters.formats.camt_statement import read_statement
 from adapters.formats.xmlsafe import head_text, iter_events, localname, namespace, release
 from reconcile.errors import InputError
-from reconcile.records import Balance, BankEntry, BankStatement, Issue, Parsed
-from reconcile.statements import continuity_issue
+from reconcile.records import BankEntry, BankStatement, Issue, Parsed
 
 _CAMT: Final = re.compile(r"urn:iso:std:iso:20022:tech:xsd:camt\.(\d{3})\.(\d{3})\.(\d{2})")
 _SNIFF: Final = re.compile(r"urn:iso:std:iso:20022:tech:xsd:camt\.05[234]\.|MsgDefIdr>\s*camt\.05[234]\.")
 #: The versions read, per message: 001.02 (2009) to 001.13 (2024).
 SUPPORTED_VERSIONS: Final[dict[str, tuple[str, ...]]] = {
-    "053": tuple(f"001.{n:02d}" for n in range(2, 14)),
-    "054": tuple(f"001.{n:02d}" for n in range(2, 14)),
+    kind: tuple(f"001.{n:02d}" for n in range(2, 14)) for kind in ("052", "053", "054")
 }
-_STATEMENT: Final = {"053": "Stmt", "054": "Ntfctn"}
-_MESSAGE: Final = {"053": "BkToCstmrStmt", "054": "BkToCstmrDbtCdtNtfctn"}
+_STATEMENT: Final = {"052": "Rpt", "053": "Stmt", "054": "Ntfctn"}
+_MESSAGE: Final = {"052": "BkToCstmrAcctRpt", "053": "BkToCstmrStmt", "054": "BkToCstmrDbtCdtNtfctn"}
+_NOUN: Final = {"052": "account report", "053": "statement", "054": "notification"}
+_BLOCKS: Final = frozenset(_STATEMENT.values())
+#: The elements the second pass is told about, in any namespace: the skeleton every statement hangs on.
+_WATCHED: Final = ("GrpHdr", "Ntry", *_STATEMENT.values(), *_MESSAGE.values())
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,16 +73,12 @@ class _Document:
 
 
 class CamtParser:
-    """Reads camt.053 statements and camt.054 notifications, 001.02 through 001.13."""
+    """Reads camt.053 statements, camt.054 notifications and camt.052 reports, 001.02 through 001.13."""
 
     name = "camt"
 
     def identify(self, path: Path, head: bytes) -> bool:
-        """An ISO 20022 camt.052/053/054 namespace, or an envelope header naming one.
-
-        camt.052 is identified too, so that it is refused with a reason rather
-        than as an unknown format.
-        """
+        """An ISO 20022 camt.052/053/054 namespace, or an envelope header naming one."""
         return bool(_SNIFF.search(head_text(head)))
 
     def parse(self, path: Path) -> Parsed:
@@ -95,12 +112,12 @@ def _find_document(stream: IO[bytes], source: str) -> _Document:
             return _check_version(match, declared, element, source)
         if namespace(element).startswith("urn:iso:std:iso:20022:tech:xsd:camt."):
             raise InputError(
-                f"unrecognised camt namespace {namespace(element)!r}",
+                f"unrecognised camt namespace {shown(namespace(element), 4 * SHOWN)}",
                 source=source,
                 where=f"{localname(element)} (line {element.sourceline})",
             )
     raise InputError(
-        "not a camt.053 statement or camt.054 notification: no element in a camt.053/054 namespace",
+        "not a camt.053 statement or camt.054 notification: no element in a camt.052/053/054 namespace",
         source=source,
     )
 
@@ -109,13 +126,6 @@ def _check_version(match: re.Match[str], declared: str | None, element: Any, sou
     kind, variant, version = match.groups()
     where = f"{localname(element)} (line {element.sourceline})"
     message = f"camt.{kind}.{variant}.{version}"
-    if kind == "052":
-        raise InputError(
-            "camt.052 intraday account report is not accepted: send camt.053 statements or "
-            "camt.054 notifications",
-            source=source,
-            where=where,
-        )
     if kind not in SUPPORTED_VERSIONS:
         raise InputError(f"camt.{kind} is not a bank statement or notification", source=source, where=where)
     supported = SUPPORTED_VERSIONS[kind]
@@ -132,117 +142,136 @@ def _read_statements(
     stream: IO[bytes], document: _Document, source: str
 ) -> tuple[list[BankStatement], list[Issue]]:
     scope = Scope(document.ns, source)
-    block, message = _STATEMENT[document.kind], _MESSAGE[document.kind]
-    tags = [f"{{{document.ns}}}{name}" for name in ("GrpHdr", "Ntry", block, message)]
-    entries: list[BankEntry] = []
-    statements: list[BankStatement] = []
-    issues: list[Issue] = []
-    group_created: dt.datetime | None = None
-    unstated = 0
+    reader = _Reader(scope, document)
+    tags = [f"{{*}}{name}" for name in _WATCHED]  # any namespace: a stray one is refused, not skipped
     for _, element in iter_events(stream, source, events=("end",), tags=tags):
-        name = localname(element)
-        position = f"{block}[{len(statements) + 1}]"
-        if name == "Ntry":
-            entry, found = read_entry(scope, element, f"{position}/Ntry[{len(entries) + 1}]")
-            entries.append(entry)
-            issues.extend(found)
-            unstated += not has_status(scope, element)
-            release(element, siblings="Ntry")
-        elif name == "GrpHdr":
-            group_created = read_datetime(scope, element, "CreDtTm", "GrpHdr")
-        elif name == block:
-            statement, found = _statement(scope, element, position, tuple(entries), group_created)
-            statements.append(statement)
-            issues.extend(found)
-            if unstated:
-                issues.append(
-                    Issue(source, position, f"{unstated} entries without status (Sts), read as booked")
-                )
-            entries, unstated = [], 0
-            release(element)
-        elif not statements:
-            raise scope.error(f"no statement ({block}) in this {_kind_name(document)}", name, element)
-    if not statements:
+        reader.end(element)
+    if not reader.statements:
         raise InputError(
-            f"no statement ({block}) in this {_kind_name(document)}", source=source, where="Document"
+            f"no statement ({reader.block}) in this {_kind_name(document)}", source=source, where="Document"
         )
-    return statements, issues
+    return reader.statements, reader.issues
+
+
+class _Reader:
+    """The second pass: each watched element placed where the schema puts it, then read."""
+
+    def __init__(self, scope: Scope, document: _Document) -> None:
+        self.scope = scope
+        self.document = document
+        self.block, self.message = _STATEMENT[document.kind], _MESSAGE[document.kind]
+        ns = document.ns
+        self.tag = {name: f"{{{ns}}}{name}" for name in (*_WATCHED, "Document")}
+        self.entries: list[BankEntry] = []
+        self.statements: list[BankStatement] = []
+        self.issues: list[Issue] = []
+        self.group_created: dt.datetime | None = None
+        self.unstated = 0
+        self.messages = 0
+        self.headers = 0
+
+    @property
+    def position(self) -> str:
+        return f"{self.block}[{len(self.statements) + 1}]"
+
+    def end(self, element: Any) -> None:
+        name = localname(element)
+        if namespace(element) != self.document.ns:
+            self._foreign(element)
+        elif name == "Ntry":
+            self._entry(element)
+        elif name == "GrpHdr":
+            self._placed(element, self.message, "GrpHdr")
+            if self.headers:
+                source, where = self.scope.source, f"{self.message}/GrpHdr"
+                raise repeated(element, element.getparent(), source=source, where=where)
+            self.headers += 1
+            self.group_created = read_datetime(self.scope, element, "CreDtTm", "GrpHdr")
+        elif name == self.block:
+            self._statement(element)
+        elif name == self.message and self.messages == 0:
+            if element.getparent() is not None:  # a bare message as the root is read too
+                self._placed(element, "Document", name)
+            self._check_message(element)
+            self.messages += 1
+            self.headers = 0
+            if not self.statements:
+                reason = f"no statement ({self.block}) in this {_kind_name(self.document)}"
+                raise self.scope.error(reason, name, element)
+        else:  # another kind's block or message, or a second message
+            parent = element.getparent()
+            where = f"{localname(parent)}/{name}" if parent is not None else name
+            where += f"[{self.messages + 1}]" if self.messages else ""
+            raise self.scope.stray(element, parent, where)
+
+    def _foreign(self, element: Any) -> None:
+        """A watched name in another namespace: read nowhere, so refused unless inside an extension.
+
+        The outermost element of the foreign run is named (the ``Stmt``, not
+        the ``Ntry`` inside it that ends first).
+        """
+        ns = self.document.ns
+        if not is_camt_namespace(namespace(element)) and in_supplement(element):
+            return
+        top, parent = element, element.getparent()
+        while parent is not None and namespace(parent) != ns and parent.getparent() is not None:
+            top, parent = parent, parent.getparent()
+        where = f"{localname(parent)}/{localname(top)}" if parent is not None else localname(top)
+        raise self.scope.stray(top, parent, where)
+
+    def _placed(self, element: Any, parent_name: str, where: str) -> None:
+        parent = element.getparent()
+        if parent is None or parent.tag != self.tag[parent_name]:
+            raise self.scope.stray(element, parent, where)
+
+    def _entry(self, element: Any) -> None:
+        position = f"{self.position}/Ntry[{len(self.entries) + 1}]"
+        parent = element.getparent()
+        if parent is None or parent.tag != self.tag[self.block]:
+            reason = (
+                f"entry (Ntry) outside any statement ({self.block}): it stands inside "
+                f"{describe(parent, self.document.ns) if parent is not None else 'nothing'}"
+            )
+            where = f"{describe(parent, self.document.ns)}/Ntry" if parent is not None else "Ntry"
+            raise self.scope.error(reason, where, element)
+        entry, found = read_entry(self.scope, element, position)
+        self.entries.append(entry)
+        self.issues.extend(found)
+        self.unstated += not has_status(self.scope, element)
+        release(element, siblings="Ntry")
+
+    def _statement(self, element: Any) -> None:
+        position = self.position
+        self._placed(element, self.message, position)
+        check_children(element, "block", self.document.ns, source=self.scope.source, where=position)
+        self._check_message(element.getparent(), before=element)
+        intraday = self.document.kind == "052"
+        statement, found = read_statement(
+            self.scope, element, position, tuple(self.entries), self.group_created, intraday=intraday
+        )
+        self.statements.append(statement)
+        self.issues.extend(found)
+        if self.unstated:
+            message = f"{self.unstated} entries without status (Sts), read as booked"
+            self.issues.append(Issue(self.scope.source, position, message))
+        self.entries, self.unstated = [], 0
+        release(element)
+
+    def _check_message(self, element: Any, before: Any | None = None) -> None:
+        """The message's children (only those before ``before``, which are complete) are its own."""
+        for child in element:
+            if child is before:
+                break
+            if not isinstance(child.tag, str):
+                continue
+            name = localname(child)
+            if (
+                namespace(child) != self.document.ns
+                or name not in CHILDREN["message"]
+                or (name in _BLOCKS and name != self.block)
+            ):
+                raise self.scope.stray(child, element, f"{self.message}/{name}")
 
 
 def _kind_name(document: _Document) -> str:
-    noun = "statement" if document.kind == "053" else "notification"
-    return f"camt.{document.kind} {noun} message"
-
-
-def _statement(
-    scope: Scope,
-    element: Any,
-    position: str,
-    entries: tuple[BankEntry, ...],
-    group_created: dt.datetime | None,
-) -> tuple[BankStatement, list[Issue]]:
-    statement_id = scope.text(element, "Id")
-    if statement_id is None:
-        raise scope.error("statement has no Id", position, element)
-    account = _account(scope, element, position)
-    account_currency = scope.text(element, "Acct/Ccy")
-    balances, unsigned = _balances(scope, element, position, account_currency)
-    currency = account_currency or next((b.currency for b in balances), None)
-    currency = currency or next((e.currency for e in entries), None)
-    from_date, to_date = _period(scope, element, position, balances, entries)
-    statement = BankStatement(
-        statement_id=statement_id,
-        sequence=scope.text(element, "ElctrncSeqNb") or scope.text(element, "LglSeqNb"),
-        account=account,
-        currency=currency,
-        created_at=read_datetime(scope, element, "CreDtTm", position) or group_created,
-        balances=balances,
-        entries=entries,
-        from_date=from_date,
-        to_date=to_date,
-    )
-    issues = [issue for issue in (continuity_issue(statement, scope.source, position),) if issue]
-    if unsigned:
-        issues.append(
-            Issue(scope.source, position, f"{unsigned} balance(s) without CdtDbtInd, read as credit balances")
-        )
-    return statement, issues
-
-
-def _account(scope: Scope, element: Any, position: str) -> str:
-    """The IBAN, else the bank's own account number (``Othr/Id``), else a proxy (001.13)."""
-    for path in ("Acct/Id/IBAN", "Acct/Id/Othr/Id", "Acct/Prxy/Id"):
-        account = scope.text(element, path)
-        if account:
-            return account
-    reason = "statement has no account (Acct/Id/IBAN or Acct/Id/Othr/Id)"
-    holder = scope.find(element, "Acct")  # its line, when the element is there but names no account
-    raise scope.error(reason, f"{position}/Acct", element if holder is None else holder)
-
-
-def _balances(
-    scope: Scope, element: Any, position: str, currency: str | None
-) -> tuple[tuple[Balance, ...], int]:
-    balances: list[Balance] = []
-    unsigned = 0
-    for index, balance in enumerate(scope.findall(element, "Bal"), start=1):
-        read, missing_direction = read_balance(scope, balance, f"{position}/Bal[{index}]", currency)
-        balances.append(read)
-        unsigned += missing_direction
-    return tuple(balances), unsigned
-
-
-def _period(
-    scope: Scope,
-    element: Any,
-    position: str,
-    balances: tuple[Balance, ...],
-    entries: tuple[BankEntry, ...],
-) -> tuple[dt.date | None, dt.date | None]:
-    """``FrToDt`` when the bank gave it, else the span of balance and booking dates."""
-    start = read_datetime(scope, element, "FrToDt/FrDtTm", position)
-    end = read_datetime(scope, element, "FrToDt/ToDtTm", position)
-    if start and end:
-        return start.date(), end.date()
-    dates = [b.date for b in balances if b.date] + [e.booking_date for e in entries if e.booking_date]
-    return (min(dates), max(dates)) if dates else (None, None)
+    return f"camt.{document.kind} {_NOUN[document.kind]} message"

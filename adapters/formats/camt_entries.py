@@ -21,13 +21,14 @@ from adapters.formats.camt_elements import (
     read_date_choice,
     read_direction,
     read_status,
-    text_of,
 )
+from adapters.formats.camt_layout import check_children, shown
 from reconcile.records import BankEntry, Direction, Issue, TxDetail
 
 _NOT_PROVIDED: Final = "NOTPROVIDED"
 #: Detail references kept besides the end-to-end id, in the order the schema has them.
 _DETAIL_REFS: Final = ("AcctSvcrRef", "PmtInfId", "InstrId", "UETR", "TxId")
+_BOOLEAN: Final = {"true": True, "1": True, "false": False, "0": False}
 
 
 def read_entry(scope: Scope, element: Any, position: str) -> tuple[BankEntry, list[Issue]]:
@@ -36,7 +37,7 @@ def read_entry(scope: Scope, element: Any, position: str) -> tuple[BankEntry, li
     An entry without ``Sts`` (schema-invalid, but sent by real banks) is read
     as booked; the caller counts them with :func:`has_status`.
     """
-    kids = scope.kids(element)
+    kids = scope.kids(element, "Ntry", position)
     amount_element = kids.get("Amt")
     if amount_element is None:
         raise scope.error("entry has no amount (Amt)", position, element)
@@ -47,7 +48,7 @@ def read_entry(scope: Scope, element: Any, position: str) -> tuple[BankEntry, li
     direction = read_direction(scope, kids.get("CdtDbtInd"), position)
     if direction is None:
         raise scope.error("entry has no CdtDbtInd", position, element)
-    transactions = scope.findall(kids["NtryDtls"], "TxDtls") if "NtryDtls" in kids else []
+    transactions = _transactions(scope, element, position) if "NtryDtls" in kids else []
     details = tuple(
         read_detail(scope, detail, currency, direction, f"{position}/NtryDtls/TxDtls[{index}]")
         for index, detail in enumerate(transactions, start=1)
@@ -59,16 +60,37 @@ def read_entry(scope: Scope, element: Any, position: str) -> tuple[BankEntry, li
         direction=direction,
         booking_date=read_date_choice(scope, kids.get("BookgDt"), f"{position}/BookgDt"),
         value_date=read_date_choice(scope, kids.get("ValDt"), f"{position}/ValDt"),
-        reversal=(text_of(kids.get("RvslInd")) or "").lower() in ("true", "1"),
-        status=read_status(scope, kids.get("Sts")) or "BOOK",
-        bank_ref=text_of(kids.get("AcctSvcrRef")) or text_of(kids.get("NtryRef")),
+        reversal=_reversal(scope, kids.get("RvslInd"), position),
+        status=read_status(scope, kids.get("Sts"), f"{position}/Sts") or "BOOK",
+        bank_ref=scope.value(kids.get("AcctSvcrRef")) or scope.value(kids.get("NtryRef")),
         end_to_end_id=single_end_to_end(details),
-        remittance=remittance or text_of(kids.get("AddtlNtryInf")),
+        remittance=remittance or scope.value(kids.get("AddtlNtryInf")),
         details=details,
         charges=_charges(scope, element, transactions, currency, position, has_own="Chrgs" in kids),
         position=position,
     )
     return entry, _entry_issues(scope, entry)
+
+
+def _transactions(scope: Scope, element: Any, position: str) -> list[Any]:
+    """The ``TxDtls`` of every ``NtryDtls`` (001.02 allows several), each checked for strays."""
+    found: list[Any] = []
+    for holder in scope.findall(element, "NtryDtls"):
+        check_children(holder, "NtryDtls", scope.ns, source=scope.source, where=f"{position}/NtryDtls")
+        found.extend(scope.findall(holder, "TxDtls"))
+    return found
+
+
+def _reversal(scope: Scope, indicator: Any, position: str) -> bool:
+    """``RvslInd``, an ``xs:boolean``: a value that is none of its four spellings is not guessed at."""
+    text = scope.value(indicator)
+    if text is None:
+        return False
+    flag = _BOOLEAN.get(text.lower())
+    if flag is None:
+        reason = f"RvslInd {shown(text)} is not a boolean (true, false, 1 or 0)"
+        raise scope.error(reason, f"{position}/RvslInd", indicator)
+    return flag
 
 
 def has_status(scope: Scope, element: Any) -> bool:
@@ -95,11 +117,11 @@ def read_detail(scope: Scope, element: Any, currency: str, direction: Direction,
     An amount in another currency than the entry's (a foreign instructed
     amount) is not comparable with the entry and is left out (``None``).
     """
-    kids = scope.kids(element)
-    refs = scope.kids(kids["Refs"]) if "Refs" in kids else {}
-    end_to_end = text_of(refs.get("EndToEndId"))
-    references = tuple(ref for name in _DETAIL_REFS if (ref := text_of(refs.get(name))))
-    lines = [text_of(line) for line in scope.findall(kids["RmtInf"], "Ustrd")] if "RmtInf" in kids else []
+    kids = scope.kids(element, "TxDtls", where)
+    refs = scope.kids(kids["Refs"], "Refs", f"{where}/Refs") if "Refs" in kids else {}
+    end_to_end = scope.value(refs.get("EndToEndId"))
+    references = tuple(ref for name in _DETAIL_REFS if (ref := scope.value(refs.get(name))))
+    lines = _remittance_lines(scope, kids.get("RmtInf"), f"{where}/RmtInf")
     amount_element = kids.get("Amt")
     if amount_element is None and "AmtDtls" in kids:
         amount_element = scope.find(kids["AmtDtls"], "TxAmt/Amt")
@@ -115,6 +137,13 @@ def read_detail(scope: Scope, element: Any, currency: str, direction: Direction,
         remittance=" ".join(line for line in lines if line) or None,
         references=references,
     )
+
+
+def _remittance_lines(scope: Scope, holder: Any, where: str) -> list[str | None]:
+    if holder is None:
+        return []
+    check_children(holder, "RmtInf", scope.ns, source=scope.source, where=where)
+    return [scope.value(line) for line in scope.findall(holder, "Ustrd")]
 
 
 def single_end_to_end(details: tuple[TxDetail, ...]) -> str | None:

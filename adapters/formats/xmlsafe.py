@@ -141,14 +141,17 @@ def iter_events(
 ) -> Iterator[tuple[str, Any]]:
     """``iterparse`` with the safe options; a DOCTYPE is refused before parsing starts.
 
+    Comments and processing instructions stay in the tree, so that a reader
+    can refuse one that splits a value (``<Amt>1<!-- -->000</Amt>``) instead
+    of reading the joined or the truncated text; :func:`release` frees them
+    with the elements around them.
+
     Syntax errors, also those found after some elements were yielded (a
     truncated file), are raised as :class:`InputError` with the line.
     """
     head = stream.read(_HEAD_BYTES)
     refuse_doctype_in_prolog(head, source)
-    parser = etree.iterparse(
-        _Replay(head, stream), events=tuple(events), tag=tags, remove_comments=True, **SAFE_OPTIONS
-    )
+    parser = etree.iterparse(_Replay(head, stream), events=tuple(events), tag=tags, **SAFE_OPTIONS)
     checked = False
     try:
         for event, element in parser:
@@ -164,7 +167,8 @@ def release(element: Any, *, siblings: str | None = None) -> None:
     """Free a finished element and the siblings read before it.
 
     With ``siblings`` only earlier siblings of that local name go (an entry's
-    statement header must stay until the statement ends).
+    statement header must stay until the statement ends), with the comments
+    and processing instructions between them.
     """
     element.clear(keep_tail=True)
     parent = element.getparent()
@@ -173,7 +177,7 @@ def release(element: Any, *, siblings: str | None = None) -> None:
     previous = element.getprevious()
     while previous is not None:
         before = previous.getprevious()
-        if siblings is None or localname(previous) == siblings:
+        if siblings is None or localname(previous) == siblings or not isinstance(previous.tag, str):
             parent.remove(previous)
         elif siblings is not None:
             break

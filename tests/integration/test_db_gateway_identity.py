@@ -22,12 +22,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
 
-from adapters.report_files import build_report
 from adapters.db import schema
 from adapters.db.engine import create_engine_for, migrate, write_transaction
 from adapters.db.reference import load_reference_data
 from adapters.db.runs import SqlRunStore
 from adapters.ingest import IngestOutcome, ingest_file
+from adapters.report_files import build_report
 from adapters.settings import GatewaySettings, Settings
 from adapters.statement_files import load_statement
 from reconcile.runs import reconcile_day

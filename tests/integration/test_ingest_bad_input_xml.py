@@ -8,6 +8,7 @@ treasury account (one batch-booked credit of 300,000 đồng with two
 from __future__ import annotations
 
 import codecs
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 from test_ingest_bad_input import (
+    DAY,
     Contents,
     assert_accepted,
     assert_rejected,
@@ -23,12 +25,15 @@ from test_ingest_bad_input import (
     ingest_beside,
     line_of,
     on_backends,
+    settings,
     sqlite_only,
     write,
 )
 
 from adapters.db import schema
+from adapters.db.runs import SqlRunStore
 from adapters.formats.camt_writer import write_camt053
+from reconcile.runs import reconcile_day
 
 BAD_NAME = "kbnn_hcm_20261125.xml"
 CREDIT = 300000
@@ -73,6 +78,35 @@ def without_statement(text: str) -> str:
     return text[: text.index("<Stmt>")] + text[text.index("</Stmt>") + len("</Stmt>\n") :]
 
 
+OLD_NS = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"
+
+
+def second_statement_in(ns: str) -> Callable[[str], str]:
+    """The same statement again, for another day, in namespace ``ns``, after the first."""
+
+    def change(text: str) -> str:
+        block = text[text.index("<Stmt>") : text.index("</Stmt>") + len("</Stmt>\n")]
+        second = block.replace("camt.053.001.08", ns.rsplit(":", 1)[1]).replace(
+            "<Stmt>", f'<Stmt xmlns="{ns}">'
+        )
+        return text.replace(block, block + second.replace("20261125", "20261126"))
+
+    return change
+
+
+def entry_after_the_last_statement(text: str) -> str:
+    entry = text[text.index("<Ntry") : text.index("</Ntry>") + len("</Ntry>\n")]
+    return text.replace("</Stmt>\n", "</Stmt>\n" + entry.replace("KBNN-79-20261125-1", "STRAY-1"))
+
+
+def inside(old: str, new: str) -> Callable[[str], str]:
+    def change(text: str) -> str:
+        assert old in text
+        return text.replace(old, new, 1)
+
+    return change
+
+
 LAUGHS = "".join(
     ['<!ENTITY lol0 "lol">'] + [f'<!ENTITY lol{n} "{f"&lol{n - 1};" * 10}">' for n in range(1, 10)]
 )
@@ -88,6 +122,130 @@ def end_of(text: str) -> str:
 
 
 REJECTED = [
+    pytest.param(
+        second_statement_in(OLD_NS),
+        lambda t: f"BkToCstmrStmt/Stmt ({line_of(t, '<Stmt xmlns')})",
+        f"unexpected element Stmt (namespace '{OLD_NS}') inside BkToCstmrStmt",
+        id="second-statement-in-another-camt-namespace",
+    ),
+    pytest.param(
+        entry_after_the_last_statement,
+        lambda t: f"BkToCstmrStmt/Ntry ({line_of(t, 'STRAY-1')})",
+        "entry (Ntry) outside any statement (Stmt): it stands inside BkToCstmrStmt",
+        id="entry-after-the-last-statement",
+    ),
+    pytest.param(
+        lambda t: t.replace("<Ntry ", "<Ntri ").replace("</Ntry>", "</Ntri>"),
+        lambda t: f"Stmt[1]/Ntri ({line_of(t, '<Ntri')})",
+        "unexpected element Ntri inside Stmt",
+        id="misspelt-entry",
+    ),
+    pytest.param(
+        inside("<AcctSvcrRef>", "<Ntry><Amt Ccy='VND'>1</Amt></Ntry><AcctSvcrRef>"),
+        lambda t: f"Ntry/Ntry ({line_of(t, '<Ntry')})",
+        "entry (Ntry) outside any statement (Stmt): it stands inside Ntry",
+        id="entry-inside-an-entry",
+    ),
+    pytest.param(
+        inside("<RmtInf>", "<RemittanceInfo>HS-1</RemittanceInfo><RmtInf>"),
+        lambda t: f"Stmt[1]/Ntry[1]/NtryDtls/TxDtls[1]/RemittanceInfo ({line_of(t, '<Ntry')})",
+        "unexpected element RemittanceInfo inside TxDtls",
+        id="unknown-element-in-a-transaction",
+    ),
+    pytest.param(
+        entry_amount("300<?x y?>000"),
+        at_amount,
+        "markup inside the value of Amt (a processing instruction): a value is text only",
+        id="processing-instruction-inside-the-amount",
+    ),
+    pytest.param(
+        entry_amount("300<b/>000"),
+        at_amount,
+        "markup inside the value of Amt (element b)",
+        id="element-inside-the-amount",
+    ),
+    pytest.param(
+        entry_amount("300<!-- thousand -->000"),
+        at_amount,
+        "markup inside the value of Amt (a comment)",
+        id="comment-inside-the-amount",
+    ),
+    pytest.param(
+        inside('Ccy="VND">250000<', 'Ccy="VND">250<?x?>000<'),
+        lambda t: f"Stmt[1]/Ntry[1]/NtryDtls/TxDtls[1]/Amt ({line_of(t, '<Ntry')})",
+        "markup inside the value of Amt (a processing instruction)",
+        id="markup-inside-a-transaction-amount",
+    ),
+    pytest.param(
+        inside('Ccy="VND">1300000<', 'Ccy="VND">1300<b/>000<'),
+        lambda t: f"Stmt[1]/Bal[2]/Amt ({line_of(t, '1300<b/>')})",
+        "markup inside the value of Amt (element b)",
+        id="markup-inside-a-balance",
+    ),
+    pytest.param(
+        inside("<EndToEndId>T1<", "<EndToEndId>T<!---->1<"),
+        lambda t: f"Stmt/Ntry/NtryDtls/TxDtls/Refs/EndToEndId ({line_of(t, '<Ntry')})",
+        "markup inside the value of EndToEndId (a comment)",
+        id="markup-inside-an-end-to-end-id",
+    ),
+    pytest.param(
+        inside("<BookgDt><Dt>2026-11-25<", "<BookgDt><Dt>2026-11-<?x?>25<"),
+        lambda t: f"Stmt/Ntry/BookgDt/Dt ({line_of(t, '<Ntry')})",
+        "markup inside the value of Dt (a processing instruction)",
+        id="markup-inside-a-booking-date",
+    ),
+    pytest.param(
+        inside("<Ccy>VND</Ccy>", "<Ccy>V<!---->ND</Ccy>"),
+        lambda t: f"Stmt/Acct/Ccy ({line_of(t, '<Ccy>V')})",
+        "markup inside the value of Ccy (a comment)",
+        id="markup-inside-the-account-currency",
+    ),
+    pytest.param(entry_amount("9" * 20), at_amount, "digits", id="twenty-digit-amount"),
+    pytest.param(
+        inside('Ccy="VND">1000000<', 'Ccy="VND">99999999999999999999<'),
+        lambda t: f"Stmt[1]/Bal[1]/Amt ({line_of(t, '9999999999')})",
+        "digits",
+        id="twenty-digit-opening-balance",
+    ),
+    pytest.param(
+        inside('Ccy="VND">250000<', 'Ccy="VND">25000000000000000000<'),
+        lambda t: f"Stmt[1]/Ntry[1]/NtryDtls/TxDtls[1]/Amt ({line_of(t, '<Ntry')})",
+        "digits",
+        id="twenty-digit-transaction-amount",
+    ),
+    pytest.param(
+        inside("<CdtDbtInd>CRDT</CdtDbtInd><Sts>", "<CdtDbtInd>CRDT</CdtDbtInd><Amt Ccy='VND'>1</Amt><Sts>"),
+        lambda t: f"Stmt[1]/Ntry[1]/Amt ({line_of(t, '<Ntry')})",
+        "a second Amt in one Ntry",
+        id="second-amount-in-an-entry",
+    ),
+    pytest.param(
+        inside("<BookgDt><Dt>2026-11-25<", "<BookgDt><Dt>0001-01-01<"),
+        lambda t: f"Stmt[1]/Ntry[1]/BookgDt/Dt ({line_of(t, '<Ntry')})",
+        "date '0001-01-01' is outside the years 1900–2199",
+        id="booking-in-year-1",
+    ),
+    pytest.param(
+        inside("<BookgDt><Dt>2026-11-25</Dt>", "<BookgDt><DtTm>9999-12-31T23:59:59-12:00</DtTm>"),
+        lambda t: f"Stmt[1]/Ntry[1]/BookgDt/DtTm ({line_of(t, '<Ntry')})",
+        "is outside the years 1900–2199",
+        id="booking-time-in-year-10000-in-hanoi",
+    ),
+    pytest.param(
+        inside("<Sts>", "<RvslInd>maybe</RvslInd><Sts>"),
+        lambda t: f"Stmt[1]/Ntry[1]/RvslInd ({line_of(t, '<Ntry')})",
+        "RvslInd 'maybe' is not a boolean",
+        id="reversal-indicator-not-a-boolean",
+    ),
+    pytest.param(
+        entry_amount("300000,00"), at_amount, "is not an ISO 20022 decimal amount", id="decimal-comma"
+    ),
+    pytest.param(
+        entry_amount("\u0663\u0660\u0660\u0660\u0660\u0660"),
+        at_amount,
+        "decimal amount",
+        id="arabic-indic-digits",
+    ),
     pytest.param(
         lambda t: t.replace("</AcctSvcrRef>", "</AcctSvcrRf>"),
         lambda t: line_of(t, "</AcctSvcrRf>"),
@@ -131,12 +289,6 @@ REJECTED = [
         id="camt-version-before-001.02",
     ),
     pytest.param(
-        as_camt052,
-        lambda t: f"Document ({line_of(t, '<Document')})",
-        "camt.052 intraday account report is not accepted: send camt.053 statements or camt.054",
-        id="camt.052-where-camt.053-is-expected",
-    ),
-    pytest.param(
         without_statement,
         lambda t: f"BkToCstmrStmt ({line_of(t, '<BkToCstmrStmt')})",
         "no statement (Stmt) in this camt.053 statement message",
@@ -175,7 +327,11 @@ REJECTED = [
         postgres={
             "malformed-xml",
             "xxe-external-entity",
-            "camt.052-where-camt.053-is-expected",
+            "second-statement-in-another-camt-namespace",
+            "entry-after-the-last-statement",
+            "processing-instruction-inside-the-amount",
+            "twenty-digit-amount",
+            "booking-time-in-year-10000-in-hanoi",
             "fractional-vnd",
         },
     ),
@@ -328,3 +484,94 @@ def test_a_usd_credit_on_a_vnd_treasury_account_is_kept_in_its_own_currency(
     with migrated_engine.connect() as conn:
         stored = conn.execute(select(e.currency, e.amount).where(e.account == "7111790000001")).all()
     assert [tuple(row) for row in stored] == [("USD", 1250)]
+
+
+def test_a_camt_052_intraday_report_is_read_with_its_report_blocks_counted(
+    migrated_engine: Engine, tmp_path: Path
+) -> None:
+    good = companion("camt", tmp_path)
+    text = as_camt052(camt_text(tmp_path))
+    block = text[text.index("<Rpt>") : text.index("</Rpt>") + len("</Rpt>\n")]
+    text = text.replace(block, block + block.replace("20261125", "20261126"))
+    bad = write(tmp_path, BAD_NAME, text.encode("utf-8"))
+
+    outcome = ingest_beside(migrated_engine, good, bad)
+
+    two = ITS_ROWS + ITS_ROWS
+    assert_accepted(migrated_engine, good, outcome, adds=two)
+    assert (outcome.format, outcome.statements, outcome.entries) == ("camt.052.001.08", 2, 2)
+    assert outcome.totals == {"VND": {"credit": 2 * CREDIT, "debit": 0}}
+    s = schema.bank_statements.c
+    with migrated_engine.connect() as conn:
+        reports = conn.execute(select(s.statement_id, s.to_date).where(s.account == "7111790000001")).all()
+    # an intraday report adds its bookings, but never says that a day is complete
+    assert sorted(tuple(row) for row in reports) == [("KBNN-79-20261125", None), ("KBNN-79-20261126", None)]
+    assert run_status(migrated_engine) == "completed"
+
+
+def run_status(engine: Engine) -> str:
+    """A reconciliation of the day over what was stored: it must go through."""
+    store = SqlRunStore(engine, settings())
+    return store.get_run(reconcile_day(store, DAY).id).status
+
+
+def without_entries(text: str) -> str:
+    return re.sub(r"<Ntry .*?</Ntry>\n", "", text).replace(">1300000<", ">1000000<")
+
+
+@pytest.mark.parametrize(
+    ("engine", "currency"),
+    [("sqlite", "VND"), ("sqlite", "EUR"), pytest.param("postgresql", "EUR", marks=pytest.mark.postgres)],
+    indirect=["engine"],
+)
+def test_a_statement_without_entries_has_zero_totals_in_its_currency(
+    migrated_engine: Engine, tmp_path: Path, currency: str
+) -> None:
+    good = companion("camt", tmp_path)
+    text = without_entries(camt_text(tmp_path)).replace("VND", currency)
+    bad = write(tmp_path, BAD_NAME, text.encode("utf-8"))
+
+    outcome = ingest_beside(migrated_engine, good, bad)
+
+    assert_accepted(migrated_engine, good, outcome, adds=Contents(bank_statements=1))
+    assert (outcome.statements, outcome.entries) == (1, 0)
+    assert outcome.totals == {currency: {"credit": 0, "debit": 0}}
+    assert json.loads(outcome.to_json())["totals"] == {currency: {"credit": 0, "debit": 0}}
+    assert run_status(migrated_engine) == "completed"
+
+
+@pytest.mark.parametrize(
+    ("engine", "stamp", "day"),
+    [
+        ("sqlite", "2026-11-24T20:10:00+00:00", "2026-11-25"),
+        ("sqlite", "2026-11-25T20:10:00", "2026-11-25"),
+        pytest.param("postgresql", "2026-11-24T20:10:00Z", "2026-11-25", marks=pytest.mark.postgres),
+    ],
+    indirect=["engine"],
+)
+def test_a_booking_stamped_with_a_time_is_stored_under_its_day_in_hanoi(
+    migrated_engine: Engine, tmp_path: Path, stamp: str, day: str
+) -> None:
+    good = companion("camt", tmp_path)
+    text = camt_text(tmp_path).replace("<BookgDt><Dt>2026-11-25</Dt>", f"<BookgDt><DtTm>{stamp}</DtTm>")
+    bad = write(tmp_path, BAD_NAME, text.encode("utf-8"))
+
+    outcome = ingest_beside(migrated_engine, good, bad)
+
+    assert_accepted(migrated_engine, good, outcome, adds=ITS_ROWS)
+    e = schema.bank_entries.c
+    with migrated_engine.connect() as conn:
+        stored = conn.execute(select(e.booking_date).where(e.account == "7111790000001")).scalar_one()
+    assert stored.isoformat() == day
+    assert run_status(migrated_engine) == "completed"
+
+
+def test_comments_between_elements_are_read_past(migrated_engine: Engine, tmp_path: Path) -> None:
+    good = companion("camt", tmp_path)
+    text = camt_text(tmp_path).replace("<Ntry ", "<!-- the day's one credit --><?bank note?>\n<Ntry ")
+    text = text.replace("<CdtDbtInd>CRDT</CdtDbtInd><Sts>", "<CdtDbtInd>CRDT</CdtDbtInd><!-- booked --><Sts>")
+    bad = write(tmp_path, BAD_NAME, text.encode("utf-8"))
+
+    outcome = ingest_beside(migrated_engine, good, bad)
+
+    assert_accepted(migrated_engine, good, outcome, adds=ITS_ROWS)

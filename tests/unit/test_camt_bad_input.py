@@ -149,22 +149,6 @@ def test_a_camt_054_version_before_001_02_is_refused(tmp_path: Path) -> None:
     assert error.reason.startswith("unsupported camt.054 version 001.01")
 
 
-def test_an_intraday_camt_052_report_is_refused_with_what_to_send_instead(tmp_path: Path) -> None:
-    text = (
-        statement(message="camt.052.001.08")
-        .replace("BkToCstmrStmt", "BkToCstmrAcctRpt")
-        .replace("Stmt>", "Rpt>")
-    )
-    path = write(tmp_path, text)
-    assert CamtParser().identify(path, read_head(path))
-    error = refused(path)
-    assert error.reason == (
-        "camt.052 intraday account report is not accepted: send camt.053 statements or camt.054 notifications"
-    )
-    assert error.where is not None
-    assert "Document" in error.where
-
-
 def test_a_message_with_no_statement_is_refused(tmp_path: Path) -> None:
     text = statement()
     text = text[: text.index("<Stmt>")] + text[text.index("</Stmt>") + len("</Stmt>") :]

@@ -94,7 +94,11 @@ def statements(draw: st.DrawFn) -> BankStatement:
         sequence=draw(st.none() | st.integers(min_value=1, max_value=999_999).map(str)),
         account=draw(ACCOUNTS),
         currency=currency,
-        created_at=draw(st.datetimes(min_value=dt.datetime(2020, 1, 1), timezones=ZONES)),
+        created_at=draw(
+            st.datetimes(
+                min_value=dt.datetime(2020, 1, 1), max_value=dt.datetime(2199, 12, 30), timezones=ZONES
+            )
+        ),
         balances=tuple(balances),
         entries=tuple(draw(st.lists(entries(currency), max_size=6))),
         from_date=start,

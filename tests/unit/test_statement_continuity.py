@@ -50,3 +50,20 @@ def test_totals_count_every_entry_whatever_its_status() -> None:
 def test_without_both_balances_continuity_cannot_be_told() -> None:
     statement = BankStatement("S1", None, "A", "VND", None, (), (_entry(1, Direction.CREDIT),))
     assert continuity_issue(statement, "s.xml") is None
+
+
+def test_a_statement_without_entries_totals_zero_in_its_currency() -> None:
+    assert credit_debit_totals(_statement(closing=1_000)) == {"VND": {"credit": 0, "debit": 0}}
+
+
+def test_an_entry_in_another_currency_leaves_the_statements_own_at_zero() -> None:
+    usd = BankEntry(1_250, "USD", Direction.CREDIT, DAY, DAY)
+    assert credit_debit_totals(_statement(usd, closing=1_000)) == {
+        "VND": {"credit": 0, "debit": 0},
+        "USD": {"credit": 1_250, "debit": 0},
+    }
+
+
+def test_a_statement_whose_currency_is_unknown_totals_only_its_entries() -> None:
+    statement = BankStatement("S1", None, "A", None, None, (), ())
+    assert credit_debit_totals(statement) == {}
