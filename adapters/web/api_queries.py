@@ -6,7 +6,8 @@ whatever it returns, so pointing it elsewhere changes no caller. Each row
 joins its ``work_items`` record, so ``status`` is the live workflow status
 (``resolved`` as soon as someone resolves it) and ``assignee`` who holds it;
 ``run_status`` keeps the status the run gave it. Only one page of rows
-ever leaves the database.
+ever leaves the database. Text sorts in code-point order on both databases
+and absent values sort last either way; equal keys are ordered by ``id``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, String, func, or_, select
 
 from adapters.db.run_tables import discrepancies, runs, work_items
 from adapters.db.users import User
@@ -95,6 +96,8 @@ def latest_discrepancies(
     base = _filtered(select(*(c.label(n) for n, c in COLUMNS.items())), in_result, user, query)
     total = int(conn.execute(select(func.count()).select_from(base.subquery())).scalar_one())
     key = COLUMNS[query.sort]
+    if conn.dialect.name == "postgresql" and isinstance(key.type, String):
+        key = key.collate("C")  # code-point order, as SQLite sorts: the same answer on both
     order = (key.desc() if query.descending else key.asc()).nulls_last()
     rows = conn.execute(
         base.order_by(order, _D.id.asc()).limit(query.page_size).offset((query.page - 1) * query.page_size)
