@@ -9,50 +9,24 @@ and tokens.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from api_world import BIG_DAY, BIG_N, big_rows, build_api_world, settings_for
-from db_fixtures import _fresh_postgres_database
+from api_world import BIG_DAY, BIG_N, big_rows
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
-from web_world import csrf_of, sign_in
+from web_world import csrf_of
 
 from adapters.db.tokens import SqlTokenStore
 from adapters.settings import Settings
-from adapters.web.app import create_app
 
 API = "/api/v1/discrepancies"
 REPORT_FIELDS = {
     "category", "severity", "status", "province_code", "business_date", "payment_code", "txn_id",
     "gateway", "batch_id", "bank_ref", "expected_vnd", "actual_vnd", "difference_vnd", "age_days", "detail",
 }  # fmt: skip
-
-
-@pytest.fixture(
-    scope="module",
-    params=[
-        pytest.param("sqlite", id="sqlite"),
-        pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
-    ],
-)
-def api_world(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[Engine, Settings]]:
-    directory = tmp_path_factory.mktemp("api")
-    if request.param == "sqlite":
-        settings = settings_for(f"sqlite:///{directory / 'recon.db'}", directory)
-        engine = build_api_world(settings, directory)
-        yield engine, settings
-        engine.dispose()
-        return
-    with _fresh_postgres_database(request.getfixturevalue("postgres_url")) as url:
-        settings = settings_for(url, directory)
-        engine = build_api_world(settings, directory)
-        yield engine, settings
-        engine.dispose()
 
 
 @pytest.fixture(scope="module")
@@ -70,25 +44,6 @@ def tokens(api_world: tuple[Engine, Settings]) -> dict[str, str]:
     }
     store.revoke("old-system", "cli:test")
     return made
-
-
-@pytest.fixture
-def client(api_world: tuple[Engine, Settings]) -> Iterator[Callable[[str | None], TestClient]]:
-    """``client("thu")``: a signed-in client; ``client(None)``: no session."""
-    engine, settings = api_world
-    made: list[TestClient] = []
-
-    def make(username: str | None) -> TestClient:
-        test_client = TestClient(create_app(settings, engine), base_url="http://testserver")
-        test_client.__enter__()
-        made.append(test_client)
-        if username is not None:
-            sign_in(test_client, username)
-        return test_client
-
-    yield make
-    for test_client in made:
-        test_client.__exit__(None, None, None)
 
 
 def expected_order(rows: list[dict[str, Any]], field: str, descending: bool) -> list[int]:
