@@ -1,7 +1,8 @@
 """Server-side web sessions: the cookie carries a random id, the row carries the rest.
 
-A session lives :data:`SESSION_LIFETIME` from its creation (no sliding
-renewal: a stolen cookie is worth at most that). The row is looked up by
+A session lives :data:`SESSION_LIFETIME` from sign-in (no sliding
+renewal: a stolen cookie is worth at most that); one that nobody signed in
+to, made for the sign-in form's CSRF token, lives :data:`ANONYMOUS_LIFETIME`. The row is looked up by
 the SHA-256 of the id, so the table alone signs nobody in. Ending a user's
 sessions (deactivation, a password change) deletes their rows, and the next
 request of any of their browsers finds nothing. Expired rows are deleted
@@ -22,6 +23,8 @@ from adapters.db.audit_tables import web_sessions
 from adapters.db.engine import write_transaction
 
 SESSION_LIFETIME = dt.timedelta(hours=8)
+#: A session nobody signed in to (the sign-in form's CSRF token) lives an hour.
+ANONYMOUS_LIFETIME = dt.timedelta(hours=1)
 
 
 def id_hash(session_id: str) -> str:
@@ -49,7 +52,7 @@ class SqlSessionStore:
         """A new session holding ``data``: its id (for the cookie) and when it expires."""
         session_id = secrets.token_urlsafe(32)
         now = dt.datetime.now(dt.UTC)
-        expires = now + SESSION_LIFETIME
+        expires = now + (SESSION_LIFETIME if _user_of(data) is not None else ANONYMOUS_LIFETIME)
         with write_transaction(self.engine) as conn:
             conn.execute(delete(web_sessions).where(web_sessions.c.expires_at <= now))
             conn.execute(
