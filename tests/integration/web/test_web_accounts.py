@@ -298,3 +298,36 @@ def test_recon_token_refuses_bad_requests_with_one_line(
     assert result.returncode != 0
     assert message in result.stderr
     assert result.stdout == ""
+
+
+def test_ops_rerun_a_date_from_the_web_and_the_rerun_is_audited(
+    client: Client, api_world: tuple[Engine, Settings]
+) -> None:
+    ops = client("ops")
+    page = ops.get("/runs/2026-11-25-v1/changes")
+    assert 'action="/runs/2026-11-25-v1/rerun"' in page.text
+    token = csrf_of(page.text)
+    assert ops.post("/runs/2026-11-25-v1/rerun", data={"reason": "x"}).status_code == 403  # no CSRF token
+    empty = ops.post("/runs/2026-11-25-v1/rerun", data={"reason": " ", "csrf_token": token})
+    assert (empty.status_code, "say why" in empty.text) == (400, True)
+    done = ops.post(
+        "/runs/2026-11-25-v1/rerun",
+        data={"reason": "tệp VNPay sửa lại", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    new_id = done.headers["location"].split("/")[2]
+    assert new_id.startswith("2026-11-25-v")
+    assert new_id != "2026-11-25-v1"
+    assert "tệp VNPay sửa lại" in ops.get(done.headers["location"]).text
+    [entry] = entries(api_world[0], action="rerun", target=new_id)
+    assert entry["actor"] == "ops"
+    assert '"previous":"2026-11-25-v1"' in entry["details"]
+
+
+@pytest.mark.parametrize("username", ["thu", "hanoi"])
+def test_only_ops_and_admin_may_rerun_from_the_web(client: Client, username: str) -> None:
+    test_client = client(username)
+    token = csrf_of(test_client.get("/").text)
+    response = test_client.post("/runs/2026-11-25-v1/rerun", data={"reason": "x", "csrf_token": token})
+    assert response.status_code == 404
