@@ -331,3 +331,21 @@ def test_only_ops_and_admin_may_rerun_from_the_web(client: Client, username: str
     token = csrf_of(test_client.get("/").text)
     response = test_client.post("/runs/2026-11-25-v1/rerun", data={"reason": "x", "csrf_token": token})
     assert response.status_code == 404
+
+
+def test_recon_rerun_is_audited_with_the_operating_system_user(
+    api_world: tuple[Engine, Settings], tmp_path: Path
+) -> None:
+    engine = api_world[0]
+    result = recon(
+        engine, tmp_path, "rerun", "--date", "2026-11-25", "--province", "79", "--reason", "MT940 sửa"
+    )
+    assert result.returncode == 0, result.stderr
+    run_id = result.stdout.splitlines()[0]
+    [entry] = entries(engine, action="rerun", target=run_id)
+    assert entry["actor"].startswith("cli:")
+    assert '"provinces":["79"]' in entry["details"]
+    assert '"reason":"MT940 sửa"' in entry["details"]
+    verified = recon(engine, tmp_path, "audit", "verify")
+    assert verified.returncode == 0, verified.stderr
+    assert verified.stdout.startswith("audit log intact: ")
