@@ -27,10 +27,10 @@ from starlette.datastructures import MutableHeaders
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from adapters.db.sessions import SESSION_LIFETIME, SqlSessionStore
+from adapters.db.sessions import SqlSessionStore
 
 SESSION_ID = "recon.session_id"  # the scope key holding the current session's id, if any
-USER_KEY = "user_id"
+USER_KEY = "user_id"  # adapters.web.access.SESSION_USER: a change of it gives the session a new id
 
 
 class ServerSessionMiddleware:
@@ -93,6 +93,3 @@ class ServerSessionMiddleware:
     def _cookie(self, value: str, max_age: int) -> str:
         secure = "; Secure" if self.https_only else ""
         return f"{self.cookie_name}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"
-
-
-__all__ = ["SESSION_ID", "SESSION_LIFETIME", "ServerSessionMiddleware"]

@@ -349,3 +349,16 @@ def test_recon_rerun_is_audited_with_the_operating_system_user(
     verified = recon(engine, tmp_path, "audit", "verify")
     assert verified.returncode == 0, verified.stderr
     assert verified.stdout.startswith("audit log intact: ")
+
+
+def test_guessing_the_current_password_is_throttled(client: Client, person: str) -> None:
+    test_client = signed_in_as(client, person)
+    token = csrf_of(test_client.get("/account/password").text)
+
+    def attempt(current: str) -> int:
+        form = {"current": current, "new": NEW_PASSWORD, "again": NEW_PASSWORD, "csrf_token": token}
+        return test_client.post("/account/password", data=form, follow_redirects=False).status_code
+
+    assert [attempt(f"guess {n}") for n in range(10)] == [400] * 10
+    assert attempt(PASSWORD) == 429
+    assert is_signed_in(test_client)
