@@ -6,6 +6,9 @@ Beside the reconciled day of :mod:`web_world` (2026-11-25), date
 several categories, severities and gateways, absent values in every optional
 column and many equal sort keys, so ordering, ties and paging are exercised.
 Some items carry workflow records (status, assignee) in ``work_items``.
+:data:`COMPOSED_DAY` has a whole-country run followed by a rerun of
+Hồ Chí Minh (79) alone: its latest result is v1 for every province but 79,
+and v2 for 79.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from adapters.settings import GatewaySettings, Settings
 
 BIG_DAY = dt.date(2026, 11, 27)
 BIG_N = 237
+COMPOSED_DAY = dt.date(2026, 11, 28)
 CATEGORIES = ("UNDERPAID", "MISSING_BANK_CREDIT", "ORPHAN_PAYMENT", "UNEXPECTED_BANK_CREDIT")
 SEVERITIES = ("high", "medium", "low")
 
@@ -41,6 +45,16 @@ def build_api_world(settings: Settings, directory: Path) -> Engine:
             run_id = f"{BIG_DAY.isoformat()}-v{version}"
             conn.execute(insert(runs).values(_run(run_id, version, now + dt.timedelta(seconds=version))))
             conn.execute(insert(discrepancies), [_row(run_id, version, i) for i in range(n)])
+        for version, scope in ((1, ""), (2, "79")):
+            run_id = f"{COMPOSED_DAY.isoformat()}-{scope or 'all'}-v{version}"
+            finished = now + dt.timedelta(seconds=10 + version)
+            conn.execute(
+                insert(runs).values(
+                    {**_run(run_id, version, finished), "business_date": COMPOSED_DAY, "scope": scope}
+                )
+            )
+            rows = [_row(run_id, version, i) for i in range(12)]
+            conn.execute(insert(discrepancies), [r for r in rows if not scope or r["province_code"] == scope])
         conn.execute(
             insert(work_items),
             [
@@ -72,7 +86,7 @@ def _row(run_id: str, version: int, i: int) -> dict[str, Any]:
     return {
         "run_id": run_id,
         "position": i,
-        "item_key": f"SYN{version}:{i}",
+        "item_key": f"SYN{version}:{i}" if run_id.startswith(BIG_DAY.isoformat()) else f"{run_id}:{i}",
         "category": CATEGORIES[i % 4],
         "severity": SEVERITIES[i % 3 if i % 5 else 0],
         "status": "pending" if i % 4 == 0 else "open",

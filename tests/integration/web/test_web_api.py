@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from api_world import BIG_DAY, BIG_N, big_rows
+from api_world import BIG_DAY, BIG_N, COMPOSED_DAY, big_rows
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
 from web_world import csrf_of
@@ -261,3 +261,16 @@ def test_a_state_changing_request_to_the_api_needs_the_csrf_token(
     assert test_client.post(API, params={"date": "2026-11-27"}).status_code == 403
     token = csrf_of(test_client.get("/").text)
     assert test_client.post(API, headers={"X-CSRF-Token": token}).status_code == 404
+
+
+def test_a_one_province_rerun_replaces_that_province_only(
+    client: Callable[[str | None], TestClient],
+) -> None:
+    total, items = all_pages(client("thu"), 100, date=COMPOSED_DAY.isoformat())
+    runs_by_province = {(i["province_code"], i["run_id"]) for i in items}
+    day = COMPOSED_DAY.isoformat()
+    assert runs_by_province == {("01", f"{day}-all-v1"), (None, f"{day}-all-v1"), ("79", f"{day}-79-v2")}
+    assert total == len(items) == 12
+    hanoi = client("hanoi").get(API, params={"date": day}).json()
+    assert {i["run_id"] for i in hanoi["items"]} == {f"{day}-all-v1"}
+    assert hanoi["total"] == 4
