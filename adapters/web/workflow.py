@@ -83,7 +83,8 @@ def decide(engine: Engine, row: Mapping[str, Any], actor: str, request_id: int, 
 
 
 def _append(conn: Connection, row: Mapping[str, Any], actor: str, kind: str, **values: Any) -> None:
-    details = {"row_id": row.get("id"), "province_code": row["province_code"], **values}
+    given = {key: value for key, value in values.items() if value is not None}
+    details = {"row_id": row.get("id"), "province_code": row["province_code"], **given}
     audit.append(conn, actor, f"workflow_{kind}", row["item_key"], details)
     conn.execute(
         insert(discrepancy_actions).values(
