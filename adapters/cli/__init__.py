@@ -30,6 +30,8 @@ COMMAND_MODULES = (
     "adapters.cli.scheduler_cmd",
     "adapters.cli.demo_cmd",
     "adapters.cli.user_cmd",
+    "adapters.cli.token_cmd",
+    "adapters.cli.audit_cmd",
 )
 
 

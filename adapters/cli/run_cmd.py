@@ -2,7 +2,9 @@
 
 ``recon run --date 2026-11-25 [--province 01]...`` reconciles the date and
 prints the run id and a short summary; ``recon rerun`` does the same as a
-new version and requires ``--reason``. Both leave nothing behind if they fail.
+new version and requires ``--reason``. Both leave nothing behind if they fail,
+and both are recorded in the audit log (``cli:OSUSER``, the run id, date,
+provinces and reason).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from adapters.cli.audit_cmd import cli_actor
+from adapters.db import audit
 from adapters.db.engine import create_engine_for, require_schema
 from adapters.db.reference import province_codes
 from adapters.db.runs import SqlRunStore
@@ -87,6 +91,8 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
             reason=args.reason,
             on_step=terminal_progress(f"run {args.date}"),
         )
+        details = {"date": args.date.isoformat(), "provinces": args.province, "reason": args.reason}
+        audit.record(engine, cli_actor(), args.command, summary.id, details)
     finally:
         engine.dispose()
     print(summary.id)

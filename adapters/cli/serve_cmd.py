@@ -18,7 +18,7 @@ from adapters.settings import Settings
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "serve",
-        help="the web application (dashboard, drill-down, downloads)",
+        help="the web application (dashboard, drill-down, downloads, audit log, JSON API)",
         description="Serve the web application with uvicorn until interrupted.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")

@@ -1,10 +1,13 @@
-"""``recon user add NAME --role treasury|ops|province|admin [--province CODE] [--password-stdin]``.
+"""``recon user add NAME --role treasury|ops|province|admin [--province CODE] [--password-stdin]``
+and ``recon user deactivate NAME``.
 
-Adds a web login (DESIGN.md §1, §7). The password is asked twice on the
+``add`` adds a web login (DESIGN.md §1, §7). The password is asked twice on the
 terminal (never echoed), or read as the first line of standard input with
 ``--password-stdin`` (for scripts). A province user must name its province;
 no other role may. An unknown province, a taken name or a short password
-ends with one line and a non-zero exit code.
+ends with one line and a non-zero exit code. ``deactivate`` switches a
+login off and ends its sessions at once. Both are recorded in the audit log
+as ``cli:OSUSER``.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import getpass
 import sys
 from typing import Any
 
+from adapters.cli.audit_cmd import cli_actor
 from adapters.db.engine import create_engine_for, require_schema
 from adapters.db.user_tables import ROLES
 from adapters.db.users import SqlUserStore, check_role
@@ -35,6 +39,13 @@ def register(subparsers: Any) -> None:
         "--password-stdin", action="store_true", help="read the password from standard input, not a prompt"
     )
     add.set_defaults(handler=handle)
+    off = actions.add_parser(
+        "deactivate",
+        help="switch a web user off and end their sessions",
+        description="Switch a web user off and end their sessions at once (users are never deleted).",
+    )
+    off.add_argument("name", metavar="NAME", help="the login name")
+    off.set_defaults(handler=handle_deactivate)
 
 
 def handle(args: argparse.Namespace, settings: Settings) -> int:
@@ -44,11 +55,22 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
     engine = create_engine_for(settings.database_url)
     try:
         require_schema(engine)
-        user = SqlUserStore(engine).add(args.name, password_hash, args.role, args.province)
+        user = SqlUserStore(engine).add(args.name, password_hash, args.role, args.province, actor=cli_actor())
     finally:
         engine.dispose()
     where = f" for province {user.province_code}" if user.province_code else ""
     print(f"user {user.username} added ({user.role}{where})")
+    return 0
+
+
+def handle_deactivate(args: argparse.Namespace, settings: Settings) -> int:
+    engine = create_engine_for(settings.database_url)
+    try:
+        require_schema(engine)
+        ended = SqlUserStore(engine).deactivate(args.name, cli_actor())
+    finally:
+        engine.dispose()
+    print(f"user {args.name} deactivated; {ended} session(s) ended")
     return 0
 
 

@@ -1,7 +1,9 @@
-"""Web users in the database: add one, find one by name or id.
+"""Web users in the database: add, find, deactivate, change a password.
 
 The password arrives here already hashed (:func:`adapters.web.auth.hash_password`);
-this module never sees a password. Usernames are compared exactly as typed
+this module never sees a password. Every change is appended to the audit log
+in the same transaction, and deactivating a user or changing a password ends
+their sessions in that transaction too. Usernames are compared exactly as typed
 (no case folding), so ``an`` and ``An`` are two logins.
 """
 
@@ -9,12 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, insert, select
+from sqlalchemy import ColumnElement, Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from adapters.db import audit
 from adapters.db.engine import write_transaction
 from adapters.db.schema import provinces
+from adapters.db.sessions import end_user_sessions
 from adapters.db.user_tables import ROLES, users
 from reconcile.errors import ConfigError, NotFoundError
 
@@ -52,7 +57,15 @@ class SqlUserStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def add(self, username: str, password_hash: str, role: str, province_code: str | None = None) -> User:
+    def add(
+        self,
+        username: str,
+        password_hash: str,
+        role: str,
+        province_code: str | None = None,
+        *,
+        actor: str = "system",
+    ) -> User:
         check_role(role, province_code)
         if not username or username != username.strip():
             raise ConfigError(f"username {username!r} is empty or has surrounding spaces")
@@ -74,8 +87,35 @@ class SqlUserStore:
                 ).inserted_primary_key
             except IntegrityError as exc:
                 raise ConfigError(f"a user named {username!r} already exists") from exc
+            details = {"role": role, "province_code": province_code}
+            audit.append(conn, actor, "user_add", f"user:{username}", details)
         assert new_id is not None
         return User(int(new_id[0]), username, password_hash, role, province_code, True)
+
+    def deactivate(self, username: str, actor: str) -> int:
+        """Switch ``username`` off and end their sessions at once; how many sessions ended."""
+        with write_transaction(self.engine) as conn:
+            user_id = conn.execute(select(users.c.id).where(users.c.username == username)).scalar()
+            if user_id is None:
+                raise NotFoundError("user", username)
+            conn.execute(update(users).where(users.c.id == user_id).values(active=False))
+            ended = end_user_sessions(conn, int(user_id))
+            audit.append(conn, actor, "user_deactivate", f"user:{username}", {"sessions_ended": ended})
+        return ended
+
+    def set_password(self, user: User, password_hash: str, keep_session: str | None = None) -> int:
+        """A new password for ``user``; their other sessions end (all but ``keep_session``)."""
+        with write_transaction(self.engine) as conn:
+            conn.execute(update(users).where(users.c.id == user.id).values(password_hash=password_hash))
+            ended = end_user_sessions(conn, user.id, keep=keep_session)
+            details = {"other_sessions_ended": ended}
+            audit.append(conn, user.username, "password_change", f"user:{user.username}", details)
+        return ended
+
+    def all(self) -> list[User]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(users).order_by(users.c.username)).mappings().all()
+        return [_user(row) for row in rows]
 
     def by_username(self, username: str) -> User | None:
         return self._one(users.c.username == username)
@@ -86,13 +126,15 @@ class SqlUserStore:
     def _one(self, condition: ColumnElement[bool]) -> User | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(users).where(condition)).mappings().first()
-        if row is None:
-            return None
-        return User(
-            int(row["id"]),
-            row["username"],
-            row["password_hash"],
-            row["role"],
-            row["province_code"],
-            bool(row["active"]),
-        )
+        return None if row is None else _user(row)
+
+
+def _user(row: Any) -> User:
+    return User(
+        int(row["id"]),
+        row["username"],
+        row["password_hash"],
+        row["role"],
+        row["province_code"],
+        bool(row["active"]),
+    )

@@ -1,9 +1,10 @@
 """The ASGI application: routes, middleware and templates, built by :func:`create_app`.
 
-Layers, outermost first: security headers, the signed session cookie
-(HttpOnly, SameSite=Lax, eight hours; ``Secure`` when
-``RECON_SECURE_COOKIES=1``, for a deployment behind TLS), then the CSRF
-check of every state-changing request. Without a session, pages redirect
+Layers, outermost first: security headers, the server-side session (a
+signed random id in an HttpOnly, SameSite=Lax cookie, eight hours; ``Secure``
+when ``RECON_SECURE_COOKIES=1``, for a deployment behind TLS; see
+:mod:`adapters.web.sessions`), then the CSRF check of every state-changing
+request. Without a session, pages redirect
 to ``/login`` (303) and downloads answer ``401``; whatever the user may not
 see answers ``404``.
 """
@@ -17,22 +18,30 @@ from sqlalchemy import Engine
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute
 
 from adapters.settings import Settings
-from adapters.web import routes_actions, routes_auth, routes_dashboard, routes_downloads, routes_runs
+from adapters.web import (
+    routes_account,
+    routes_actions,
+    routes_api,
+    routes_audit,
+    routes_auth,
+    routes_dashboard,
+    routes_downloads,
+    routes_runs,
+)
 from adapters.web.access import SESSION_USER, Hidden, SignInRequired
 from adapters.web.auth import LoginThrottle, secret_key
 from adapters.web.csrf import CsrfMiddleware
 from adapters.web.headers import SecurityHeadersMiddleware
 from adapters.web.pages import template_environment
+from adapters.web.sessions import ServerSessionMiddleware
 from reconcile.errors import NotFoundError
 
 SESSION_COOKIE = "recon_session"
-SESSION_MAX_AGE = 8 * 3600
 
 
 def create_app(settings: Settings, engine: Engine, *, secure_cookies: bool | None = None) -> Starlette:
@@ -45,15 +54,17 @@ def create_app(settings: Settings, engine: Engine, *, secure_cookies: bool | Non
         *routes_downloads.ROUTES,
         *routes_actions.ROUTES,
         *routes_runs.ROUTES,
+        *routes_audit.ROUTES,
+        *routes_account.ROUTES,
+        *routes_api.ROUTES,
     ]
     middleware = [
         Middleware(SecurityHeadersMiddleware),
         Middleware(
-            SessionMiddleware,
+            ServerSessionMiddleware,
+            engine=engine,
             secret_key=secret_key(settings),
-            session_cookie=SESSION_COOKIE,
-            max_age=SESSION_MAX_AGE,
-            same_site="lax",
+            cookie_name=SESSION_COOKIE,
             https_only=secure_cookies,
         ),
         Middleware(CsrfMiddleware),
@@ -74,12 +85,16 @@ def create_app(settings: Settings, engine: Engine, *, secure_cookies: bool | Non
 
 
 async def _sign_in(request: Request, exc: Exception) -> Response:
+    if request.url.path.startswith(routes_api.PREFIX):
+        return routes_api.unauthorised()
     if isinstance(exc, SignInRequired) and exc.download:
         return PlainTextResponse("sign in required", status_code=401)
     return RedirectResponse("/login", status_code=303)
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:
+    if request.url.path.startswith(routes_api.PREFIX):
+        return await routes_api.not_found(request, exc)
     if not isinstance(request.session.get(SESSION_USER), int):
         # nothing but /healthz and /login answers without a session, not even "not found"
         return RedirectResponse("/login", status_code=303)

@@ -6,10 +6,10 @@ cost can be raised later without breaking old hashes. Checking compares in
 constant time, and an unknown username costs one hash too, so the response
 time does not tell which names exist.
 
-Sessions are signed cookies (Starlette's ``SessionMiddleware``). The
-signing key comes from ``RECON_SECRET_KEY``, else from
-``<data_dir>/secret_key``, created once with mode 0600 and reused, so
-sessions survive a restart and several workers agree.
+Sessions live in the database (:mod:`adapters.web.sessions`); the cookie
+carries their random id, signed with a key that comes from
+``RECON_SECRET_KEY``, else from ``<data_dir>/secret_key``, created once with
+mode 0600 and reused, so sessions survive a restart and several workers agree.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from adapters.web.csrf import csrf_token
+from reconcile.columns import LOCAL_TZ
 from reconcile.money import format_vnd
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -29,6 +30,7 @@ def template_environment() -> jinja2.Environment:
     )
     env.filters["vnd"] = lambda amount: "—" if amount is None else format_vnd(int(amount))
     env.filters["dash"] = lambda value: "—" if value is None or value == "" else value
+    env.filters["local"] = lambda stamp: stamp.astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M:%S")
     return env
 
 

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from adapters.db import audit
 from adapters.db.users import SqlUserStore
 from adapters.web.access import SESSION_USER
 from adapters.web.auth import LoginThrottle, authenticate
@@ -37,23 +38,36 @@ async def login(request: Request) -> Response:
     username = str(form.get("username") or "")[:MAX_FIELD]
     password = str(form.get("password") or "")[:MAX_FIELD]
     throttle: LoginThrottle = request.app.state.login_throttle
+    engine = request.app.state.engine
+    where = {"client": request.client.host if request.client else None}
     if throttle.blocked(username):
+        await run_in_threadpool(audit.record, engine, username, "sign_in_refused", None, where)
         error = "Quá nhiều lần thử / Too many failed attempts: try again later"
         return render(request, "login.html", 429, error=error, username=username)
-    store = SqlUserStore(request.app.state.engine)
+    store = SqlUserStore(engine)
     user = await run_in_threadpool(authenticate, store, username, password) if username else None
     if user is None:
         throttle.failed(username)
+        await run_in_threadpool(audit.record, engine, username, "sign_in_failed", None, where)
         error = "Sai tên đăng nhập hoặc mật khẩu / Wrong username or password"
         return render(request, "login.html", 401, error=error, username=username)
     throttle.succeeded(username)
+    await run_in_threadpool(audit.record, engine, user.username, "sign_in", None, where)
     request.session.clear()
     request.session[SESSION_USER] = user.id
     csrf_token(request.session)
     return RedirectResponse("/", status_code=303)
 
 
-def logout(request: Request) -> Response:
+async def logout(request: Request) -> Response:
+    user_id = request.session.get(SESSION_USER)
+    user = (
+        await run_in_threadpool(SqlUserStore(request.app.state.engine).by_id, user_id)
+        if isinstance(user_id, int)
+        else None
+    )
+    if user is not None:
+        await run_in_threadpool(audit.record, request.app.state.engine, user.username, "sign_out")
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 

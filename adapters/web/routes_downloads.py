@@ -7,6 +7,7 @@ statement with :func:`reports.statements.render_statement`;
 file ``recon statement`` or ``recon report`` writes, formula-safe cells
 included. Without a session both answer ``401``; a province user asking
 for another province's statement, or for any report, gets ``404``.
+Every download served is appended to the audit log.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from adapters.db import audit
 from adapters.db.runs import SqlRunStore
 from adapters.report_files import build_report, report_bytes
 from adapters.statement_files import load_statement
@@ -46,7 +48,11 @@ def statement(request: Request) -> Response:
         raise Hidden from None
     fmt = match[2]
     found = load_statement(request.app.state.engine, request.app.state.settings, province, business_date)
-    return _attachment(render_statement(found, fmt), MEDIA_TYPES[fmt], statement_file_name(found, fmt))
+    body = render_statement(found, fmt)
+    name = statement_file_name(found, fmt)
+    details = {"kind": "statement", "province": province, "date": business_date.isoformat(), "format": fmt}
+    audit.record(request.app.state.engine, user.username, "download", name, details)
+    return _attachment(body, MEDIA_TYPES[fmt], name)
 
 
 def report(request: Request) -> Response:
@@ -61,6 +67,8 @@ def report(request: Request) -> Response:
     with request.app.state.engine.connect() as conn:
         names = queries.province_names(conn, user)
     body = report_bytes(document, fmt, names)
+    details = {"kind": "report", "run": run.id, "format": fmt}
+    audit.record(request.app.state.engine, user.username, "download", f"report-{run.id}.{fmt}", details)
     return _attachment(body, REPORT_MEDIA_TYPES[fmt], f"report-{run.id}.{fmt}")
 
 

@@ -7,6 +7,9 @@ effect only when a second person approves it: :func:`decide` refuses an
 approver who is the requester (:class:`FourEyesError`), and a request is
 decided once.
 
+Each action is also appended to the audit log in the same transaction
+(action ``workflow_KIND``, target the item key), so the two never disagree.
+
 The item's status and assignee are also written to ``work_items`` (keyed by
 ``item_key``, like the actions), which the next run reads: a resolved or
 written-off item is not carried into later runs as open.
@@ -20,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
+from adapters.db import audit
 from adapters.db.engine import write_transaction
 from adapters.db.run_tables import work_items
 from adapters.db.user_tables import discrepancy_actions
@@ -79,6 +83,9 @@ def decide(engine: Engine, row: Mapping[str, Any], actor: str, request_id: int, 
 
 
 def _append(conn: Connection, row: Mapping[str, Any], actor: str, kind: str, **values: Any) -> None:
+    given = {key: value for key, value in values.items() if value is not None}
+    details = {"row_id": row.get("id"), "province_code": row["province_code"], **given}
+    audit.append(conn, actor, f"workflow_{kind}", row["item_key"], details)
     conn.execute(
         insert(discrepancy_actions).values(
             item_key=row["item_key"],

@@ -206,3 +206,41 @@ def test_a_wrong_password_keeps_the_browser_on_the_form(page: Any, server: str) 
     assert "Wrong username or password" in page.inner_text("[role=alert]")
     page.goto(server + "/")
     assert page.url == server + "/login"
+
+
+def test_an_admin_signs_in_reads_the_audit_log_and_changes_their_password(
+    page: Any, server: str, config: Path
+) -> None:
+    recon(config, "user", "add", "kiem", "--role", "admin", "--password-stdin", stdin=PASSWORD + "\n")
+    sign_in(page, server, "kiem")
+    page.click("text=Nhật ký / Audit")
+    page.wait_for_url(server + "/audit")
+    first_row = page.inner_text("tbody tr >> nth=0")
+    assert "kiem" in first_row
+    assert "sign_in" in first_row
+    assert "user:kiem" in page.inner_text("tbody")  # the CLI's user_add, further down
+
+    page.click("text=Đổi mật khẩu / Password")
+    page.wait_for_url(server + "/account/password")
+    page.fill("input[name=current]", "not it")
+    page.fill("input[name=new]", "mật khẩu mới của kiểm toán")
+    page.fill("input[name=again]", "mật khẩu mới của kiểm toán")
+    page.click("button:has-text('Đổi mật khẩu / Change password')")
+    assert "current password is wrong" in page.inner_text("[role=alert]")
+    page.fill("input[name=current]", PASSWORD)
+    page.fill("input[name=new]", "mật khẩu mới của kiểm toán")
+    page.fill("input[name=again]", "mật khẩu mới của kiểm toán")
+    page.click("button:has-text('Đổi mật khẩu / Change password')")
+    page.wait_for_url(server + "/account/password?changed=1")
+    assert "Password changed" in page.inner_text("[role=status]")
+
+    page.click("text=Đăng xuất / Sign out")
+    page.wait_for_url(server + "/login")
+    page.fill("input[name=username]", "kiem")
+    page.fill("input[name=password]", "mật khẩu mới của kiểm toán")
+    page.click("button[type=submit]")
+    page.wait_for_url(server + "/")
+    page.goto(server + "/audit")
+    actions = page.inner_text("tbody")
+    for action in ("password_change_failed", "password_change", "sign_out", "sign_in"):
+        assert action in actions

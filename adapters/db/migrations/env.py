@@ -13,7 +13,13 @@ from sqlalchemy import Connection, create_engine
 
 from adapters.db.meta import metadata
 
-for _module in ("adapters.db.schema", "adapters.db.run_tables", "adapters.db.ops_tables"):
+for _module in (
+    "adapters.db.schema",
+    "adapters.db.run_tables",
+    "adapters.db.ops_tables",
+    "adapters.db.user_tables",
+    "adapters.db.audit_tables",
+):
     try:
         importlib.import_module(_module)
     except ModuleNotFoundError as exc:

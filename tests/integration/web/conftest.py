@@ -3,6 +3,9 @@
 The day of :mod:`web_world` (Hà Nội and Hồ Chí Minh, 2026-11-25), ingested
 and reconciled with the service's own code on a migrated SQLite database,
 with one user of each role added as ``recon user add`` adds them.
+``api_world`` is the same day plus a large synthetic one (:mod:`api_world`)
+on SQLite and on PostgreSQL, built once per test module and backend;
+``client("thu")`` gives a client signed in to it, ``client(None)`` one without.
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
+from api_world import build_api_world, settings_for
+from db_fixtures import _fresh_postgres_database
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
 from web_world import build_world, sign_in
@@ -58,3 +63,46 @@ def signed_in(world: Engine, web_settings: Settings) -> Iterator[Callable[[str],
     yield make
     for client in clients:
         client.__exit__(None, None, None)
+
+
+@pytest.fixture(
+    scope="module",
+    params=[
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
+    ],
+)
+def api_world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Engine, Settings]]:
+    directory = tmp_path_factory.mktemp("api")
+    if request.param == "sqlite":
+        settings = settings_for(f"sqlite:///{directory / 'recon.db'}", directory)
+        engine = build_api_world(settings, directory)
+        yield engine, settings
+        engine.dispose()
+        return
+    with _fresh_postgres_database(request.getfixturevalue("postgres_url")) as url:
+        settings = settings_for(url, directory)
+        engine = build_api_world(settings, directory)
+        yield engine, settings
+        engine.dispose()
+
+
+@pytest.fixture
+def client(api_world: tuple[Engine, Settings]) -> Iterator[Callable[[str | None], TestClient]]:
+    """``client("thu")``: a signed-in client; ``client(None)``: no session."""
+    engine, settings = api_world
+    made: list[TestClient] = []
+
+    def make(username: str | None) -> TestClient:
+        test_client = TestClient(create_app(settings, engine), base_url="http://testserver")
+        test_client.__enter__()
+        made.append(test_client)
+        if username is not None:
+            sign_in(test_client, username)
+        return test_client
+
+    yield make
+    for test_client in made:
+        test_client.__exit__(None, None, None)

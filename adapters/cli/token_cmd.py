@@ -1,0 +1,58 @@
+"""``recon token add NAME --role treasury|ops|province [--province CODE]`` and ``recon token revoke NAME``.
+
+API tokens let a province's or ministry's own system read
+``GET /api/v1/discrepancies`` (``Authorization: Bearer TOKEN``), scoped
+exactly as a login of the same role and province. ``add`` prints the token
+once, on standard output alone so a script can capture it; only its
+SHA-256 is stored, so a lost token is revoked and replaced, never shown
+again. Both are recorded in the audit log.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from adapters.cli.audit_cmd import cli_actor
+from adapters.db.engine import create_engine_for, require_schema
+from adapters.db.tokens import TOKEN_ROLES, SqlTokenStore
+from adapters.settings import Settings
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "token", help="API tokens for other systems", description="Manage the JSON API's tokens."
+    )
+    actions = parser.add_subparsers(dest="token_command", required=True, metavar="ACTION")
+    add = actions.add_parser(
+        "add", help="make a token (printed once)", description="Make an API token; it is printed once."
+    )
+    add.add_argument("name", metavar="NAME", help="a name for the system that will use it")
+    add.add_argument("--role", required=True, choices=TOKEN_ROLES)
+    add.add_argument("--province", metavar="CODE", help="the province a province token is bound to")
+    add.set_defaults(handler=handle_add)
+    revoke = actions.add_parser("revoke", help="revoke a token", description="Revoke an API token.")
+    revoke.add_argument("name", metavar="NAME")
+    revoke.set_defaults(handler=handle_revoke)
+
+
+def handle_add(args: argparse.Namespace, settings: Settings) -> int:
+    engine = create_engine_for(settings.database_url)
+    try:
+        require_schema(engine)
+        token, _ = SqlTokenStore(engine).add(args.name, args.role, args.province, cli_actor())
+    finally:
+        engine.dispose()
+    print(token)
+    return 0
+
+
+def handle_revoke(args: argparse.Namespace, settings: Settings) -> int:
+    engine = create_engine_for(settings.database_url)
+    try:
+        require_schema(engine)
+        SqlTokenStore(engine).revoke(args.name, cli_actor())
+    finally:
+        engine.dispose()
+    print(f"token {args.name} revoked")
+    return 0
