@@ -153,14 +153,8 @@ class SqlRunStore:
             return fetch_arrow(conn, statement, DISCREPANCIES)
 
     def runs_of_date(self, business_date: dt.date) -> list[RunRecord]:
-        r = runs.c
-        statement = (
-            select(runs)
-            .where(r.business_date == business_date)
-            .order_by(r.finished_at.desc(), r.version.desc(), r.id.desc())
-        )
         with self.engine.connect() as conn:
-            return [_record(row) for row in conn.execute(statement).mappings()]
+            return runs_of_date(conn, business_date)
 
     def verdict(self, run_id: str) -> RunVerdict:
         self.get_run(run_id)
@@ -240,3 +234,14 @@ def _record(row: Any) -> RunRecord:
         counts=json.loads(row["counts"]),
         fingerprint=row["input_fingerprint"],
     )
+
+
+def runs_of_date(conn: Connection, business_date: dt.date) -> list[RunRecord]:
+    """Every run of a date, newest first (finished, then version, then id)."""
+    r = runs.c
+    statement = (
+        select(runs)
+        .where(r.business_date == business_date)
+        .order_by(r.finished_at.desc(), r.version.desc(), r.id.desc())
+    )
+    return [_record(row) for row in conn.execute(statement).mappings()]

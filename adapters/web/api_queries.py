@@ -16,11 +16,14 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, String, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, String, func, or_, select
 
-from adapters.db.run_tables import discrepancies, runs, work_items
+from adapters.db.run_tables import discrepancies, work_items
+from adapters.db.runs import runs_of_date
 from adapters.db.users import User
 from adapters.web.access import province_clause
+from adapters.web.queries import parts_clause
+from reconcile.results import latest_parts
 
 _D, _W = discrepancies.c, work_items.c
 LIVE_STATUS = func.coalesce(_W.status, _D.status)
@@ -70,35 +73,12 @@ class DiscrepancyQuery:
 def latest_result(conn: Connection, business_date: dt.date) -> ColumnElement[bool] | None:
     """The condition on ``discrepancies`` that selects the date's latest result; ``None`` if no run.
 
-    The latest result of a date is, per province, its latest version
-    (DESIGN.md §6): walking the date's runs from the newest (finished, then
-    version, then id, as ``recon report --date`` orders them), each run
-    contributes the provinces of its scope that no newer run has claimed; a
-    run of every province (empty scope) claims the rest, and the rows without
-    a province. The runs of a date are few, so this is decided here and the
-    database gets one plain condition per run.
+    The latest result of a date is, per province, its latest version (DESIGN.md
+    §6): the parts :func:`reconcile.results.latest_parts` composes, the same the
+    dashboard, the report and the statements show.
     """
-    r = runs.c
-    of_the_date = conn.execute(
-        select(r.id, r.scope)
-        .where(r.business_date == business_date)
-        .order_by(r.finished_at.desc(), r.version.desc(), r.id.desc())
-    ).all()
-    if not of_the_date:
-        return None
-    parts: list[ColumnElement[bool]] = []
-    claimed: set[str] = set()
-    for run_id, scope in of_the_date:
-        if not scope:
-            rest = or_(_D.province_code.is_(None), _D.province_code.not_in(sorted(claimed)))
-            parts.append(and_(_D.run_id == run_id, rest) if claimed else _D.run_id == run_id)
-            break
-        mine = set(scope.split(",")) - claimed
-        if mine:
-            parts.append(and_(_D.run_id == run_id, _D.province_code.in_(sorted(mine))))
-            claimed |= mine
-    result: ColumnElement[bool] = or_(*parts) if parts else false()
-    return result
+    of_the_date = runs_of_date(conn, business_date)
+    return parts_clause(latest_parts(of_the_date)) if of_the_date else None
 
 
 def latest_discrepancies(

@@ -65,7 +65,7 @@ def run_of(conn: Connection, user: User, business_date: dt.date | None) -> dict[
 
 def _rows_of(parts: Sequence[ResultPart], user: User, filters: Filters) -> Select[Any]:
     d = discrepancies.c
-    statement = select(discrepancies).where(_parts_clause(parts), province_clause(user, d.province_code))
+    statement = select(discrepancies).where(parts_clause(parts), province_clause(user, d.province_code))
     if filters.province:
         statement = statement.where(d.province_code == filters.province)
     if filters.category:
@@ -75,7 +75,7 @@ def _rows_of(parts: Sequence[ResultPart], user: User, filters: Filters) -> Selec
     return statement
 
 
-def _parts_clause(parts: Sequence[ResultPart]) -> ColumnElement[bool]:
+def parts_clause(parts: Sequence[ResultPart]) -> ColumnElement[bool]:
     """The rows each run contributes to a result (:mod:`reconcile.results`)."""
     d = discrepancies.c
     clauses = []
