@@ -13,7 +13,13 @@ reference data, then store the file's row and its content in one transaction:
   records the reason and nothing else of it is stored. The same bytes offered
   again are read again (the reason may be gone: a gateway now configured,
   reference data now loaded) and answered with the new verdict; rejected for
-  the same reason, they change nothing.
+  the same reason, they change nothing;
+- any other exception while reading or storing the file (a parser's fault, a
+  value the database refused) is that file's rejection too, with the
+  exception's kind and message as the reason (the traceback goes to the log):
+  the file's transaction is rolled back, and the other files of the call go on.
+  No input, however malformed, ends ``recon ingest``, ``recon fetch`` or the
+  scheduler's fetch job.
 
 Totals (minor units per currency): bank files sum credits and debits of every
 entry; gateway files put SUCCESS amounts under ``credit`` and REFUND amounts
@@ -28,6 +34,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -40,10 +47,14 @@ from adapters.formats.base import Parser, detect
 from adapters.formats.registry import parsers_for
 from adapters.ingest_content import check_parsed, store_content, summarise
 from adapters.settings import Settings
+from reconcile.bounds import CONTROL
 from reconcile.errors import InputError
 from reconcile.records import Parsed
 
 Totals = Mapping[str, Mapping[str, int]]
+logger = logging.getLogger(__name__)
+#: How much of an unexpected exception's message a rejection keeps.
+_MAX_REASON = 400
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,9 +84,10 @@ def ingest_files(
     engine: Engine,
     *,
     on_progress: Callable[[IngestOutcome], None] | None = None,
+    parsers: list[Parser] | None = None,
 ) -> list[IngestOutcome]:
     """Ingest each file in turn; a rejected file does not stop the others."""
-    parsers = parsers_for(settings)
+    parsers = parsers if parsers is not None else parsers_for(settings)
     outcomes = []
     for path in paths:
         outcome = ingest_file(path, settings, engine, parsers=parsers)
@@ -108,7 +120,26 @@ def ingest_file(
             warnings = check_parsed(conn, parsed, settings, path.name)
     except InputError as exc:
         return _reject(engine, path, sha256, parser.name if parser else None, exc)
-    return _store(engine, path, sha256, parsed, warnings)
+    except Exception as exc:  # one file's fault must not end the call
+        return _reject(engine, path, sha256, parser.name if parser else None, _unexpected(path, "read", exc))
+    try:
+        return _store(engine, path, sha256, parsed, warnings)
+    except InputError as exc:
+        return _reject(engine, path, sha256, parsed.format, exc)
+    except Exception as exc:  # rolled back; the file is rejected
+        return _reject(engine, path, sha256, parsed.format, _unexpected(path, "store", exc))
+
+
+def _unexpected(path: Path, doing: str, exc: Exception) -> InputError:
+    """An exception no rule foresaw, as the file's rejection; the traceback goes to the log."""
+    logger.error("unexpected error while trying to %s %s", doing, path, exc_info=exc)
+    message = " ".join(str(exc).split()) or "no message"
+    if len(message) > _MAX_REASON:
+        message = message[:_MAX_REASON] + "…"
+    return InputError(
+        f"could not {doing} the file: unexpected {type(exc).__name__} ({message}); nothing of it was stored",
+        source=path.name,
+    )
 
 
 def file_sha256(path: Path) -> str:
@@ -136,7 +167,7 @@ def _duplicate(path: Path, stored: StoredFile) -> IngestOutcome:
 def _reject(
     engine: Engine, path: Path, sha256: str, format_name: str | None, exc: InputError
 ) -> IngestOutcome:
-    error = str(exc.located(source=path.name))
+    error = CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", str(exc.located(source=path.name)))
     facts = FileFacts(sha256=sha256, path=path.name, format=format_name, status="rejected", error=error)
     with write_transaction(engine) as conn:
         lock_ingestion(conn)
