@@ -17,7 +17,9 @@ reference data, then store the file's row and its content in one transaction:
 - any other exception while reading or storing the file (a parser's fault, a
   value the database refused) is that file's rejection too, with the
   exception's kind and message as the reason (the traceback goes to the log):
-  the file's transaction is rolled back, and the other files of the call go on.
+  the file's transaction is rolled back, and the other files of the call go on;
+- a file whose amounts would take a total of what is stored beyond ``int64``
+  is rejected (:mod:`adapters.db.headroom`), so that no later run fails on a sum.
   No input, however malformed, ends ``recon ingest``, ``recon fetch`` or the
   scheduler's fetch job.
 
@@ -43,6 +45,7 @@ from sqlalchemy import Engine
 
 from adapters.db.engine import require_schema, write_transaction
 from adapters.db.files import FileFacts, StoredFile, find_by_sha256, lock_ingestion, record_file
+from adapters.db.headroom import check_headroom
 from adapters.formats.base import Parser, detect
 from adapters.formats.registry import parsers_for
 from adapters.ingest_content import check_parsed, store_content, summarise
@@ -186,6 +189,7 @@ def _store(engine: Engine, path: Path, sha256: str, parsed: Parsed, warnings: li
         stored = find_by_sha256(conn, sha256)
         if stored is not None and stored.status != "rejected":
             return _duplicate(path, stored)
+        check_headroom(conn, parsed, path.name)
         facts = FileFacts(
             sha256=sha256,
             path=path.name,

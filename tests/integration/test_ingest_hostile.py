@@ -170,7 +170,7 @@ class Hostile:
     """One hostile file: its format, the values changed, where the error must point and why.
 
     ``changes`` replace the template's values in the row or entry number
-    ``at`` (from 1) of ``rows``; ``everywhere`` changes every row instead;
+    ``at`` (from 1) of ``rows`` (``{n}`` is that number); ``everywhere`` changes every row instead;
     ``statement`` changes the statement (camt, MT940); ``edit`` rewrites the
     file's text last (line endings).
     """
@@ -189,7 +189,7 @@ class Hostile:
     def row(self, template: Mapping[str, str], number: int) -> dict[str, str]:
         values = {name: value.format(n=number) for name, value in template.items()}
         if self.everywhere or number == self.at:
-            values.update(self.changes)
+            values.update({name: value.format(n=number) for name, value in self.changes.items()})
         return values
 
     def edited(self, text: str) -> str:
