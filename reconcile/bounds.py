@@ -82,10 +82,13 @@ def local_date(moment: dt.datetime, tz: dt.tzinfo) -> dt.date | None:
 def moment_problem(moment: dt.datetime, tz: dt.tzinfo, label: str = "timestamp") -> str | None:
     """Why ``moment`` lies outside the dates the service keeps once read in ``tz``, or ``None``."""
     day = local_date(moment, tz)
-    if day is None:
-        return f"{label} {moment.isoformat()} is outside {FIRST_DATE.isoformat()}..{LAST_DATE.isoformat()}"
-    problem = date_problem(day, label)
-    return None if problem is None else f"{problem} (local date of {moment.isoformat()})"
+    if day is not None and FIRST_DATE <= day <= LAST_DATE:
+        return None
+    local = "beyond the year 9999" if day is None else day.isoformat()
+    return (
+        f"{label} {moment.isoformat()} is outside {FIRST_DATE.isoformat()}..{LAST_DATE.isoformat()} "
+        f"(as a local date: {local})"
+    )
 
 
 def text_problem(

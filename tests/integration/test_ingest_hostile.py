@@ -758,13 +758,13 @@ CAMT_CASES = [
         "created-year-10000-in-local-time",
         XML(statement={"created": "9999-12-31T23:59:59-12:00"}),
         STATEMENT,
-        f"creation time 9999-12-31T23:59:59-12:00 {OUTSIDE}",
+        f"creation time 9999-12-31T23:59:59-12:00 {OUTSIDE} (as a local date: beyond the year 9999)",
     ),
     case(
         "created-year-1",
         XML(statement={"created": "0001-01-01T00:00:00+00:00"}),
         STATEMENT,
-        f"creation time 0001-01-01 {OUTSIDE}",
+        f"creation time 0001-01-01T00:00:00+00:00 {OUTSIDE} (as a local date: 0001-01-01)",
     ),
     case(
         "period-from-year-2500",
