@@ -50,6 +50,8 @@ def table_for(layout: Layout) -> Table:
 
 def control_problems(raw: RawRows) -> list[Problem]:
     """A control character in any cell of the file, mapped by the layout or not."""
+    if not raw.controls:
+        return []
     problems = []
     for position, name in enumerate(raw.header):
         column = raw.columns[name]
