@@ -29,11 +29,13 @@ from reconcile.records import Parsed
 
 def check_headroom(conn: Connection, parsed: Parsed, source: str) -> None:
     """Raise :class:`InputError` when storing ``parsed`` would take a stored total beyond ``int64``."""
-    for column, adding in _additions(parsed):
-        if not adding:
-            continue
-        stored = int(conn.execute(select(func.coalesce(func.sum(column), 0))).scalar_one())
-        if stored + adding > INT64_MAX:
+    additions = [(column, adding) for column, adding in _additions(parsed) if adding]
+    if not additions:
+        return
+    query = select(*(func.coalesce(func.sum(column), 0) for column, _ in additions))
+    totals = conn.execute(query).one()  # one pass over the table for all its sums
+    for (column, adding), stored in zip(additions, totals, strict=True):
+        if int(stored) + adding > INT64_MAX:
             raise InputError(
                 f"its {column.name} ({adding}) would take the total of {column.table.name}.{column.name} "
                 f"already stored ({stored}) beyond what a 64-bit integer holds (at most {INT64_MAX}), "
@@ -43,6 +45,7 @@ def check_headroom(conn: Connection, parsed: Parsed, source: str) -> None:
 
 
 def _additions(parsed: Parsed) -> Iterator[tuple[Column[int], int]]:
+    """Each summed column of the table the file goes to, with the file's own sum of it."""
     table = parsed.table
     if table is None:
         entries = [entry for statement in parsed.statements for entry in statement.entries]
