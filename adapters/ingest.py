@@ -17,11 +17,14 @@ reference data, then store the file's row and its content in one transaction:
 - any other exception while reading or storing the file (a parser's fault, a
   value the database refused) is that file's rejection too, with the
   exception's kind and message as the reason (the traceback goes to the log):
-  the file's transaction is rolled back, and the other files of the call go on;
+  the file's transaction is rolled back, and the other files of the call go
+  on. The database being unreachable or busy is no fault of the file: that
+  error propagates, and the file is offered again by the next call;
 - a file whose amounts would take a total of what is stored beyond ``int64``
   is rejected (:mod:`adapters.db.headroom`), so that no later run fails on a sum.
-  No input, however malformed, ends ``recon ingest``, ``recon fetch`` or the
-  scheduler's fetch job.
+
+No input, however malformed, ends ``recon ingest``, ``recon fetch`` or the
+scheduler's fetch job.
 
 Totals (minor units per currency): bank files sum credits and debits of every
 entry; gateway files put SUCCESS amounts under ``credit`` and REFUND amounts
@@ -42,6 +45,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
 from adapters.db.engine import require_schema, write_transaction
 from adapters.db.files import FileFacts, StoredFile, find_by_sha256, lock_ingestion, record_file
@@ -124,13 +128,29 @@ def ingest_file(
     except InputError as exc:
         return _reject(engine, path, sha256, parser.name if parser else None, exc)
     except Exception as exc:  # one file's fault must not end the call
+        if database_unavailable(exc):
+            raise
         return _reject(engine, path, sha256, parser.name if parser else None, _unexpected(path, "read", exc))
     try:
         return _store(engine, path, sha256, parsed, warnings)
     except InputError as exc:
         return _reject(engine, path, sha256, parsed.format, exc)
     except Exception as exc:  # rolled back; the file is rejected
+        if database_unavailable(exc):
+            raise
         return _reject(engine, path, sha256, parsed.format, _unexpected(path, "store", exc))
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database cannot be reached or is busy, which is no fault of the file.
+
+    Such an error propagates: the file is not recorded as rejected, and is
+    offered again by the next call (a fetch leaves it pending in its ledger).
+    """
+    if isinstance(exc, OperationalError):
+        return True
+    module = type(exc).__module__
+    return module.startswith("psycopg") and type(exc).__name__ in {"OperationalError", "InterfaceError"}
 
 
 def _unexpected(path: Path, doing: str, exc: Exception) -> InputError:

@@ -15,9 +15,11 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
+import psycopg
 import pyarrow as pa
 import pytest
 from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import IntegrityError, OperationalError
 from test_ingest_bad_input import (
     Contents,
     assert_accepted,
@@ -34,7 +36,7 @@ from test_ingest_hostile import COMPANION, GW, OBL, STA, VI, XML, Hostile, run_c
 from adapters.db import schema
 from adapters.formats.base import Parser
 from adapters.formats.registry import parsers_for
-from adapters.ingest import ingest_files
+from adapters.ingest import database_unavailable, ingest_files
 from reconcile.records import Parsed
 
 BIG = 999_999_999_999_999_999
@@ -270,3 +272,22 @@ def test_an_unforeseen_exception_rejects_only_its_file_and_rolls_its_transaction
     with migrated_engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(schema.files)).scalar_one() == 3
     run_completes(migrated_engine)
+
+
+@pytest.mark.parametrize(
+    ("error", "unavailable"),
+    [
+        (OperationalError("INSERT …", {}, Exception("database is locked")), True),
+        (psycopg.OperationalError("connection to server lost"), True),
+        (psycopg.InterfaceError("the connection is closed"), True),
+        (IntegrityError("INSERT …", {}, Exception("NOT NULL constraint failed")), False),
+        (psycopg.errors.NotNullViolation("null value in column"), False),
+        (psycopg.errors.StringDataRightTruncation("value too long"), False),
+        (KeyError("no such key"), False),
+    ],
+    ids=lambda value: type(value).__name__ if isinstance(value, Exception) else str(value),
+)
+def test_only_an_unreachable_or_busy_database_is_no_fault_of_the_file(
+    error: Exception, unavailable: bool
+) -> None:
+    assert database_unavailable(error) is unavailable

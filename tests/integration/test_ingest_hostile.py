@@ -610,6 +610,12 @@ LAYOUT_CASES = [
         "line 3",
         "a carriage return (CR) inside a line",
     ),
+    case(
+        "cr-only-line-ends-and-a-c1-control",
+        VI(changes={"Mã hồ sơ": "HS\x8579"}, edit=("\n", "\r")),
+        "line 3",
+        control("Mã hồ sơ", 0x85),
+    ),
     case("utf16-amount-19-digits", MO(changes={"Amount": DIGITS_19}), "line 3", TOO_MANY_DIGITS),
     case("utf16-amount-fullwidth", MO(changes={"Amount": FULLWIDTH}), "line 3", NOT_ASCII),
     case(
