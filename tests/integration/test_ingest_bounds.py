@@ -18,7 +18,7 @@ from pathlib import Path
 import psycopg
 import pyarrow as pa
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from test_ingest_bad_input import (
     Contents,
@@ -34,6 +34,7 @@ from test_ingest_bad_input import (
 from test_ingest_hostile import COMPANION, GW, OBL, STA, VI, XML, Hostile, run_completes
 
 from adapters.db import schema
+from adapters.db.engine import write_transaction
 from adapters.formats.base import Parser
 from adapters.formats.registry import parsers_for
 from adapters.ingest import database_unavailable, ingest_files
@@ -291,3 +292,26 @@ def test_only_an_unreachable_or_busy_database_is_no_fault_of_the_file(
     error: Exception, unavailable: bool
 ) -> None:
     assert database_unavailable(error) is unavailable
+
+
+def test_a_database_already_beyond_int64_from_before_the_check_still_takes_new_files(
+    migrated_engine: Engine, tmp_path: Path
+) -> None:
+    payoo = Hostile("gateway", changes={"amount_vnd": str(BIG), "gateway": "payoo"}, rows=6, everywhere=True)
+    name, data = payoo.render()
+    assert [o.status for o in ingest_files([write(tmp_path, name, data)], settings(), migrated_engine)] == [
+        "accepted"
+    ]
+    txns = schema.gateway_txns
+    with write_transaction(migrated_engine) as conn:  # rows stored before the check existed
+        rows = conn.execute(select(txns)).mappings().all()
+        copies = [
+            {**{k: v for k, v in row.items() if k != "id"}, "txn_id": f"OLD-{row['txn_id']}"} for row in rows
+        ]
+        conn.execute(insert(txns), copies)
+    good = companion("gateway", tmp_path)
+
+    (outcome,) = ingest_files([good.path], settings(), migrated_engine)
+
+    assert (outcome.status, outcome.error) == ("accepted", None)
+    assert len(stored(migrated_engine, txns.c.txn_id)) == 6 + 6 + 3
