@@ -100,5 +100,5 @@ def text_problem(
         return f"{label} contains the control character U+{ord(control.group()):04X}"
     if max_length is not None and len(text) > max_length:
         where = f"the database column {column}" if column else "its database column"
-        return f"{label} is {len(text)} characters long; {where} holds at most {max_length}"
+        return f"{label} is {len(text)} characters long, longer than the {max_length} {where} holds"
     return None

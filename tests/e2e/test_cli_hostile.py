@@ -53,7 +53,7 @@ HOSTILE = {
     ),
     "long-id.csv": (
         GATEWAY_HEADER + f"{'T' * 200},HS-1,vnpay,01,7111010000001,150000,0,SUCCESS,{PAID},2026-11-26,B1,\n",
-        "line 2: txn_id is 200 characters long; the database column gateway_txns.txn_id holds at most 128",
+        "line 2: txn_id is 200 characters long, longer than the 128 the database column gateway_txns.txn_id",
     ),
     "camt-20-digits.xml": (
         '<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08">'

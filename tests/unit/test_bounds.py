@@ -103,7 +103,7 @@ def test_tabs_line_ends_and_letters_are_text() -> None:
     assert bounds.text_problem("Nộp phí\tHS-1\r\n", "remittance") is None
     assert bounds.text_problem("đ" * 128, "txn_id", 128, "gateway_txns.txn_id") is None
     assert bounds.text_problem("đ" * 129, "txn_id", 128, "gateway_txns.txn_id") == (
-        "txn_id is 129 characters long; the database column gateway_txns.txn_id holds at most 128"
+        "txn_id is 129 characters long, longer than the 128 the database column gateway_txns.txn_id holds"
     )
 
 
