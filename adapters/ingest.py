@@ -18,7 +18,18 @@ reference data, then store the file's row and its content in one transaction:
   records the reason and nothing else of it is stored. The same bytes offered
   again are read again (the reason may be gone: a gateway now configured,
   reference data now loaded) and answered with the new verdict; rejected for
-  the same reason, they change nothing.
+  the same reason, they change nothing;
+- any other exception while reading or storing the file (a parser's fault, a
+  value the database refused) is that file's rejection too, with the
+  exception's kind and message as the reason (the traceback goes to the log):
+  the file's transaction is rolled back, and the other files of the call go
+  on. The database being unreachable or busy is no fault of the file: that
+  error propagates, and the file is offered again by the next call;
+- a file whose amounts would take a total of what is stored beyond ``int64``
+  is rejected (:mod:`adapters.db.headroom`), so that no later run fails on a sum.
+
+No input, however malformed, ends ``recon ingest``, ``recon fetch`` or the
+scheduler's fetch job.
 
 Totals (minor units per currency): bank files sum credits and debits of every
 entry; gateway files put SUCCESS amounts under ``credit`` and REFUND amounts
@@ -33,22 +44,29 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
 from adapters.db.engine import require_schema, write_transaction
 from adapters.db.files import FileFacts, StoredFile, find_by_sha256, lock_ingestion, record_file
+from adapters.db.headroom import check_headroom
 from adapters.formats.base import Parser, detect
 from adapters.formats.registry import parsers_for
 from adapters.ingest_content import check_parsed, store_content, summarise
 from adapters.settings import Settings
+from reconcile.bounds import CONTROL
 from reconcile.errors import InputError
 from reconcile.records import Parsed
 
 Totals = Mapping[str, Mapping[str, int]]
+logger = logging.getLogger(__name__)
+#: How much of an unexpected exception's message a rejection keeps.
+_MAX_REASON = 400
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,13 +97,14 @@ def ingest_files(
     *,
     on_progress: Callable[[IngestOutcome], None] | None = None,
     names: Sequence[str | None] | None = None,
+    parsers: list[Parser] | None = None,
 ) -> list[IngestOutcome]:
     """Ingest each file in turn; a rejected file does not stop the others.
 
     ``names`` gives, per path, the name that identifies the file when it is not the
     path's base name (a fetched file's name on its server).
     """
-    parsers = parsers_for(settings)
+    parsers = parsers if parsers is not None else parsers_for(settings)
     outcomes = []
     for index, path in enumerate(paths):
         name = names[index] if names is not None else None
@@ -127,7 +146,42 @@ def ingest_file(
             warnings = check_parsed(conn, parsed, settings, path.name)
     except InputError as exc:
         return _reject(engine, path, sha256, parser.name if parser else None, exc)
-    return _store(engine, path, sha256, parsed, warnings, name or path.name)
+    except Exception as exc:  # one file's fault must not end the call
+        if database_unavailable(exc):
+            raise
+        return _reject(engine, path, sha256, parser.name if parser else None, _unexpected(path, "read", exc))
+    try:
+        return _store(engine, path, sha256, parsed, warnings, name or path.name)
+    except InputError as exc:
+        return _reject(engine, path, sha256, parsed.format, exc)
+    except Exception as exc:  # rolled back; the file is rejected
+        if database_unavailable(exc):
+            raise
+        return _reject(engine, path, sha256, parsed.format, _unexpected(path, "store", exc))
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database cannot be reached or is busy, which is no fault of the file.
+
+    Such an error propagates: the file is not recorded as rejected, and is
+    offered again by the next call (a fetch leaves it pending in its ledger).
+    """
+    if isinstance(exc, OperationalError):
+        return True
+    module = type(exc).__module__
+    return module.startswith("psycopg") and type(exc).__name__ in {"OperationalError", "InterfaceError"}
+
+
+def _unexpected(path: Path, doing: str, exc: Exception) -> InputError:
+    """An exception no rule foresaw, as the file's rejection; the traceback goes to the log."""
+    logger.error("unexpected error while trying to %s %s", doing, path, exc_info=exc)
+    message = " ".join(str(exc).split()) or "no message"
+    if len(message) > _MAX_REASON:
+        message = message[:_MAX_REASON] + "…"
+    return InputError(
+        f"could not {doing} the file: unexpected {type(exc).__name__} ({message}); nothing of it was stored",
+        source=path.name,
+    )
 
 
 def file_sha256(path: Path) -> str:
@@ -155,7 +209,7 @@ def _duplicate(path: Path, stored: StoredFile) -> IngestOutcome:
 def _reject(
     engine: Engine, path: Path, sha256: str, format_name: str | None, exc: InputError
 ) -> IngestOutcome:
-    error = str(exc.located(source=path.name))
+    error = CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", str(exc.located(source=path.name)))
     facts = FileFacts(sha256=sha256, path=path.name, format=format_name, status="rejected", error=error)
     with write_transaction(engine) as conn:
         lock_ingestion(conn)
@@ -176,6 +230,7 @@ def _store(
         stored = find_by_sha256(conn, sha256)
         if stored is not None and stored.status != "rejected":
             return _duplicate(path, stored)
+        check_headroom(conn, parsed, path.name)
         facts = FileFacts(
             sha256=sha256,
             path=name,

@@ -5,6 +5,11 @@ exponent: VND 0, EUR 2, JPY 0, BHD 3). :func:`to_minor` is the one function
 that turns text into that integer; it refuses anything inexact (``150000.5``
 VND), anything in exponent notation (``1.5E+06``) and anything ambiguous,
 instead of rounding it away. No float ever holds money.
+
+Only ASCII digits make an amount (Python's ``int()`` and ``Decimal`` would
+read Arabic-Indic ``١٠٠٠`` or fullwidth ``１０００`` too), and an amount has at
+most 18 digits in its minor unit, so that it fits ``int64`` exactly on both
+databases (:mod:`reconcile.bounds`).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Final
 
+from reconcile.bounds import AMOUNT_LIMIT, MAX_AMOUNT_DIGITS
 from reconcile.errors import AmountError
 
 #: ISO 4217 minor-unit exponents for currencies other than the default of 2.
@@ -47,7 +53,7 @@ _EXPONENTS: Final[dict[str, int]] = {
     "UYW": 4,
 }
 _CURRENCY: Final = re.compile(r"[A-Z]{3}")
-_PLAIN: Final = re.compile(r"[+-]?(\d+)(?:[.,](\d*))?")
+_PLAIN: Final = re.compile(r"[+-]?([0-9]+)(?:[.,]([0-9]*))?")
 
 
 def exponent(currency: str) -> int:
@@ -67,14 +73,26 @@ def to_minor(text: str, currency: str) -> int:
     cleaned = text.strip()
     match = _PLAIN.fullmatch(cleaned)
     if not match:
+        if any(char.isdigit() and not char.isascii() for char in cleaned):
+            raise AmountError(f"{text!r} has a digit that is not an ASCII digit 0-9")
         raise AmountError(f"{text!r} is not a plain decimal amount")
     digits = exponent(currency)
     fraction = (match.group(2) or "").rstrip("0")
     if len(fraction) > digits:
         raise AmountError(f"{text!r} has more decimal digits than {currency} allows ({digits})")
+    whole = match.group(1).lstrip("0")
+    if len(whole) + digits > MAX_AMOUNT_DIGITS + 1:  # checked before int(), which refuses 4,300 digits
+        raise AmountError(_too_long(text, currency))
     scale: int = 10**digits
-    units = int(match.group(1)) * scale + int(fraction.ljust(digits, "0") or "0")
+    units = int(whole or "0") * scale + int(fraction.ljust(digits, "0") or "0")
+    if units >= AMOUNT_LIMIT:
+        raise AmountError(_too_long(text, currency))
     return -units if cleaned.startswith("-") else units
+
+
+def _too_long(text: str, currency: str) -> str:
+    shown = text if len(text) <= 40 else f"{text[:20]}…{text[-8:]}"
+    return f"{shown!r} has more than {MAX_AMOUNT_DIGITS} digits in {currency} minor units"
 
 
 def grouped_to_minor(text: str, currency: str, *, decimal: str, thousands: str | None) -> int:

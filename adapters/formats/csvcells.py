@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from reconcile.bounds import MAX_AMOUNT_DIGITS
 from reconcile.errors import AmountError
 from reconcile.money import grouped_to_minor, to_minor
 
@@ -33,7 +34,7 @@ _COMPONENTS: dict[str, Callable[[pa.Array], pa.Array]] = {
     "M": pc.minute,
     "S": pc.second,
 }
-_MAX_DIGITS = 18  # int64 holds every amount of up to 18 digits
+_MAX_DIGITS = MAX_AMOUNT_DIGITS  # int64 holds every amount of up to 18 digits
 
 
 class CellError(ValueError):
@@ -218,7 +219,9 @@ def whole_dong(text: pa.Array, decimal: str, thousands: str | None, label: str) 
         digits = pc.if_else(pc.equal(digits, ""), "0", digits)
         row = first_true(pc.greater(pc.utf8_length(digits), _MAX_DIGITS))
         if row is not None:
-            raise _cell_error(row, f"{label} {text[row].as_py()!r} is too large")
+            value = text[row].as_py()
+            shown = value if len(value) <= 40 else f"{value[:20]}…{value[-8:]}"
+            raise _cell_error(row, f"{label} {shown!r} has more than {_MAX_DIGITS} digits")
     return pc.cast(digits, pa.int64())
 
 

@@ -176,7 +176,7 @@ class Layout:
         strict: whether header columns that the layout does not map are rejected.
         currency: the header of a currency column whose every value must be ``VND``.
         templates: every canonical column's spec, for reading constants.
-        newline: the line ending writers use (readers take ``\n`` and ``\r\n`` alike).
+        newline: the line ending writers use (readers take ``\n``, ``\r\n`` and CR-only files alike).
     """
 
     name: str

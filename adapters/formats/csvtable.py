@@ -2,8 +2,9 @@
 
 The pieces the obligations and gateway parsers share: which headers are
 missing or unknown, a header row repeated inside the data, the currency
-column, constants, converting every mapped column with its spec, and the
-totals row check. A bad value becomes an
+column, constants, converting every mapped column with its spec, the bounds
+every value must keep to be stored (:mod:`adapters.formats.csvbounds`), and
+the totals row check. A bad value becomes an
 :class:`~reconcile.errors.InputError` naming the file, the physical line and
 the reason.
 """
@@ -18,6 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from adapters.formats.csvbounds import check_totals, control_problems, value_problems
 from adapters.formats.csvcells import CellError, first_true
 from adapters.formats.csvproblems import NOT_DATA, Problem, converted, currency_problems, reason_for
 from adapters.formats.csvread import RawRows, read_rows
@@ -68,6 +70,7 @@ def read_canonical(path: Path, layout: Layout) -> CanonicalRows:
     _check_header(raw, layout, source)
     columns, problems = converted(raw, layout)
     problems += [*_repeated_header(raw, layout), *currency_problems(raw, layout)]
+    problems += [*control_problems(raw), *value_problems(raw, layout, columns)]
     if problems:  # the earliest bad line, and on it the most fundamental problem
         first = min(problems)
         raise InputError(reason_for(raw, layout, first), source=source, where=raw.where(first.row))
@@ -80,6 +83,7 @@ def read_canonical(path: Path, layout: Layout) -> CanonicalRows:
             columns[canonical] = spec.convert(pa.array([value] * rows, pa.string()))
         except CellError as exc:
             raise InputError(f"constant {canonical}: {exc.reason}", source=source) from exc
+    check_totals(columns, raw.lines, source)
     _check_trailer(raw, layout, columns, source)
     return CanonicalRows(source, columns, raw.lines)
 

@@ -4,15 +4,25 @@ The order matters only where two formats could claim the same bytes: camt
 and MT940 are unmistakable, and the obligations export has a fixed header,
 so the gateway parser (configured layouts) goes last. A format module that is
 not installed is skipped, so a deployment can ship without one.
+
+Every parser is handed out inside :class:`Bounded`, the one place where what
+any format parsed is held to the bounds of :mod:`reconcile.bounds` before
+it is stored: the bank formats' records here
+(:mod:`adapters.formats.statement_bounds`); the CSV formats check their
+whole columns while reading, where the line of each row is known
+(:mod:`adapters.formats.csvbounds`).
 """
 
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 from typing import Any
 
 from adapters.formats.base import Parser
+from adapters.formats.statement_bounds import check_statements
 from adapters.settings import Settings
+from reconcile.records import Parsed
 
 #: (module, class, whether the class takes the settings)
 _PARSERS = (
@@ -34,5 +44,24 @@ def parsers_for(settings: Settings) -> list[Parser]:
                 raise
             continue
         cls = getattr(module, class_name)
-        parsers.append(cls(settings) if configured else cls())
+        parsers.append(Bounded(cls(settings) if configured else cls()))
     return parsers
+
+
+class Bounded:
+    """A parser whose bank statements are checked against the storage bounds once parsed."""
+
+    def __init__(self, parser: Any) -> None:
+        self.parser = parser
+
+    @property
+    def name(self) -> str:
+        return str(self.parser.name)
+
+    def identify(self, path: Path, head: bytes) -> bool:
+        return bool(self.parser.identify(path, head))
+
+    def parse(self, path: Path, **options: Any) -> Parsed:
+        parsed: Parsed = self.parser.parse(path, **options)
+        check_statements(parsed.statements, path.name)
+        return parsed

@@ -1,0 +1,98 @@
+"""The bounds of :mod:`reconcile.bounds` applied to parsed bank statements (camt and MT940 alike).
+
+The bank parsers read amounts with :func:`reconcile.money.to_minor`, which
+already refuses more than 18 digits and non-ASCII digits; what is left is
+checked here, once, on the records every bank format produces: text
+without control characters and within its database column (lengths from
+:mod:`adapters.db.schema`), dates within 1900-01-01..2199-12-31 (a
+statement's creation time by its local date in Asia/Ho_Chi_Minh), and, per
+currency, credits, debits and charges whose sums fit ``int64``. The first
+problem raises :class:`~reconcile.errors.InputError` naming the entry's
+element or line, else the statement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from adapters.db import schema
+from adapters.formats.csvbounds import column_limits
+from reconcile import bounds
+from reconcile.columns import LOCAL_TZ
+from reconcile.errors import InputError
+from reconcile.records import BankEntry, BankStatement, Direction
+
+Check = tuple[str | None, str | None]  # (where, reason)
+
+
+def check_statements(statements: tuple[BankStatement, ...], source: str) -> None:
+    """Raise on the first value of ``statements`` that cannot be stored or summed exactly."""
+    totals: dict[tuple[str, str], int] = {}
+    for index, statement in enumerate(statements, start=1):
+        position = f"statement {statement.statement_id[:40]!r} (number {index} in the file)"
+        for where, reason in _statement_problems(statement, position, totals):
+            if reason is not None:
+                raise InputError(reason, source=source, where=where)
+
+
+def _statement_problems(
+    statement: BankStatement, position: str, totals: dict[tuple[str, str], int]
+) -> Iterator[Check]:
+    limits = column_limits(schema.bank_statements)
+    for name in ("statement_id", "sequence", "account", "currency"):
+        value = getattr(statement, name)
+        if value is not None:
+            yield position, bounds.text_problem(value, name, limits[name][1], limits[name][0])
+    for name in ("from_date", "to_date"):
+        day = getattr(statement, name)
+        if day is not None:
+            yield position, bounds.date_problem(day, name)
+    if statement.created_at is not None:
+        yield position, bounds.moment_problem(statement.created_at, LOCAL_TZ, "creation time")
+    for balance in statement.balances:
+        label = f"balance {balance.kind}"
+        yield position, bounds.amount_problem(balance.amount, label)
+        yield position, bounds.text_problem(balance.currency, f"{label} currency", 3)
+        if balance.date is not None:
+            yield position, bounds.date_problem(balance.date, f"{label} date")
+    for number, entry in enumerate(statement.entries, start=1):
+        where = entry.position or f"{position}, entry {number}"
+        for reason in _entry_problems(entry):
+            yield where, reason
+        for key, amount in _summed(entry):
+            totals[key] = totals.get(key, 0) + amount
+            yield where, bounds.total_problem(totals[key], f"the file's {key[1]} total in {key[0]}")
+
+
+def _entry_problems(entry: BankEntry) -> Iterator[str | None]:
+    limits = column_limits(schema.bank_entries)
+    for name in ("currency", "status", "bank_ref", "end_to_end_id", "position"):
+        value = getattr(entry, name)
+        if value is not None:
+            yield bounds.text_problem(value, name, limits[name][1], limits[name][0])
+    if entry.remittance is not None:
+        yield bounds.text_problem(entry.remittance, "remittance")
+    yield bounds.amount_problem(entry.amount)
+    yield bounds.amount_problem(entry.charges, "charges")
+    for name in ("booking_date", "value_date"):
+        day = getattr(entry, name)
+        if day is not None:
+            yield bounds.date_problem(day, name)
+    detail_limits = column_limits(schema.bank_entry_details)
+    for detail in entry.details:
+        if detail.end_to_end_id is not None:
+            limit = detail_limits["end_to_end_id"]
+            yield bounds.text_problem(detail.end_to_end_id, "TxDtls end_to_end_id", limit[1], limit[0])
+        for text in (detail.remittance, *detail.references):
+            if text is not None:
+                yield bounds.text_problem(text, "TxDtls text")
+        if detail.amount is not None:
+            yield bounds.amount_problem(detail.amount, "TxDtls amount")
+
+
+def _summed(entry: BankEntry) -> Iterator[tuple[tuple[str, str], int]]:
+    """What the ingest output and a run add up per currency: credits, debits, charges."""
+    side = "credit" if entry.direction is Direction.CREDIT else "debit"
+    yield (entry.currency, side), entry.amount
+    if entry.charges:
+        yield (entry.currency, "charges"), entry.charges
