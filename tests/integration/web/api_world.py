@@ -50,7 +50,12 @@ def build_api_world(settings: Settings, directory: Path) -> Engine:
             finished = now + dt.timedelta(seconds=10 + version)
             conn.execute(
                 insert(runs).values(
-                    {**_run(run_id, version, finished), "business_date": COMPOSED_DAY, "scope": scope}
+                    {
+                        **_run(run_id, version, finished),
+                        "business_date": COMPOSED_DAY,
+                        "scope": scope,
+                        "provinces": json.dumps([scope] if scope else []),
+                    }
                 )
             )
             rows = [_row(run_id, version, i) for i in range(12)]
