@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -447,7 +448,11 @@ HA_NOI_PROBLEMS = [
 
 @pytest.fixture(scope="module")
 def province_runs(outcome: Outcome, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
-    """``rerun --province`` for Hà Nội, then for Hải Phòng, on a copy of the database after the first run."""
+    """``rerun --province`` for Hà Nội, then for Hải Phòng, on a copy of the database after the first run.
+
+    Each province run's own report (``--run`` with the id the rerun printed): the report of the
+    date composes every province's latest version, so only the run itself shows what it found.
+    """
     directory = tmp_path_factory.mktemp("independent-province")
     shutil.copyfile(outcome.config.parent / "recon.db", directory / "recon.db")
     config = directory / "recon.toml"
@@ -455,11 +460,12 @@ def province_runs(outcome: Outcome, tmp_path_factory: pytest.TempPathFactory) ->
     config.write_text(text.replace(str(outcome.config.parent), str(directory)), encoding="utf-8")
     reports = {}
     for province in ("01", "31"):
-        recon(
+        rerun = recon(
             config, "rerun", "--date", DAY.isoformat(), "--province", province, "--reason", "province check"
         )
+        (run_id,) = set(re.findall(rf"{DAY.isoformat()}-{province}-v\d+", rerun.stdout))
         out = directory / f"{province}.json"
-        recon(config, "report", "--date", DAY.isoformat(), "--format", "json", "--out", str(out))
+        recon(config, "report", "--run", run_id, "--format", "json", "--out", str(out))
         reports[province] = json.loads(out.read_text(encoding="utf-8"))
     return reports
 
