@@ -22,10 +22,12 @@ from __future__ import annotations
 import errno
 import fnmatch
 import hashlib
+import logging
 import os
 import posixpath
 import stat
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -126,6 +128,36 @@ def refusal(name: str) -> str | None:
     if any(ord(ch) < 32 for ch in name) or len(name.encode("utf-8", "surrogateescape")) > 255:
         return "control characters or too long"
     return None
+
+
+_log = logging.getLogger(__name__)
+
+#: paramiko reads ahead in a thread of its own (``SFTPFile._prefetch_thread``).
+#: When the connection drops mid-file that thread dies with the socket's error;
+#: the download itself fails in the calling thread and is retried there.
+_READ_AHEAD_THREAD = "_prefetch_thread"
+_LOST_CONNECTION = (OSError, EOFError, paramiko.SSHException)
+
+
+def quiet_read_ahead_failures() -> None:
+    """Log a read-ahead thread killed by a lost connection as one line, not a traceback.
+
+    Installed once by the command line; every other thread's failure still reaches
+    the hook that was there before.
+    """
+    previous = threading.excepthook
+    if getattr(previous, "_recon_read_ahead", False):
+        return
+
+    def hook(args: threading.ExceptHookArgs) -> None:
+        name = args.thread.name if args.thread is not None else ""
+        if _READ_AHEAD_THREAD in name and isinstance(args.exc_value, _LOST_CONNECTION):
+            _log.info("SFTP read-ahead stopped: connection lost (%s); retried", args.exc_value)
+            return
+        previous(args)
+
+    hook._recon_read_ahead = True  # type: ignore[attr-defined]
+    threading.excepthook = hook
 
 
 def _sync_directory(directory: Path) -> None:

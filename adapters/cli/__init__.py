@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from adapters.settings import load_settings
+from adapters.sftp import quiet_read_ahead_failures
 from reconcile.errors import ReconError
 
 #: Command modules, in the order ``recon --help`` lists them.
@@ -57,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    quiet_read_ahead_failures()
     try:
         settings = load_settings(args.config)
         code: int = args.handler(args, settings)
