@@ -13,10 +13,16 @@ job never runs twice at once and each fire time runs once; ``job_runs`` keeps
 the history. The jobs:
 
 - ``fetch:NAME`` for each source: :func:`adapters.fetch.fetch_sources`;
-- ``daily_run``: :func:`reconcile.runs.reconcile_day` for the previous business date
-  (yesterday, local time: see :func:`previous_business_date`);
+- ``daily_run``: :func:`usecases.runs.run_day` for the previous business date
+  (yesterday, local time: see :func:`previous_business_date`): earlier dates
+  that late files touched are run again first, and the job's history lists
+  them under ``caught_up`` (date, run id, files);
 - ``publish``: render the previous business date's statements of every
-  province with an outbox and upload them (:func:`adapters.publish.publish_statements`).
+  province with an outbox, on every core, and upload them
+  (:func:`usecases.publish.publish_day`, :func:`adapters.publish.publish_statements`).
+
+The jobs work with the parts :func:`adapters.bootstrap.bootstrap` built from
+the configuration; nothing here reads the configuration itself.
 """
 
 from __future__ import annotations
@@ -25,7 +31,6 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -33,11 +38,10 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy import Engine
 
+from adapters.bootstrap import Parts
 from adapters.db.jobs import JobRun, run_exclusively
-from adapters.settings import Settings
-from reconcile.errors import ConfigError, NoRunError, NotFoundError
+from reconcile.errors import ConfigError
 
 TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 MISFIRE_GRACE_S = 3600
@@ -55,26 +59,17 @@ class JobSpec:
     source: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Runtime:
-    """What this process's jobs work with (set by :func:`start_scheduler`)."""
-
-    settings: Settings
-    engine: Engine
+_runtime: list[Parts] = []  # at most one; filled at start, never at import
 
 
-_runtime: list[Runtime] = []  # at most one; filled at start, never at import
-
-
-def job_specs(settings: Settings) -> tuple[JobSpec, ...]:
+def job_specs(parts: Parts) -> tuple[JobSpec, ...]:
     """The jobs the configuration asks for."""
     specs = [
-        JobSpec(f"fetch:{s.name}", s.schedule or settings.schedule.fetch, "fetch", s.name)
-        for s in settings.sources
+        JobSpec(f"fetch:{s.name}", s.schedule or parts.schedule.fetch, "fetch", s.name) for s in parts.sources
     ]
-    specs.append(JobSpec("daily_run", settings.schedule.daily_run, "daily_run"))
-    if settings.publish:
-        specs.append(JobSpec("publish", settings.schedule.publish, "publish"))
+    specs.append(JobSpec("daily_run", parts.schedule.daily_run, "daily_run"))
+    if parts.publish:
+        specs.append(JobSpec("publish", parts.schedule.publish, "publish"))
     return tuple(specs)
 
 
@@ -118,7 +113,7 @@ def run_job(job_id: str) -> JobRun | None:
     if not _runtime:
         raise RuntimeError("the scheduler's runtime is not set: start it with start_scheduler()")
     runtime = _runtime[0]
-    spec = {s.id: s for s in job_specs(runtime.settings)}.get(job_id)
+    spec = {s.id: s for s in job_specs(runtime)}.get(job_id)
     if spec is None:
         logger.warning("job %s is no longer configured; skipped", job_id)
         return None
@@ -127,7 +122,7 @@ def run_job(job_id: str) -> JobRun | None:
     return run_now(runtime, spec, scheduled_for=slot)
 
 
-def run_now(runtime: Runtime, spec: JobSpec, *, scheduled_for: dt.datetime | None = None) -> JobRun | None:
+def run_now(runtime: Parts, spec: JobSpec, *, scheduled_for: dt.datetime | None = None) -> JobRun | None:
     """Run one job under its database lock, recorded in the history."""
     body = JOB_BODIES[spec.kind]
     run = run_exclusively(
@@ -138,10 +133,10 @@ def run_now(runtime: Runtime, spec: JobSpec, *, scheduled_for: dt.datetime | Non
     return run
 
 
-def _fetch(runtime: Runtime, spec: JobSpec, _slot: dt.datetime | None) -> Mapping[str, Any]:
+def _fetch(parts: Parts, spec: JobSpec, _slot: dt.datetime | None) -> Mapping[str, Any]:
     from adapters.fetch import fetch_sources
 
-    summary = fetch_sources(runtime.settings, runtime.engine, source=spec.source)
+    summary = fetch_sources(parts.sources, parts.inboxes, parts.engine, parts.formats, source=spec.source)
     return {
         "ok": summary.ok,
         "fetched": [name for r in summary.sources for name in r.fetched],
@@ -163,26 +158,33 @@ def previous_business_date(slot: dt.datetime | None) -> dt.date:
     return (slot or dt.datetime.now(TIMEZONE)).astimezone(TIMEZONE).date() - dt.timedelta(days=1)
 
 
-def _daily_run(runtime: Runtime, _spec: JobSpec, slot: dt.datetime | None) -> Mapping[str, Any]:
-    from adapters.db.runs import SqlRunStore
-    from reconcile.runs import reconcile_day
+def _daily_run(parts: Parts, _spec: JobSpec, slot: dt.datetime | None) -> Mapping[str, Any]:
+    from usecases.runs import run_day
 
     business_date = previous_business_date(slot)
-    summary = reconcile_day(SqlRunStore(runtime.engine, runtime.settings), business_date, reason="scheduled")
+    done = run_day(parts.run_store(), parts.arrivals(), business_date, reason="scheduled")
     return {
         "ok": True,
         "business_date": business_date.isoformat(),
-        "run_id": summary.id,
-        "discrepancies": summary.run.counts.get("discrepancies", 0),
+        "run_id": done.id,
+        "discrepancies": done.summary.run.counts.get("discrepancies", 0),
+        "caught_up": [caught.as_dict() for caught in done.caught_up],
     }
 
 
-def _publish(runtime: Runtime, _spec: JobSpec, slot: dt.datetime | None) -> Mapping[str, Any]:
+def _publish(parts: Parts, _spec: JobSpec, slot: dt.datetime | None) -> Mapping[str, Any]:
     from adapters.publish import publish_statements
+    from usecases.publish import publish_day
 
     business_date = previous_business_date(slot)
-    files = render_statements(runtime, business_date)
-    summary = publish_statements(runtime.settings, files)
+    summary = publish_day(
+        parts.run_store(),
+        parts.provinces(),
+        business_date,
+        parts.statements_dir(business_date),
+        {target.province: target.formats for target in parts.publish},
+        lambda files: publish_statements(parts.publish, files),
+    )
     return {
         "ok": summary.ok,
         "business_date": business_date.isoformat(),
@@ -191,43 +193,20 @@ def _publish(runtime: Runtime, _spec: JobSpec, slot: dt.datetime | None) -> Mapp
     }
 
 
-def render_statements(runtime: Runtime, business_date: dt.date) -> dict[str, list[Path]]:
-    """Write the statements of every province with an outbox, in the formats it asks for."""
-    from adapters.statement_files import write_province_statement
-
-    settings = runtime.settings
-    folder = Path(settings.data_dir) / "statements" / business_date.isoformat()
-    folder.mkdir(parents=True, exist_ok=True)
-    files: dict[str, list[Path]] = {}
-    for target in settings.publish:
-        try:
-            files[target.province] = [
-                write_province_statement(
-                    runtime.engine, settings, target.province, business_date, fmt, folder
-                )
-                for fmt in target.formats
-            ]
-        except NoRunError as exc:
-            logger.warning("publish: province %s: %s", target.province, exc)
-        except NotFoundError:
-            logger.warning("publish: province %s is not in the reference data", target.province)
-    return files
-
-
-JOB_BODIES: Mapping[str, Callable[[Runtime, JobSpec, dt.datetime | None], Mapping[str, Any]]] = {
+JOB_BODIES: Mapping[str, Callable[[Parts, JobSpec, dt.datetime | None], Mapping[str, Any]]] = {
     "fetch": _fetch,
     "daily_run": _daily_run,
     "publish": _publish,
 }
 
 
-def start_scheduler(settings: Settings, engine: Engine) -> BackgroundScheduler:
+def start_scheduler(parts: Parts) -> BackgroundScheduler:
     """Start the jobs in background threads of this process; the caller waits and shuts down."""
-    specs = job_specs(settings)
+    specs = job_specs(parts)
     triggers = {spec.id: cron_trigger(spec.cron) for spec in specs}  # a bad expression fails here
-    _runtime[:] = [Runtime(settings, engine)]
+    _runtime[:] = [parts]
     scheduler = BackgroundScheduler(
-        jobstores={"default": SQLAlchemyJobStore(engine=engine)},
+        jobstores={"default": SQLAlchemyJobStore(engine=parts.engine)},
         executors={"default": ThreadPoolExecutor(max_workers=4)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_S},
         timezone=TIMEZONE,

@@ -51,7 +51,8 @@ from adapters.fetch_ports import (
     PendingIngest,
     RemoteInbox,
 )
-from adapters.settings import Settings, SourceSettings
+from adapters.formats.registry import FileFormats
+from adapters.settings import SourceSettings, source_named
 from adapters.sftp import Listing, RemoteFile, RemoteFileError, SftpSource
 from reconcile.errors import ConfigError, TransferError
 
@@ -202,34 +203,34 @@ def _download_one(
     done.fetched.append(remote.name)
 
 
-def inbox_for(settings: Settings, source: str) -> Path:
+def inbox_for(inboxes: Path, source: str) -> Path:
     """Where a source's files land locally: ``<data_dir>/inbox/<source>`` (a folder per version inside)."""
-    return Path(settings.data_dir) / "inbox" / source
+    return Path(inboxes) / source
 
 
 def fetch_sources(
-    settings: Settings,
+    sources: Sequence[SourceSettings],
+    inboxes: Path,
     engine: Any,
+    formats: FileFormats,
     *,
     source: str | None = None,
     connect: Callable[[SourceSettings], RemoteInbox] | None = None,
     ingest: Ingest | None = None,
 ) -> FetchSummary:
-    """Fetch every configured source (or the one named) and ingest what is new.
+    """Fetch every source (or the one named) into ``inboxes`` and ingest what is new.
 
     An unexpected error in one source is that source's failure; the others are fetched.
     """
     from adapters.db.fetch_ledger import SqlFetchLedger
 
-    sources: Iterable[SourceSettings] = (settings.source(source),) if source else settings.sources
+    chosen: Iterable[SourceSettings] = (source_named(sources, source),) if source else sources
     ledger = SqlFetchLedger(engine)
-    run_ingest = ingest or _database_ingest(settings, engine)
+    run_ingest = ingest or _database_ingest(formats, engine)
     results = []
-    for s in sources:
+    for s in chosen:
         try:
-            result = fetch_source(
-                s, inbox_for(settings, s.name), ledger, run_ingest, connect=connect or _sftp
-            )
+            result = fetch_source(s, inbox_for(inboxes, s.name), ledger, run_ingest, connect=connect or _sftp)
         except Exception as exc:
             result = SourceResult(source=s.name, failure=f"{s.name}: {type(exc).__name__}: {exc}")
         results.append(result)
@@ -240,13 +241,13 @@ def _sftp(source: SourceSettings) -> SftpSource:
     return SftpSource(source, settle_s=source.settle_seconds)
 
 
-def _database_ingest(settings: Settings, engine: Any) -> Ingest:
+def _database_ingest(formats: FileFormats, engine: Any) -> Ingest:
     def ingest(paths: Sequence[Path]) -> list[Ingested]:
         from adapters.ingest import ingest_files
 
         return [
             _as_ingested(path, r)
-            for path, r in zip(paths, ingest_files(list(paths), settings, engine), strict=True)
+            for path, r in zip(paths, ingest_files(list(paths), formats, engine), strict=True)
         ]
 
     return ingest

@@ -56,9 +56,8 @@ from adapters.db.engine import require_schema, write_transaction
 from adapters.db.files import FileFacts, StoredFile, find_by_sha256, lock_ingestion, record_file
 from adapters.db.headroom import check_headroom
 from adapters.formats.base import Parser, detect
-from adapters.formats.registry import parsers_for
+from adapters.formats.registry import FileFormats
 from adapters.ingest_content import check_parsed, store_content, summarise
-from adapters.settings import Settings
 from reconcile.bounds import CONTROL
 from reconcile.errors import InputError
 from reconcile.records import Parsed
@@ -92,23 +91,21 @@ class IngestOutcome:
 
 def ingest_files(
     paths: Sequence[Path],
-    settings: Settings,
+    formats: FileFormats,
     engine: Engine,
     *,
     on_progress: Callable[[IngestOutcome], None] | None = None,
     names: Sequence[str | None] | None = None,
-    parsers: list[Parser] | None = None,
 ) -> list[IngestOutcome]:
     """Ingest each file in turn; a rejected file does not stop the others.
 
     ``names`` gives, per path, the name that identifies the file when it is not the
     path's base name (a fetched file's name on its server).
     """
-    parsers = parsers if parsers is not None else parsers_for(settings)
     outcomes = []
     for index, path in enumerate(paths):
         name = names[index] if names is not None else None
-        outcome = ingest_file(path, settings, engine, parsers=parsers, name=name)
+        outcome = ingest_file(path, formats, engine, name=name)
         outcomes.append(outcome)
         if on_progress is not None:
             on_progress(outcome)
@@ -117,10 +114,9 @@ def ingest_files(
 
 def ingest_file(
     path: Path,
-    settings: Settings,
+    formats: FileFormats,
     engine: Engine,
     *,
-    parsers: list[Parser] | None = None,
     name: str | None = None,
 ) -> IngestOutcome:
     """Ingest one file (see the module docstring for what each status means).
@@ -140,10 +136,10 @@ def ingest_file(
         return _duplicate(path, stored)
     parser: Parser | None = None
     try:
-        parser = detect(path, parsers if parsers is not None else parsers_for(settings))
+        parser = detect(path, list(formats.parsers))
         parsed = parser.parse(path)
         with engine.connect() as conn:
-            warnings = check_parsed(conn, parsed, settings, path.name)
+            warnings = check_parsed(conn, parsed, formats.gateways, path.name)
     except InputError as exc:
         return _reject(engine, path, sha256, parser.name if parser else None, exc)
     except Exception as exc:  # one file's fault must not end the call

@@ -8,6 +8,7 @@ families of content (obligations, gateway transactions, bank statements).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -25,8 +26,8 @@ from adapters.db.gateway_identity import (
 from adapters.db.reference import province_codes
 from adapters.db.stores import store_gateway_txns, store_obligations, store_statements
 from adapters.formats.gateway import identity as gateway_identity
-from adapters.settings import Settings
 from reconcile.errors import InputError
+from reconcile.gateways import unconfigured_warnings
 from reconcile.records import Parsed
 from reconcile.statements import credit_debit_totals
 
@@ -75,20 +76,18 @@ def summarise(parsed: Parsed) -> Summary:
     return Summary(None, table.num_rows, {"VND": {"credit": success, "debit": refund}})
 
 
-def check_parsed(conn: Connection, parsed: Parsed, settings: Settings, source: str) -> list[str]:
-    """Warnings for the file; :class:`InputError` for what makes it unacceptable."""
+def check_parsed(conn: Connection, parsed: Parsed, gateways: Collection[str], source: str) -> list[str]:
+    """Warnings for the file; :class:`InputError` for what makes it unacceptable.
+
+    ``gateways`` are the gateways the configuration declares.
+    """
     warnings = [str(issue) for issue in parsed.issues]
     table = parsed.table
     if table is None:
         return warnings
     warnings += _check_provinces(conn, table, source)
     if table_kind(table) == "gateway":
-        names = sorted(set(pc.unique(table["gateway"]).drop_null().to_pylist()))
-        warnings += [
-            f"gateway {name} not configured: settlement_days=1, gross"
-            for name in names
-            if name not in settings.gateways
-        ]
+        warnings += unconfigured_warnings(gateways, pc.unique(table["gateway"]).drop_null().to_pylist())
     else:
         counts = pc.value_counts(table["payment_code"])
         repeated = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from adapters.settings import PublishSettings, Settings
+from adapters.settings import PublishSettings
 from adapters.sftp import SftpSource, refusal
 from reconcile.errors import ConfigError, TransferError
 
@@ -56,19 +56,19 @@ class PublishSummary:
 
 
 def publish_statements(
-    settings: Settings,
+    targets: Sequence[PublishSettings],
     files: Mapping[str, Sequence[Path]],
     *,
     connect: Callable[[PublishSettings], RemoteOutbox] = SftpSource,
 ) -> PublishSummary:
     """Upload each province's files (``province code → local files``) to its configured outbox."""
-    targets = {t.province: t for t in settings.publish}
+    by_province = {t.province: t for t in targets}
     published = tuple(
-        publish_province(targets[province], paths, connect=connect)
+        publish_province(by_province[province], paths, connect=connect)
         for province, paths in sorted(files.items())
-        if province in targets
+        if province in by_province
     )
-    unconfigured = tuple(sorted(p for p in files if p not in targets))
+    unconfigured = tuple(sorted(p for p in files if p not in by_province))
     return PublishSummary(provinces=published, unconfigured=unconfigured)
 
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from reconcile.errors import ConfigError
+from reconcile.gateways import DEFAULT_TERMS
 
 DEFAULT_CONFIG_NAME = "recon.toml"
 DEFAULT_DATABASE_URL = "sqlite:///recon.db"
@@ -26,8 +27,8 @@ class GatewaySettings:
     """How one payment gateway settles: window in business days, fee mode, file layout."""
 
     name: str
-    settlement_days: int = 1
-    fee_mode: Literal["gross", "net"] = "gross"
+    settlement_days: int = DEFAULT_TERMS.settlement_days
+    fee_mode: Literal["gross", "net"] = DEFAULT_TERMS.fee_mode
     layout: str = "canonical"
 
 
@@ -99,16 +100,17 @@ class Settings:
     data_dir: str = "recon-data"
     path: str | None = None
 
-    def gateway(self, name: str) -> GatewaySettings:
-        """The gateway's settings; an unknown gateway gets the defaults (the caller warns)."""
-        return self.gateways.get(name) or GatewaySettings(name=name)
-
     def source(self, name: str) -> SourceSettings:
-        for source in self.sources:
-            if source.name == name:
-                return source
-        known = ", ".join(s.name for s in self.sources) or "none configured"
-        raise ConfigError(f"no SFTP source named {name!r} (known: {known})")
+        return source_named(self.sources, name)
+
+
+def source_named(sources: Sequence[SourceSettings], name: str) -> SourceSettings:
+    """The source called ``name``, or :class:`ConfigError` naming the known ones."""
+    for source in sources:
+        if source.name == name:
+            return source
+    known = ", ".join(s.name for s in sources) or "none configured"
+    raise ConfigError(f"no SFTP source named {name!r} (known: {known})")
 
 
 def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:

@@ -35,8 +35,9 @@ import pyarrow as pa
 
 from reconcile import payments, rules, settlement, verdict
 from reconcile.discrepancies import DISCREPANCIES, KEY_OF, Category, Severity
+from reconcile.history import MAX_CARRY_DAYS
 from reconcile.money import difference_totals
-from reconcile.ports import MAX_CARRY_DAYS, DayInputs
+from reconcile.ports import DayInputs
 
 SEVERITY: Final[dict[Category, Severity]] = {
     Category.PAID_NOT_SETTLED: Severity.HIGH,

@@ -3,8 +3,8 @@
 The use cases in :mod:`reconcile.runs` speak only to :class:`RunStore`. The
 database adapter (``adapters.db.runs.SqlRunStore``) implements it with
 SQLAlchemy; the unit tests implement it in memory (``FakeRunStore``). The
-store decides how much history to load (see :class:`DayInputs`); the core
-decides what it means.
+store reads the range the core's :func:`reconcile.history.history_range` gives
+(see :class:`DayInputs`); the core decides what it means.
 """
 
 from __future__ import annotations
@@ -12,19 +12,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal, Protocol
+from typing import Any, Final, Protocol
 
 import pyarrow as pa
 
 from reconcile.calendar import BusinessCalendar
+from reconcile.gateways import GatewayTerms
 from reconcile.verdict import RunVerdict
-
-#: At most this many calendar days of transactions before the run's date (a window over Tết is ~9).
-LOOKBACK_DAYS = 10
-#: Calendar days of bank entries after the run's date a store loads: late credits included.
-LOOKAHEAD_DAYS = 31
-#: Carried items older than this many calendar days are no longer judged again, only carried.
-MAX_CARRY_DAYS = 120
 
 #: Reference data tables the core expects (columns, in :class:`DayInputs`).
 PROVINCES: Final = pa.schema([("code", pa.string()), ("treasury_account", pa.string())])
@@ -51,14 +45,6 @@ COVERAGE: Final = pa.schema([("name", pa.string()), ("covered_to", pa.date32())]
 
 
 @dataclass(frozen=True, slots=True)
-class GatewayTerms:
-    """How a gateway settles: window in business days and fee mode (``gross`` or ``net``)."""
-
-    settlement_days: int = 1
-    fee_mode: Literal["gross", "net"] = "gross"
-
-
-@dataclass(frozen=True, slots=True)
 class DayInputs:
     """Everything a run for ``business_date`` looks at, as Arrow tables.
 
@@ -68,10 +54,12 @@ class DayInputs:
             of carried items. More is harmless: rows are reported by date or carried key.
         txns: current gateway transactions (:data:`~reconcile.columns.GATEWAY_TXNS`): at least
             those paid from the earliest day whose settlement window reaches the run's date (at
-            most ``LOOKBACK_DAYS`` back, or back to the oldest carried item) to the end of the
-            run's own window, plus those named by id (``original_txn_id``, ``portal_txn_id``).
+            most :data:`~reconcile.history.LOOKBACK_DAYS` back, or back to the oldest carried
+            item) to the end of the run's own window, plus those named by id
+            (``original_txn_id``, ``portal_txn_id``).
         entries, details: current bank entries (:data:`~reconcile.columns.BANK_ENTRIES`) booked
-            from the first of those days to ``LOOKAHEAD_DAYS`` after the run, and their ``TxDtls``.
+            from the first of those days to :data:`~reconcile.history.LOOKAHEAD_DAYS` after the
+            run, and their ``TxDtls``.
         provinces, tax_rates, fee_schedule: reference data (:data:`PROVINCES`, :data:`TAX_RATES`,
             :data:`FEE_SCHEDULE`); the fee schedule is the ``online`` channel's, the amounts due
             when paid through the portal, which is how every obligation here is paid.
@@ -79,7 +67,8 @@ class DayInputs:
         gateway_coverage: per gateway, the latest ``paid_date`` of its current transactions.
         carried: the open and pending items of the latest earlier run
             (:data:`~reconcile.discrepancies.DISCREPANCIES` rows).
-        gateways: configured settlement terms; a gateway not named gets :class:`GatewayTerms()`.
+        gateways: configured settlement terms; a gateway not named gets
+            :data:`reconcile.gateways.DEFAULT_TERMS`.
         calendar: business days.
         fingerprint: a digest of the input files the run used, stored with the run.
         merges: ``old_code → new_code`` of the 2025 province merger (a transaction naming the new

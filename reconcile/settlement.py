@@ -30,7 +30,7 @@ import duckdb
 import pyarrow as pa
 
 from reconcile.calendar import BusinessCalendar
-from reconcile.ports import GatewayTerms
+from reconcile.gateways import GatewayTerms, terms_of, unconfigured_warnings
 
 _BATCHES: Final = """
 CREATE TEMP TABLE batch_raw AS
@@ -220,12 +220,8 @@ def prepare(
     """Build ``batches``, ``credits`` and ``links``; return a warning per unconfigured gateway."""
     con.execute(_BATCHES)
     gateways = [row[0] for row in con.execute("SELECT DISTINCT gateway FROM batch_raw ORDER BY 1").fetchall()]
-    warnings = tuple(
-        f"gateway {name!r} is not configured: assuming 1 business day, gross"
-        for name in gateways
-        if name not in terms
-    )
-    chosen = {name: terms.get(name, GatewayTerms()) for name in gateways}
+    warnings = tuple(unconfigured_warnings(terms, gateways))
+    chosen = {name: terms_of(terms, name) for name in gateways}
     con.register(
         "terms",
         pa.table(

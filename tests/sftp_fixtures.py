@@ -30,7 +30,7 @@ import asyncssh
 import pytest
 
 from adapters.fetch import Claim, Ingested, PendingIngest
-from adapters.settings import PublishSettings, SourceSettings
+from adapters.settings import PublishSettings, Settings, SourceSettings
 from adapters.sftp import RemoteFile
 from adapters.sftp_server import ChrootedSftp, LocalSftpServer, generate_client_key
 
@@ -403,3 +403,11 @@ class RecordingIngest:
         for path in paths:
             self.offered.append((path.name, hashlib.sha256(path.read_bytes()).hexdigest()))
         return [Ingested(path=p, status="accepted") for p in paths]
+
+
+def fetch_parts(settings: Settings, engine: Any) -> tuple[Any, ...]:
+    """What :func:`adapters.fetch.fetch_sources` takes before its options, as the bootstrap builds it."""
+    from adapters.bootstrap import bootstrap
+
+    parts = bootstrap(settings, engine=engine)
+    return parts.sources, parts.inboxes, engine, parts.formats

@@ -20,6 +20,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
+from adapters.bootstrap import file_formats, gateway_terms
 from adapters.db.engine import create_engine_for, migrate, write_transaction
 from adapters.db.reference import fixtures_dir, load_reference_data
 from adapters.db.runs import SqlRunStore
@@ -85,7 +86,7 @@ def write_world_files(directory: Path) -> list[Path]:
 
 
 def ingest(settings: Settings, engine: Engine, path: Path) -> str:
-    outcome = ingest_file(path, settings, engine)
+    outcome = ingest_file(path, file_formats(settings), engine)
     assert outcome.error is None, outcome.error
     return outcome.status
 
@@ -98,7 +99,7 @@ def build_world(settings: Settings, inbox: Path) -> Engine:
         load_reference_data(conn, fixtures_dir())
     for path in write_world_files(inbox):
         ingest(settings, engine, path)
-    reconcile_day(SqlRunStore(engine, settings), DAY)
+    reconcile_day(SqlRunStore(engine, gateway_terms(settings)), DAY)
     users = SqlUserStore(engine)
     password_hash = hash_password(PASSWORD)  # one hash for all: scrypt is slow on purpose
     for name, (role, province) in USERS.items():

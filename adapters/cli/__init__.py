@@ -2,7 +2,8 @@
 
 Each command lives in its own module with ``register(subparsers)``, which
 adds its sub-parser and sets ``handler`` to a function taking the parsed
-arguments and the loaded settings and returning an exit code. Errors the
+arguments and the service's parts (:func:`adapters.bootstrap.bootstrap`: one
+engine for the whole command, disposed at its end) and returning an exit code. Errors the
 service raises on purpose end the process with one line and a non-zero
 exit code; anything else is a bug and keeps its traceback.
 """
@@ -14,6 +15,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from adapters.bootstrap import bootstrap
 from adapters.settings import load_settings
 from adapters.sftp import quiet_read_ahead_failures
 from reconcile.errors import ReconError
@@ -60,8 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     quiet_read_ahead_failures()
     try:
-        settings = load_settings(args.config)
-        code: int = args.handler(args, settings)
+        with bootstrap(load_settings(args.config)) as parts:
+            code: int = args.handler(args, parts)
     except ReconError as exc:
         print(f"recon {args.command}: {exc}", file=sys.stderr)
         return 2

@@ -14,9 +14,9 @@ import os
 import sys
 from typing import Any
 
+from adapters.bootstrap import Parts
 from adapters.db import audit
-from adapters.db.engine import create_engine_for, require_schema
-from adapters.settings import Settings
+from adapters.db.engine import require_schema
 
 
 def cli_actor() -> str:
@@ -41,14 +41,11 @@ def register(subparsers: Any) -> None:
     verify.set_defaults(handler=handle_verify)
 
 
-def handle_verify(args: argparse.Namespace, settings: Settings) -> int:
-    engine = create_engine_for(settings.database_url)
-    try:
-        require_schema(engine)
-        with engine.connect() as conn:
-            found = audit.verify(conn)
-    finally:
-        engine.dispose()
+def handle_verify(args: argparse.Namespace, parts: Parts) -> int:
+    engine = parts.engine
+    require_schema(engine)
+    with engine.connect() as conn:
+        found = audit.verify(conn)
     if found.broken is not None:
         print(f"recon audit verify: broken at entry {found.broken_seq}: {found.broken}", file=sys.stderr)
         print(f"the first {found.entries} entries are intact (head {found.head_seq} {found.head_hash})")

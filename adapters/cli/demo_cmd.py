@@ -28,18 +28,19 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
+from adapters.bootstrap import Parts, bootstrap
 from adapters.cli.demo_summary import print_summary
 from adapters.cli.run_cmd import business_date as parse_date
 from adapters.db.engine import create_engine_for, migrate, write_transaction
 from adapters.db.reference import business_calendar, load_reference_data
-from adapters.db.runs import SqlRunStore
 from adapters.fetch import PROBLEMS, FetchSummary, fetch_sources
-from adapters.report_files import build_report, province_names, write_report
 from adapters.settings import Settings, SourceSettings, settings_from_mapping
 from adapters.sftp_server import LocalSftpServer, generate_client_key
-from adapters.statement_files import write_day_statements
 from reconcile.errors import TransferError
-from reconcile.runs import RunSummary, reconcile_day
+from reconcile.runs import RunSummary
+from usecases.reports import build_report, write_report
+from usecases.runs import run_day
+from usecases.statements import write_day_statements
 
 #: The generated folders and the SFTP source that serves each, in fetch order.
 SOURCES = (("portal", "/portal", "*.csv"), ("gateways", "/gateways", "*"), ("bank", "/bank", "*"))
@@ -61,12 +62,12 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=handle)
 
 
-def handle(args: argparse.Namespace, _settings: Settings) -> int:
+def handle(args: argparse.Namespace, _parts: Parts) -> int:
     step = Progress()
     out = args.out.resolve()
     fresh_output_dir(out)
     database_url = f"sqlite:///{out / 'recon.db'}"
-    engine = create_engine_for(database_url)
+    engine = create_engine_for(database_url)  # the demo's own database, not the configured one
     try:
         step(1, f"preparing the database in {out / 'recon.db'}")
         initialise(engine)
@@ -75,13 +76,14 @@ def handle(args: argparse.Namespace, _settings: Settings) -> int:
         world = generate(out / "generated", day, args.payments, args.seed)
         with served(world.out_dir) as (server, key_file):
             settings = demo_settings(world.config_text, server, key_file, database_url, out)
+            parts = bootstrap(settings, engine=engine)
             step(3, f"fetching over SFTP from {server.host}:{server.port} (host key pinned) and ingesting")
-            fetched = fetch_sources(settings, engine)
+            fetched = fetch_sources(parts.sources, parts.inboxes, engine, parts.formats)
         check_fetch(fetched)
         step(4, f"reconciling {day}")
-        run = reconcile_day(SqlRunStore(engine, settings), day, reason="demo")
-        reports = write_reports(engine, settings, run, out / "reports", step)
-        names = province_names(engine)
+        run = run_day(parts.run_store(), parts.arrivals(), day, reason="demo").summary
+        reports = write_reports(parts, run, out / "reports", step)
+        names = parts.provinces().names()
         step(7, "done")
     finally:
         engine.dispose()
@@ -188,14 +190,12 @@ def check_fetch(fetched: FetchSummary) -> None:
             raise TransferError(f"the demo's file {first.path.name} was {first.status}: {first.error}")
 
 
-def write_reports(
-    engine: Engine, settings: Settings, run: RunSummary, folder: Path, step: Progress
-) -> dict[str, Path]:
+def write_reports(parts: Parts, run: RunSummary, folder: Path, step: Progress) -> dict[str, Path]:
     """The discrepancy report in every format, and every province's statements."""
-    store = SqlRunStore(engine, settings)
+    store, directory = parts.run_store(), parts.provinces()
     report = build_report(store, store.get_run(run.id))
     step(5, f"writing the discrepancy report of run {run.id} (JSON, CSV, Excel)")
-    names = province_names(engine)
+    names = directory.names()
     written = {
         fmt: write_report(report, fmt, folder / f"discrepancies-{run.id}.{fmt}", names)
         for fmt in ("json", "csv", "xlsx")
@@ -203,8 +203,8 @@ def write_reports(
     step(6, "writing the settlement statements of the 54 provinces (PDF, Excel, XML)")
     statements_dir = folder.parent / "statements"
     write_day_statements(
-        engine,
-        settings,
+        store,
+        directory,
         run.run.business_date,
         statements_dir,
         on_progress=lambda _code, done, total: step.count("provinces", done, total),

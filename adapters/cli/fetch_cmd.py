@@ -13,9 +13,9 @@ import sys
 from collections import Counter
 from typing import Any
 
-from adapters.db.engine import create_engine_for, require_schema
+from adapters.bootstrap import Parts
+from adapters.db.engine import require_schema
 from adapters.fetch import PROBLEMS, SourceResult, fetch_sources
-from adapters.settings import Settings
 from reconcile.errors import ConfigError
 
 
@@ -29,15 +29,11 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=handle)
 
 
-def handle(args: argparse.Namespace, settings: Settings) -> int:
-    if not settings.sources:
+def handle(args: argparse.Namespace, parts: Parts) -> int:
+    if not parts.sources:
         raise ConfigError("no SFTP sources configured: add [[sources]] to recon.toml")
-    engine = create_engine_for(settings.database_url)
-    try:
-        require_schema(engine)
-        summary = fetch_sources(settings, engine, source=args.source)
-    finally:
-        engine.dispose()
+    require_schema(parts.engine)
+    summary = fetch_sources(parts.sources, parts.inboxes, parts.engine, parts.formats, source=args.source)
     for result in summary.sources:
         print(describe(result))
         for line in (*result.warnings, *result.errors):

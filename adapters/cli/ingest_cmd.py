@@ -13,9 +13,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from adapters.db.engine import create_engine_for
+from adapters.bootstrap import Parts
 from adapters.ingest import IngestOutcome, ingest_files
-from adapters.settings import Settings
 from reconcile.money import format_minor
 
 
@@ -40,13 +39,9 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=handle)
 
 
-def handle(args: argparse.Namespace, settings: Settings) -> int:
-    engine = create_engine_for(settings.database_url)
+def handle(args: argparse.Namespace, parts: Parts) -> int:
     printer = _print_json if args.json else _print_human
-    try:
-        outcomes = ingest_files(args.paths, settings, engine, on_progress=printer)
-    finally:
-        engine.dispose()
+    outcomes = ingest_files(args.paths, parts.formats, parts.engine, on_progress=printer)
     if not args.json:
         counts = Counter(outcome.status for outcome in outcomes)
         summary = ", ".join(f"{counts[s]} {s}" for s in ("accepted", "correction", "duplicate", "rejected"))

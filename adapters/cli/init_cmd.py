@@ -10,9 +10,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from adapters.db.engine import create_engine_for, migrate, write_transaction
+from adapters.bootstrap import Parts
+from adapters.db.engine import migrate, write_transaction
 from adapters.db.reference import fixtures_dir, load_reference_data
-from adapters.settings import Settings
 
 
 def register(subparsers: Any) -> None:
@@ -27,15 +27,12 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=handle)
 
 
-def handle(args: argparse.Namespace, settings: Settings) -> int:
-    engine = create_engine_for(settings.database_url)
-    try:
-        before, after = migrate(engine)
-        directory = args.fixtures or fixtures_dir()
-        with write_transaction(engine) as conn:
-            counts = load_reference_data(conn, directory)
-    finally:
-        engine.dispose()
+def handle(args: argparse.Namespace, parts: Parts) -> int:
+    engine = parts.engine
+    before, after = migrate(engine)
+    directory = args.fixtures or fixtures_dir()
+    with write_transaction(engine) as conn:
+        counts = load_reference_data(conn, directory)
     where = engine.url.render_as_string(hide_password=True)
     if before == after:
         print(f"database {where}: schema already at {after}")

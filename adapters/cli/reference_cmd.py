@@ -13,9 +13,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from adapters.bootstrap import Parts
 from adapters.db.reference import fixtures_dir
 from adapters.reference_check import check_reference_files
-from adapters.settings import Settings
 
 
 def register(subparsers: Any) -> None:
@@ -36,7 +36,7 @@ def register(subparsers: Any) -> None:
     check.set_defaults(handler=handle)
 
 
-def handle(args: argparse.Namespace, settings: Settings) -> int:
+def handle(args: argparse.Namespace, parts: Parts) -> int:
     directory = args.fixtures or fixtures_dir()
     issues = check_reference_files(directory)
     for issue in issues:

@@ -6,7 +6,7 @@ each province its latest version, so a one-province rerun replaces that
 province's rows and leaves the others' (the ``run`` object then lists, under
 ``results``, which run gave which provinces).
 ``--diff`` adds what changed since the other run: items new, gone and changed.
-The report is built and written by :mod:`adapters.report_files`, as the web
+The report is built and written by :mod:`usecases.reports`, as the web
 application and the demo write it. A date without a run is refused in one line.
 """
 
@@ -16,18 +16,10 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from adapters.bootstrap import Parts
 from adapters.cli.run_cmd import business_date
-from adapters.db.engine import create_engine_for, require_schema
-from adapters.db.runs import SqlRunStore
-from adapters.report_files import (
-    FORMATS,
-    build_report,
-    latest_report,
-    province_names,
-    with_diff,
-    write_report,
-)
-from adapters.settings import Settings
+from adapters.db.engine import require_schema
+from usecases.reports import FORMATS, build_report, latest_report, with_diff, write_report
 
 
 def register(subparsers: Any) -> None:
@@ -50,20 +42,16 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=handle)
 
 
-def handle(args: argparse.Namespace, settings: Settings) -> int:
-    engine = create_engine_for(settings.database_url)
-    try:
-        require_schema(engine)
-        store = SqlRunStore(engine, settings)
-        if args.run:
-            report = build_report(store, store.get_run(args.run), args.diff)
-        else:
-            report = latest_report(store, args.date)
-            if args.diff:
-                report = with_diff(store, report, args.diff)
-        names = province_names(engine)
-    finally:
-        engine.dispose()
+def handle(args: argparse.Namespace, parts: Parts) -> int:
+    require_schema(parts.engine)
+    store = parts.run_store()
+    if args.run:
+        report = build_report(store, store.get_run(args.run), args.diff)
+    else:
+        report = latest_report(store, args.date)
+        if args.diff:
+            report = with_diff(store, report, args.diff)
+    names = parts.provinces().names()
     path = write_report(report, args.format, args.out, names)
     print(f"report {report.run['id']} ({args.format}): {path}")
     return 0

@@ -4,7 +4,11 @@
 prints the run id and a short summary; ``recon rerun`` does the same as a
 new version and requires ``--reason``. Both leave nothing behind if they fail,
 and both are recorded in the audit log (``cli:OSUSER``, the run id, date,
-provinces and reason).
+provinces and reason). Before ``recon run`` reconciles its date it brings
+earlier dates up to date when files touching them arrived after their runs
+(:mod:`usecases.runs`): each such date is run again as a new version whose
+reason names the files, and the summary ends with one line per date
+(``late files: 2026-11-24 re-run as 2026-11-24-v2 (vnpay-late.csv)``).
 """
 
 from __future__ import annotations
@@ -17,14 +21,14 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from adapters.bootstrap import Parts
 from adapters.cli.audit_cmd import cli_actor
 from adapters.db import audit
-from adapters.db.engine import create_engine_for, require_schema
+from adapters.db.engine import require_schema
 from adapters.db.reference import province_codes
-from adapters.db.runs import SqlRunStore
-from adapters.settings import Settings
 from reconcile.errors import ConfigError
 from reconcile.runs import reconcile_day
+from usecases.runs import DayRun, run_day
 
 _PROVINCE = re.compile(r"\d{2}")
 
@@ -73,29 +77,34 @@ def register(subparsers: Any) -> None:
         parser.set_defaults(handler=handle)
 
 
-def handle(args: argparse.Namespace, settings: Settings) -> int:
+def handle(args: argparse.Namespace, parts: Parts) -> int:
     if args.reason is not None and not args.reason.strip():
         raise ConfigError("--reason must say why the date is run again")
-    engine = create_engine_for(settings.database_url)
-    try:
-        require_schema(engine)
-        if args.province:
-            with engine.connect() as conn:
-                unknown = sorted(set(args.province) - set(province_codes(conn)))
-            if unknown:
-                raise ConfigError(f"unknown province code(s): {', '.join(unknown)}")
-        summary = reconcile_day(
-            SqlRunStore(engine, settings),
-            args.date,
-            args.province,
-            reason=args.reason,
-            on_step=terminal_progress(f"run {args.date}"),
+    engine = parts.engine
+    require_schema(engine)
+    if args.province:
+        with engine.connect() as conn:
+            unknown = sorted(set(args.province) - set(province_codes(conn)))
+        if unknown:
+            raise ConfigError(f"unknown province code(s): {', '.join(unknown)}")
+    store, progress = parts.run_store(), terminal_progress(f"run {args.date}")
+    if args.command == "rerun":
+        done = DayRun(reconcile_day(store, args.date, args.province, reason=args.reason, on_step=progress))
+    else:
+        done = run_day(
+            store, parts.arrivals(), args.date, args.province, reason=args.reason, on_step=progress
         )
-        details = {"date": args.date.isoformat(), "provinces": args.province, "reason": args.reason}
-        audit.record(engine, cli_actor(), args.command, summary.id, details)
-    finally:
-        engine.dispose()
-    print(summary.id)
-    for line in summary.lines():
+    for caught in done.caught_up:
+        late = caught.summary.run
+        details = {
+            "date": late.business_date.isoformat(),
+            "provinces": list(late.provinces),
+            "reason": late.reason,
+        }
+        audit.record(engine, cli_actor(), "rerun", caught.summary.id, details)
+    details = {"date": args.date.isoformat(), "provinces": args.province, "reason": args.reason}
+    audit.record(engine, cli_actor(), args.command, done.id, details)
+    print(done.id)
+    for line in done.lines():
         print(line)
     return 0

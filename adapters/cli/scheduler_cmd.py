@@ -13,12 +13,10 @@ import signal
 import threading
 from typing import Any
 
-from sqlalchemy import Engine
-
 import scheduler
-from adapters.db.engine import create_engine_for, require_schema
+from adapters.bootstrap import Parts
+from adapters.db.engine import require_schema
 from adapters.db.jobs import JobRun, job_history
-from adapters.settings import Settings
 from reconcile.errors import NotFoundError
 
 
@@ -36,35 +34,32 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=handle)
 
 
-def handle(args: argparse.Namespace, settings: Settings) -> int:
-    engine = create_engine_for(settings.database_url)
-    try:
-        require_schema(engine)
-        if args.history:
-            print_history(job_history(engine, limit=args.limit, job_id=args.job))
-            return 0
-        if args.run:
-            return run_once(settings, engine, args.run)
-        return run_foreground(settings, engine)
-    finally:
-        engine.dispose()
+def handle(args: argparse.Namespace, parts: Parts) -> int:
+    engine = parts.engine
+    require_schema(engine)
+    if args.history:
+        print_history(job_history(engine, limit=args.limit, job_id=args.job))
+        return 0
+    if args.run:
+        return run_once(parts, args.run)
+    return run_foreground(parts)
 
 
-def run_once(settings: Settings, engine: Engine, job_id: str) -> int:
-    specs = {spec.id: spec for spec in scheduler.job_specs(settings)}
+def run_once(parts: Parts, job_id: str) -> int:
+    specs = {spec.id: spec for spec in scheduler.job_specs(parts)}
     if job_id not in specs:
         raise NotFoundError("job", job_id)
-    run = scheduler.run_now(scheduler.Runtime(settings, engine), specs[job_id])
+    run = scheduler.run_now(parts, specs[job_id])
     if run is None:
         return 1
     print_history([run])
     return 0 if run.outcome == "succeeded" else 1
 
 
-def run_foreground(settings: Settings, engine: Engine) -> int:
+def run_foreground(parts: Parts) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    running = scheduler.start_scheduler(settings, engine)
+    running = scheduler.start_scheduler(parts)
     try:
         for job in running.get_jobs():
             print(f"{job.id}: next at {job.next_run_time:%Y-%m-%d %H:%M:%S %z}", flush=True)

@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from adapters.db.engine import create_engine_for, require_schema
-from adapters.settings import Settings
+from adapters.bootstrap import Parts
+from adapters.db.engine import require_schema
 
 
 def register(subparsers: Any) -> None:
@@ -26,17 +26,15 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=handle)
 
 
-def handle(args: argparse.Namespace, settings: Settings) -> int:
+def handle(args: argparse.Namespace, parts: Parts) -> int:
     import uvicorn
 
     from adapters.web.app import create_app
+    from adapters.web.auth import secret_key
 
-    engine = create_engine_for(settings.database_url)
-    try:
-        require_schema(engine)
-        app = create_app(settings, engine)
-        print(f"serving on http://{args.host}:{args.port}/", flush=True)
-        uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=False)
-    finally:
-        engine.dispose()
+    engine = parts.engine
+    require_schema(engine)
+    app = create_app(engine, secret_key(parts.data_dir))
+    print(f"serving on http://{args.host}:{args.port}/", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=False)
     return 0

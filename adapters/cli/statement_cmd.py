@@ -12,10 +12,10 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from adapters.db.engine import create_engine_for, require_schema
-from adapters.settings import Settings
-from adapters.statement_files import write_province_statement
+from adapters.bootstrap import Parts
+from adapters.db.engine import require_schema
 from reports.statements import FORMATS
+from usecases.statements import write_province_statement
 
 
 def register(subparsers: Any) -> None:
@@ -40,12 +40,10 @@ def business_date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
-def handle(args: argparse.Namespace, settings: Settings) -> int:
-    engine = create_engine_for(settings.database_url)
-    try:
-        require_schema(engine)
-        path = write_province_statement(engine, settings, args.province, args.date, args.format, args.out)
-    finally:
-        engine.dispose()
+def handle(args: argparse.Namespace, parts: Parts) -> int:
+    require_schema(parts.engine)
+    path = write_province_statement(
+        parts.run_store(), parts.provinces(), args.province, args.date, args.format, args.out
+    )
     print(f"statement {args.province} {args.date.isoformat()} ({args.format}): {path}")
     return 0

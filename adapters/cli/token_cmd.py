@@ -13,10 +13,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from adapters.bootstrap import Parts
 from adapters.cli.audit_cmd import cli_actor
-from adapters.db.engine import create_engine_for, require_schema
+from adapters.db.engine import require_schema
 from adapters.db.tokens import TOKEN_ROLES, SqlTokenStore
-from adapters.settings import Settings
 
 
 def register(subparsers: Any) -> None:
@@ -36,23 +36,17 @@ def register(subparsers: Any) -> None:
     revoke.set_defaults(handler=handle_revoke)
 
 
-def handle_add(args: argparse.Namespace, settings: Settings) -> int:
-    engine = create_engine_for(settings.database_url)
-    try:
-        require_schema(engine)
-        token, _ = SqlTokenStore(engine).add(args.name, args.role, args.province, cli_actor())
-    finally:
-        engine.dispose()
+def handle_add(args: argparse.Namespace, parts: Parts) -> int:
+    engine = parts.engine
+    require_schema(engine)
+    token, _ = SqlTokenStore(engine).add(args.name, args.role, args.province, cli_actor())
     print(token)
     return 0
 
 
-def handle_revoke(args: argparse.Namespace, settings: Settings) -> int:
-    engine = create_engine_for(settings.database_url)
-    try:
-        require_schema(engine)
-        SqlTokenStore(engine).revoke(args.name, cli_actor())
-    finally:
-        engine.dispose()
+def handle_revoke(args: argparse.Namespace, parts: Parts) -> int:
+    engine = parts.engine
+    require_schema(engine)
+    SqlTokenStore(engine).revoke(args.name, cli_actor())
     print(f"token {args.name} revoked")
     return 0

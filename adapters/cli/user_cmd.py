@@ -17,11 +17,11 @@ import getpass
 import sys
 from typing import Any
 
+from adapters.bootstrap import Parts
 from adapters.cli.audit_cmd import cli_actor
-from adapters.db.engine import create_engine_for, require_schema
+from adapters.db.engine import require_schema
 from adapters.db.user_tables import ROLES
 from adapters.db.users import SqlUserStore, check_role
-from adapters.settings import Settings
 from adapters.web.auth import hash_password
 from reconcile.errors import ConfigError
 
@@ -48,28 +48,22 @@ def register(subparsers: Any) -> None:
     off.set_defaults(handler=handle_deactivate)
 
 
-def handle(args: argparse.Namespace, settings: Settings) -> int:
+def handle(args: argparse.Namespace, parts: Parts) -> int:
     check_role(args.role, args.province)  # before asking for a password
     password = _read_password(args.password_stdin)
     password_hash = hash_password(password)
-    engine = create_engine_for(settings.database_url)
-    try:
-        require_schema(engine)
-        user = SqlUserStore(engine).add(args.name, password_hash, args.role, args.province, actor=cli_actor())
-    finally:
-        engine.dispose()
+    engine = parts.engine
+    require_schema(engine)
+    user = SqlUserStore(engine).add(args.name, password_hash, args.role, args.province, actor=cli_actor())
     where = f" for province {user.province_code}" if user.province_code else ""
     print(f"user {user.username} added ({user.role}{where})")
     return 0
 
 
-def handle_deactivate(args: argparse.Namespace, settings: Settings) -> int:
-    engine = create_engine_for(settings.database_url)
-    try:
-        require_schema(engine)
-        ended = SqlUserStore(engine).deactivate(args.name, cli_actor())
-    finally:
-        engine.dispose()
+def handle_deactivate(args: argparse.Namespace, parts: Parts) -> int:
+    engine = parts.engine
+    require_schema(engine)
+    ended = SqlUserStore(engine).deactivate(args.name, cli_actor())
     print(f"user {args.name} deactivated; {ended} session(s) ended")
     return 0
 

@@ -1,10 +1,11 @@
 """What a run reads from the input tables, as the Arrow tables of :class:`reconcile.ports.DayInputs`.
 
-Only current data is read: gateway transactions of current files that no
+Only current data is read, over the range the core decides
+(:func:`reconcile.history.history_range`): gateway transactions of current files that no
 later current file supersedes (one row per gateway and ``txn_id``), the newest
 version of each obligation, entries of current statements. The range is the
-run's date minus :data:`~reconcile.ports.LOOKBACK_DAYS` (or less than its
-oldest carried item) to plus :data:`~reconcile.ports.LOOKAHEAD_DAYS`, plus the
+run's date minus :data:`~reconcile.history.LOOKBACK_DAYS` (or less than its
+oldest carried item) to plus :data:`~reconcile.history.LOOKAHEAD_DAYS`, plus the
 transactions outside it that the range names by id (a refund's original, the
 payment the portal recorded), wherever their dates fall. A second payment of
 an obligation more than ``LOOKBACK_DAYS`` after a first one the portal did
@@ -18,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -36,58 +36,16 @@ from adapters.db.schema import (
     gateway_txns,
     obligations,
 )
-from reconcile.calendar import BusinessCalendar
 from reconcile.columns import BANK_ENTRIES, BANK_ENTRY_DETAILS, GATEWAY_TXNS, OBLIGATIONS
-from reconcile.ports import (
-    COVERAGE,
-    FEE_SCHEDULE,
-    LOOKAHEAD_DAYS,
-    LOOKBACK_DAYS,
-    MAX_CARRY_DAYS,
-    PROVINCES,
-    DayInputs,
-    GatewayTerms,
-)
+from reconcile.gateways import GatewayTerms
+from reconcile.history import history_range
+from reconcile.ports import COVERAGE, FEE_SCHEDULE, PROVINCES, DayInputs
 
 _WITH_FILE = TXNS_WITH_FILE
 #: Keys per ``IN (...)`` list: well under every database's limit on bound parameters.
 _CHUNK = 500
 _OBLIGATIONS_WITH_FILE = pa.schema([*OBLIGATIONS, ("file_id", pa.int64())])
 _ENTRIES_WITH_FILE = pa.schema([*BANK_ENTRIES, ("file_id", pa.int64())])
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryRange:
-    """The dates a run of ``day`` reads.
-
-    Attributes:
-        start: the first ``paid_date`` of the transactions read: the earliest day whose
-            settlement window reaches ``day`` (credits booked from ``day`` on may settle its
-            batches), or the oldest carried item's date.
-        end: the last ``paid_date`` read: the end of ``day``'s own window.
-        entries_end: the last booking date of the bank entries read (late credits included).
-    """
-
-    day: dt.date
-    start: dt.date
-    end: dt.date
-    entries_end: dt.date
-
-
-def history_range(
-    day: dt.date, carried: pa.Table, calendar: BusinessCalendar, gateways: Mapping[str, GatewayTerms]
-) -> HistoryRange:
-    days = max([1, *(terms.settlement_days for terms in gateways.values())])
-    start = day
-    while (
-        start > day - dt.timedelta(days=LOOKBACK_DAYS)
-        and calendar.add(start - dt.timedelta(days=1), days) >= day
-    ):
-        start -= dt.timedelta(days=1)
-    oldest = pc.min(carried.column("business_date")).as_py() if carried.num_rows else None
-    if oldest is not None:
-        start = max(min(start, oldest), day - dt.timedelta(days=MAX_CARRY_DAYS))
-    return HistoryRange(day, start, calendar.add(day, days), day + dt.timedelta(days=LOOKAHEAD_DAYS))
 
 
 def _current_txns() -> Select[tuple[object, ...]]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pyarrow as pa
@@ -28,10 +28,10 @@ from adapters.db.engine import write_transaction
 from adapters.db.run_inputs import load_day_inputs
 from adapters.db.run_tables import discrepancies, runs, work_items
 from adapters.db.run_verdicts import latest_run_covering, load_verdict, save_verdict
-from adapters.settings import Settings
 from reconcile.discrepancies import DISCREPANCIES
 from reconcile.errors import NoRunError, NotFoundError
-from reconcile.ports import DayInputs, GatewayTerms, RunRecord
+from reconcile.gateways import GatewayTerms
+from reconcile.ports import DayInputs, RunRecord
 from reconcile.runs import item_key, run_id
 from reconcile.verdict import RunVerdict
 
@@ -45,25 +45,25 @@ def scope_of(provinces: Sequence[str]) -> str:
 
 
 class SqlRunStore:
-    """Runs and their rows in the service's database (SQLite or PostgreSQL)."""
+    """Runs and their rows in the service's database (SQLite or PostgreSQL).
 
-    def __init__(self, engine: Engine, settings: Settings | None = None) -> None:
+    ``gateways`` are the configured settlement terms a run's inputs carry; reading
+    runs back needs none.
+    """
+
+    def __init__(self, engine: Engine, gateways: Mapping[str, GatewayTerms] | None = None) -> None:
         self.engine = engine
-        self.settings = settings or Settings()
+        self.gateways = dict(gateways or {})
 
     def load_inputs(self, business_date: dt.date, provinces: Sequence[str]) -> DayInputs:
         with self.engine.connect() as conn:
             carried, carried_from = self._carried(conn, business_date, provinces)
-            terms = {
-                name: GatewayTerms(g.settlement_days, g.fee_mode)
-                for name, g in self.settings.gateways.items()
-            }
             w = work_items.c
             decided = conn.execute(
                 select(w.item_key, w.status).where(w.status.in_(("resolved", "written_off")))
             )
             decisions = {key: status for key, status in decided}
-            return load_day_inputs(conn, business_date, carried, carried_from, terms, decisions)
+            return load_day_inputs(conn, business_date, carried, carried_from, self.gateways, decisions)
 
     def _carried(
         self, conn: Connection, business_date: dt.date, provinces: Sequence[str]

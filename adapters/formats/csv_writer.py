@@ -30,7 +30,6 @@ import pyarrow.csv as pacsv
 from adapters.formats.csvspec import Layout, layout_from_mapping
 from adapters.formats.gateway import GATEWAY_TEMPLATES, gateway_layouts
 from adapters.formats.obligations import LAYOUT as OBLIGATIONS_LAYOUT
-from adapters.settings import Settings
 
 _TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
 _TONE_HANDLER = "recon-cp1258-tones"
@@ -49,7 +48,7 @@ def write_gateway(
     Columns the layout fixes as constants (``gateway = "momo"``) are not written.
     """
     if layout is None:
-        chosen = gateway_layouts(Settings())["canonical"]
+        chosen = gateway_layouts()["canonical"]
     else:
         chosen = layout_from_mapping(
             str(layout.get("name", "layout")), _without_name(layout), GATEWAY_TEMPLATES

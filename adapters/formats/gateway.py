@@ -21,6 +21,7 @@ import dataclasses
 import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -37,7 +38,6 @@ from adapters.formats.csvspec import (
     layout_from_mapping,
 )
 from adapters.formats.csvtable import CanonicalRows, first_duplicate, local_dates, read_canonical
-from adapters.settings import Settings
 from reconcile.columns import GATEWAY_TXNS, LOCAL_TZ, TXN_STATUSES
 from reconcile.errors import ConfigError, InputError
 from reconcile.records import Parsed
@@ -63,12 +63,12 @@ GATEWAY_TEMPLATES: Mapping[str, ColumnSpec] = {
 OPTIONAL = frozenset({"original_txn_id"})
 
 
-def gateway_layouts(settings: Settings) -> dict[str, Layout]:
-    """The canonical layout and every declared one, by name."""
+def gateway_layouts(declared: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Layout]:
+    """The canonical layout and every declared one (``[layouts.NAME]`` tables), by name."""
     # A canonical file may add a ``currency`` column; then every value must be VND.
     canonical = dataclasses.replace(canonical_layout(CANONICAL, GATEWAY_TEMPLATES), currency="currency")
     layouts = {CANONICAL: canonical}
-    for name, raw in settings.layouts.items():
+    for name, raw in (declared or {}).items():
         layout = layout_from_mapping(name, raw, GATEWAY_TEMPLATES)
         covered = set(layout.columns) | set(layout.constants) | OPTIONAL
         missing = [column for column in GATEWAY_TEMPLATES if column not in covered]
@@ -83,8 +83,8 @@ class GatewayParser:
 
     name = "gateway"
 
-    def __init__(self, settings: Settings) -> None:
-        self.layouts = gateway_layouts(settings)
+    def __init__(self, declared: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+        self.layouts = gateway_layouts(declared)
 
     def identify(self, path: Path, head: bytes) -> bool:
         return self.layout_for(head) is not None

@@ -16,15 +16,16 @@ whole columns while reading, where the line of each row is known
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from adapters.formats.base import Parser
 from adapters.formats.statement_bounds import check_statements
-from adapters.settings import Settings
 from reconcile.records import Parsed
 
-#: (module, class, whether the class takes the settings)
+#: (module, class, whether the class takes the declared layouts)
 _PARSERS = (
     ("adapters.formats.camt", "CamtParser", False),
     ("adapters.formats.mt940", "Mt940Parser", False),
@@ -33,8 +34,25 @@ _PARSERS = (
 )
 
 
-def parsers_for(settings: Settings) -> list[Parser]:
-    """One parser per known format, configured from ``settings``."""
+@dataclass(frozen=True, slots=True)
+class FileFormats:
+    """What ingestion reads files with: the parsers, and the gateways the configuration declares.
+
+    A gateway file naming a gateway not in ``gateways`` is accepted with
+    :func:`reconcile.gateways.unconfigured_warning`.
+    """
+
+    parsers: tuple[Parser, ...]
+    gateways: frozenset[str] = frozenset()
+
+    @classmethod
+    def default(cls) -> FileFormats:
+        """Every format, the canonical gateway layout only, no gateway declared."""
+        return cls(tuple(parsers_for()))
+
+
+def parsers_for(layouts: Mapping[str, Mapping[str, Any]] | None = None) -> list[Parser]:
+    """One parser per known format; the gateway parser knows the declared ``[layouts.NAME]`` tables."""
     parsers: list[Parser] = []
     for module_name, class_name, configured in _PARSERS:
         try:
@@ -44,7 +62,7 @@ def parsers_for(settings: Settings) -> list[Parser]:
                 raise
             continue
         cls = getattr(module, class_name)
-        parsers.append(Bounded(cls(settings) if configured else cls()))
+        parsers.append(Bounded(cls(layouts) if configured else cls()))
     return parsers
 
 

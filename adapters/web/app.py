@@ -22,7 +22,6 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute
 
-from adapters.settings import Settings
 from adapters.web import (
     routes_account,
     routes_actions,
@@ -34,7 +33,7 @@ from adapters.web import (
     routes_runs,
 )
 from adapters.web.access import SESSION_USER, Hidden, SignInRequired
-from adapters.web.auth import LoginThrottle, secret_key
+from adapters.web.auth import LoginThrottle
 from adapters.web.csrf import CsrfMiddleware
 from adapters.web.headers import SecurityHeadersMiddleware
 from adapters.web.pages import template_environment
@@ -44,8 +43,8 @@ from reconcile.errors import NotFoundError
 SESSION_COOKIE = "recon_session"
 
 
-def create_app(settings: Settings, engine: Engine, *, secure_cookies: bool | None = None) -> Starlette:
-    """The web application over ``engine`` (migrated by ``recon init``)."""
+def create_app(engine: Engine, session_key: str, *, secure_cookies: bool | None = None) -> Starlette:
+    """The web application over ``engine`` (``recon init``), its sessions signed with ``session_key``."""
     if secure_cookies is None:
         secure_cookies = os.environ.get("RECON_SECURE_COOKIES") == "1"
     routes: list[BaseRoute] = [
@@ -63,7 +62,7 @@ def create_app(settings: Settings, engine: Engine, *, secure_cookies: bool | Non
         Middleware(
             ServerSessionMiddleware,
             engine=engine,
-            secret_key=secret_key(settings),
+            secret_key=session_key,
             cookie_name=SESSION_COOKIE,
             https_only=secure_cookies,
         ),
@@ -78,7 +77,6 @@ def create_app(settings: Settings, engine: Engine, *, secure_cookies: bool | Non
     }
     app = Starlette(routes=routes, middleware=middleware, exception_handlers=handlers)
     app.state.engine = engine
-    app.state.settings = settings
     app.state.templates = template_environment()
     app.state.login_throttle = LoginThrottle()
     return app

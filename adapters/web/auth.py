@@ -24,7 +24,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from adapters.db.users import SqlUserStore, User
-from adapters.settings import Settings
 from reconcile.errors import ConfigError
 
 SCRYPT_N = 2**14
@@ -74,12 +73,12 @@ def authenticate(store: SqlUserStore, username: str, password: str) -> User | No
     return user
 
 
-def secret_key(settings: Settings) -> str:
+def secret_key(data_dir: str | os.PathLike[str]) -> str:
     """``RECON_SECRET_KEY``, else the key in ``<data_dir>/secret_key`` (created on first use)."""
     from_env = os.environ.get("RECON_SECRET_KEY")
     if from_env:
         return from_env
-    path = Path(settings.data_dir) / "secret_key"
+    path = Path(data_dir) / "secret_key"
     if not path.exists():
         _create_key_file(path)
     key = path.read_text(encoding="ascii").strip()

@@ -66,7 +66,7 @@ def _parts(request: Request, run: dict[str, Any] | None, *, explicit: bool) -> t
         return ()
     if explicit:
         return (ResultPart(run["id"], None),)
-    store = SqlRunStore(request.app.state.engine, request.app.state.settings)
+    store = SqlRunStore(request.app.state.engine)
     return latest_parts(store.runs_of_date(run["business_date"]))
 
 

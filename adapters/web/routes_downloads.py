@@ -3,7 +3,7 @@
 ``GET /statements/{province}/{YYYY-MM-DD}.{pdf,xlsx,xml}`` renders the
 statement with :func:`reports.statements.render_statement`;
 ``GET /reports/{run_id}.{json,csv,xlsx}`` uses the report use case of
-:mod:`adapters.report_files`, so a download is the same
+:mod:`usecases.reports`, so a download is the same
 file ``recon statement`` or ``recon report`` writes, formula-safe cells
 included. Without a session both answer ``401``; a province user asking
 for another province's statement, or for any report, gets ``404``.
@@ -20,12 +20,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from adapters.db import audit
+from adapters.db.provinces import SqlProvinceDirectory
 from adapters.db.runs import SqlRunStore
-from adapters.report_files import build_report, report_bytes
-from adapters.statement_files import load_statement
 from adapters.web import queries
 from adapters.web.access import Hidden, current_user, may_download_reports, may_see_province, require
 from reports.statements import MEDIA_TYPES, render_statement, statement_file_name
+from usecases.reports import build_report, report_bytes
+from usecases.statements import load_statement
 
 STATEMENT_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})\.(pdf|xlsx|xml)")
 REPORT_NAME = re.compile(r"([A-Za-z0-9][A-Za-z0-9_.-]*)\.(json|csv|xlsx)")
@@ -47,7 +48,8 @@ def statement(request: Request) -> Response:
     except ValueError:
         raise Hidden from None
     fmt = match[2]
-    found = load_statement(request.app.state.engine, request.app.state.settings, province, business_date)
+    engine = request.app.state.engine
+    found = load_statement(SqlRunStore(engine), SqlProvinceDirectory(engine), province, business_date)
     body = render_statement(found, fmt)
     name = statement_file_name(found, fmt)
     details = {"kind": "statement", "province": province, "date": business_date.isoformat(), "format": fmt}
@@ -61,7 +63,7 @@ def report(request: Request) -> Response:
     require(match is not None and may_download_reports(user))
     assert match is not None
     run_id, fmt = match[1], match[2]
-    store = SqlRunStore(request.app.state.engine, request.app.state.settings)
+    store = SqlRunStore(request.app.state.engine)
     run = store.get_run(run_id)  # NotFoundError answers 404
     document = build_report(store, run)
     with request.app.state.engine.connect() as conn:

@@ -39,7 +39,7 @@ MAX_REASON = 2000
 def run_changes(request: Request, error: str | None = None) -> Response:
     user = current_user(request)
     require(is_staff(user))
-    store = SqlRunStore(request.app.state.engine, request.app.state.settings)
+    store = SqlRunStore(request.app.state.engine)
     run = store.get_run(request.path_params["run_id"])  # NotFoundError answers 404
     against = request.query_params.get("against")
     diff = None
@@ -80,7 +80,7 @@ async def rerun(request: Request) -> Response:
 
 
 def _rerun(request: Request, user: User, run_id: str, reason: str) -> str:
-    store = SqlRunStore(request.app.state.engine, request.app.state.settings)
+    store = SqlRunStore(request.app.state.engine)
     run = store.get_run(run_id)  # NotFoundError answers 404
     summary = reconcile_day(store, run.business_date, run.provinces, reason=reason)
     details = {

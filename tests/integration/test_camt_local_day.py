@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from adapters.bootstrap import file_formats, gateway_terms
 from adapters.db.runs import SqlRunStore
 from adapters.ingest import ingest_file
 from adapters.settings import GatewaySettings, Settings
@@ -74,9 +75,9 @@ def ingest_day(engine: Engine, directory: Path, camt: str) -> SqlRunStore:
     for name, text in (("obligations.csv", OBLIGATIONS), ("vnpay.csv", GATEWAY), ("kbnn.xml", camt)):
         path = directory / name
         path.write_text(text, encoding="utf-8")
-        outcome = ingest_file(path, SETTINGS, engine)
+        outcome = ingest_file(path, file_formats(SETTINGS), engine)
         assert outcome.error is None, outcome.error
-    return SqlRunStore(engine, SETTINGS)
+    return SqlRunStore(engine, gateway_terms(SETTINGS))
 
 
 def found(store: SqlRunStore, business_date: dt.date) -> dict[str, dict]:

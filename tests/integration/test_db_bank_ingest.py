@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select
 
+from adapters.bootstrap import file_formats
 from adapters.db import schema
 from adapters.formats.camt_writer import write_camt053
 from adapters.ingest import ingest_file
@@ -59,7 +60,7 @@ def test_a_camt_file_stores_its_statements_entries_and_details(
     path = tmp_path / "vcb.xml"
     write_camt053([statement("S1", [150000, 2000000], details=True), statement("S2", [75000])], path)
 
-    outcome = ingest_file(path, Settings(), migrated_engine)
+    outcome = ingest_file(path, file_formats(Settings()), migrated_engine)
 
     assert (outcome.status, outcome.statements, outcome.entries) == ("accepted", 2, 3)
     assert outcome.totals == {"VND": {"credit": 2225000, "debit": 0}}
@@ -92,8 +93,8 @@ def test_a_corrected_statement_is_a_new_version_and_the_old_one_stays(
     write_camt053([statement("S1", [150000, 1000])], second, message_id="RECON-CAMT053-CORR")
 
     outcomes = [
-        ingest_file(first, Settings(), migrated_engine),
-        ingest_file(second, Settings(), migrated_engine),
+        ingest_file(first, file_formats(Settings()), migrated_engine),
+        ingest_file(second, file_formats(Settings()), migrated_engine),
     ]
 
     assert [o.status for o in outcomes] == ["accepted", "correction"]
@@ -117,8 +118,8 @@ def test_a_statement_already_stored_with_the_same_content_is_kept_once(
     write_camt053([statement("S1", [150000])], plain)
     write_camt053([statement("S1", [150000])], wrapped, envelope=True)
 
-    first = ingest_file(plain, Settings(), migrated_engine)
-    again = ingest_file(wrapped, Settings(), migrated_engine)
+    first = ingest_file(plain, file_formats(Settings()), migrated_engine)
+    again = ingest_file(wrapped, file_formats(Settings()), migrated_engine)
 
     assert (first.status, again.status) == ("accepted", "accepted")
     assert any("already stored with the same content" in w for w in again.warnings)

@@ -22,16 +22,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
 
+from adapters.bootstrap import file_formats, gateway_terms
 from adapters.db import schema
 from adapters.db.engine import create_engine_for, migrate, write_transaction
+from adapters.db.provinces import SqlProvinceDirectory
 from adapters.db.reference import load_reference_data
 from adapters.db.runs import SqlRunStore
 from adapters.ingest import IngestOutcome, ingest_file
-from adapters.report_files import build_report
 from adapters.settings import GatewaySettings, Settings
-from adapters.statement_files import load_statement
 from reconcile.runs import reconcile_day
 from reports.tabular import json_bytes
+from usecases.reports import build_report
+from usecases.statements import load_statement
 
 D25, D26 = dt.date(2026, 11, 25), dt.date(2026, 11, 26)
 HANOI = "7111010000001"
@@ -135,7 +137,7 @@ def send(engine: Engine, directory: Path, sent: Sent) -> IngestOutcome:
     folder.mkdir(exist_ok=True)
     path = folder / sent.name
     path.write_text("\n".join([HEADER, *sent.rows]) + "\n", encoding="utf-8")
-    outcome = ingest_file(path, SETTINGS, engine)
+    outcome = ingest_file(path, file_formats(SETTINGS), engine)
     assert outcome.error is None, outcome.error
     return outcome
 
@@ -160,10 +162,10 @@ def day_reports(
     texts = [("obligations.csv", OBLIGATIONS), *((f"bank-{i}.sta", text) for i, text in enumerate(bank))]
     for name, text in texts:
         (directory / name).write_text(text + "\n", encoding="utf-8")
-        assert ingest_file(directory / name, SETTINGS, engine).error is None
+        assert ingest_file(directory / name, file_formats(SETTINGS), engine).error is None
     for sent in files:
         send(engine, directory, sent)
-    store = SqlRunStore(engine, SETTINGS)
+    store = SqlRunStore(engine, gateway_terms(SETTINGS))
     reports = []
     for day in (D25, D26):
         summary = reconcile_day(store, day)
@@ -250,7 +252,7 @@ def test_two_files_of_one_gateway_on_one_day_both_count(migrated_engine: Engine,
 
     assert (big.status, small.status) == ("accepted", "accepted")
     assert small.warnings == ()
-    inputs = SqlRunStore(migrated_engine, SETTINGS).load_inputs(D25, ())
+    inputs = SqlRunStore(migrated_engine, gateway_terms(SETTINGS)).load_inputs(D25, ())
     assert sorted(inputs.txns.column("txn_id").to_pylist()) == ["T1", "T2", "T3", "T4"]
 
 
@@ -264,7 +266,7 @@ def test_a_re_sent_file_with_the_same_name_replaces_it_and_says_how_many_were_wi
     (warning,) = resent.warnings
     assert warning.startswith("correction of vnpay.csv (version 1, ")
     assert "of its 4 transaction(s), 2 replaced by this file's and 2 withdrawn" in warning
-    txns = SqlRunStore(migrated_engine, SETTINGS).load_inputs(D25, ()).txns
+    txns = SqlRunStore(migrated_engine, gateway_terms(SETTINGS)).load_inputs(D25, ()).txns
     assert sorted(zip(txns["txn_id"].to_pylist(), txns["amount_vnd"].to_pylist(), strict=True)) == [
         ("T1", 100_000),
         ("T2", 5),
@@ -280,7 +282,7 @@ def test_a_re_sent_file_without_transactions_withdraws_all_of_the_earlier_ones(
 
     assert empty.status == "correction"
     assert "of its 2 transaction(s), 0 replaced by this file's and 2 withdrawn" in empty.warnings[0]
-    assert SqlRunStore(migrated_engine, SETTINGS).load_inputs(D25, ()).txns.num_rows == 0
+    assert SqlRunStore(migrated_engine, gateway_terms(SETTINGS)).load_inputs(D25, ()).txns.num_rows == 0
     f = schema.files.c
     with migrated_engine.connect() as conn:
         identity = conn.execute(select(f.identity).where(f.current.is_(True))).scalar_one()
@@ -296,7 +298,7 @@ def test_the_same_transaction_in_two_files_counts_once(migrated_engine: Engine, 
         "1 transaction(s) already carried by other files with the same content "
         "(e.g. T2 in vnpay-a.csv): each counts once",
     )
-    txns = SqlRunStore(migrated_engine, SETTINGS).load_inputs(D25, ()).txns
+    txns = SqlRunStore(migrated_engine, gateway_terms(SETTINGS)).load_inputs(D25, ()).txns
     assert sorted(txns["txn_id"].to_pylist()) == ["T1", "T2", "T3"]
 
 
@@ -312,7 +314,7 @@ def test_a_changed_transaction_is_taken_from_the_later_file_with_a_warning_and_t
         "(e.g. T2 in vnpay-a.csv: amount_vnd 200000 → 250000): this file's rows are used, "
         "the earlier ones are kept as history",
     )
-    txns = SqlRunStore(migrated_engine, SETTINGS).load_inputs(D25, ()).txns
+    txns = SqlRunStore(migrated_engine, gateway_terms(SETTINGS)).load_inputs(D25, ()).txns
     assert sorted(zip(txns["txn_id"].to_pylist(), txns["amount_vnd"].to_pylist(), strict=True)) == [
         ("T1", 100_000),
         ("T2", 250_000),
@@ -332,7 +334,7 @@ def test_withdrawing_a_transaction_from_the_later_file_brings_back_the_earlier_f
     send(migrated_engine, tmp_path, Sent("vnpay-b.csv", [row("T2", amount=7), row("T3")]))
     send(migrated_engine, tmp_path, Sent("vnpay-b.csv", [row("T3")], "resent"))
 
-    txns = SqlRunStore(migrated_engine, SETTINGS).load_inputs(D25, ()).txns
+    txns = SqlRunStore(migrated_engine, gateway_terms(SETTINGS)).load_inputs(D25, ()).txns
     assert sorted(zip(txns["txn_id"].to_pylist(), txns["amount_vnd"].to_pylist(), strict=True)) == [
         ("T1", 100_000),
         ("T2", 200_000),
@@ -344,7 +346,11 @@ def test_the_statement_counts_each_transaction_once(migrated_engine: Engine, tmp
     for sent in VARIANTS["overlapping"]:
         send(migrated_engine, tmp_path, sent)
     (tmp_path / "vcb.sta").write_text(MT940, encoding="utf-8")
-    ingest_file(tmp_path / "vcb.sta", SETTINGS, migrated_engine)
-    reconcile_day(SqlRunStore(migrated_engine, SETTINGS), D25)  # a statement renders its date's run
-    (batch,) = load_statement(migrated_engine, SETTINGS, "01", D25).batches
+    ingest_file(tmp_path / "vcb.sta", file_formats(SETTINGS), migrated_engine)
+    reconcile_day(
+        SqlRunStore(migrated_engine, gateway_terms(SETTINGS)), D25
+    )  # a statement renders its date's run
+    (batch,) = load_statement(
+        SqlRunStore(migrated_engine), SqlProvinceDirectory(migrated_engine), "01", D25
+    ).batches
     assert (batch.batch_id, batch.transactions, batch.collected) == ("VNP-25", 5, 1_070_000)

@@ -10,6 +10,7 @@ import pytest
 from db_ingest_files import GATEWAY_HEADER, OBLIGATION_HEADER, obligation, txn, write_csv
 from sqlalchemy import Engine, func, select
 
+from adapters.bootstrap import file_formats
 from adapters.db import schema
 from adapters.db.engine import write_transaction
 from adapters.db.reference import fixtures_dir, load_reference_data
@@ -43,7 +44,7 @@ def gateway_csv(tmp_path: Path) -> Path:
 def test_an_obligations_export_and_a_gateway_file_are_accepted_with_their_counts_and_totals(
     migrated_engine: Engine, obligations_csv: Path, gateway_csv: Path
 ) -> None:
-    outcomes = ingest_files([obligations_csv, gateway_csv], SETTINGS, migrated_engine)
+    outcomes = ingest_files([obligations_csv, gateway_csv], file_formats(SETTINGS), migrated_engine)
 
     assert [o.status for o in outcomes] == ["accepted", "accepted"]
     assert [o.format for o in outcomes] == ["obligations", "gateway:canonical"]
@@ -67,11 +68,11 @@ def test_an_obligations_export_and_a_gateway_file_are_accepted_with_their_counts
 def test_the_same_bytes_again_are_a_duplicate_and_change_nothing(
     migrated_engine: Engine, obligations_csv: Path, gateway_csv: Path
 ) -> None:
-    first = ingest_files([obligations_csv, gateway_csv], SETTINGS, migrated_engine)
+    first = ingest_files([obligations_csv, gateway_csv], file_formats(SETTINGS), migrated_engine)
     copy = gateway_csv.with_name("vnpay-again.csv")
     copy.write_bytes(gateway_csv.read_bytes())
 
-    again = ingest_files([obligations_csv, copy], SETTINGS, migrated_engine)
+    again = ingest_files([obligations_csv, copy], file_formats(SETTINGS), migrated_engine)
 
     assert [o.status for o in again] == ["duplicate", "duplicate"]
     assert [o.sha256 for o in again] == [o.sha256 for o in first]
@@ -84,7 +85,7 @@ def test_the_same_bytes_again_are_a_duplicate_and_change_nothing(
 def test_a_file_with_the_same_gateway_and_name_is_a_correction_that_keeps_the_old_rows(
     migrated_engine: Engine, gateway_csv: Path, tmp_path: Path
 ) -> None:
-    ingest_file(gateway_csv, SETTINGS, migrated_engine)
+    ingest_file(gateway_csv, file_formats(SETTINGS), migrated_engine)
     (tmp_path / "resent").mkdir()
     corrected = write_csv(
         tmp_path / "resent" / "vnpay.csv",
@@ -92,7 +93,7 @@ def test_a_file_with_the_same_gateway_and_name_is_a_correction_that_keeps_the_ol
         [txn("T1", "HS-1", 150000), txn("T2", "HS-2", 1900000)],
     )
 
-    outcome = ingest_file(corrected, SETTINGS, migrated_engine)
+    outcome = ingest_file(corrected, file_formats(SETTINGS), migrated_engine)
 
     assert outcome.status == "correction"
     (warning,) = outcome.warnings
@@ -130,7 +131,7 @@ def test_a_rejected_file_among_good_ones_is_the_only_one_rejected(
         ],
     )
 
-    outcomes = ingest_files([obligations_csv, bad, gateway_csv], SETTINGS, migrated_engine)
+    outcomes = ingest_files([obligations_csv, bad, gateway_csv], file_formats(SETTINGS), migrated_engine)
 
     assert [o.status for o in outcomes] == ["accepted", "rejected", "accepted"]
     rejected = outcomes[1]
@@ -147,8 +148,8 @@ def test_the_same_rejected_bytes_are_rejected_again_without_a_second_row(
 ) -> None:
     bad = write_csv(tmp_path / "bad.csv", GATEWAY_HEADER, [txn("X1", "HS-9", 100, province="99")])
 
-    first = ingest_file(bad, SETTINGS, migrated_engine)
-    second = ingest_file(bad, SETTINGS, migrated_engine)
+    first = ingest_file(bad, file_formats(SETTINGS), migrated_engine)
+    second = ingest_file(bad, file_formats(SETTINGS), migrated_engine)
 
     assert (first.status, second.status) == ("rejected", "rejected")
     assert first.error == second.error
@@ -158,12 +159,12 @@ def test_the_same_rejected_bytes_are_rejected_again_without_a_second_row(
 def test_an_obligations_re_export_updates_the_amount_and_the_history_keeps_both(
     migrated_engine: Engine, obligations_csv: Path, tmp_path: Path
 ) -> None:
-    ingest_file(obligations_csv, SETTINGS, migrated_engine)
+    ingest_file(obligations_csv, file_formats(SETTINGS), migrated_engine)
     later = write_csv(
         tmp_path / "obligations-2.csv", OBLIGATION_HEADER, [obligation("HS-2", 1800000, paid_txn="T2")]
     )
 
-    outcome = ingest_file(later, SETTINGS, migrated_engine)
+    outcome = ingest_file(later, file_formats(SETTINGS), migrated_engine)
 
     assert outcome.status == "accepted"
     o, h = schema.obligations.c, schema.obligation_history.c
@@ -184,7 +185,7 @@ def test_a_gateway_missing_from_the_configuration_is_ingested_with_a_warning(
 ) -> None:
     path = write_csv(tmp_path / "payoo.csv", GATEWAY_HEADER, [txn("P1", "HS-1", 150000, gateway="payoo")])
 
-    outcome = ingest_file(path, SETTINGS, migrated_engine)
+    outcome = ingest_file(path, file_formats(SETTINGS), migrated_engine)
 
     assert outcome.status == "accepted"
     assert outcome.warnings == ("gateway payoo not configured: settlement_days=1, gross",)
@@ -194,7 +195,7 @@ def test_rejected_bytes_are_accepted_once_the_reason_is_gone(migrated_engine: En
     path = write_csv(
         tmp_path / "new-province.csv", GATEWAY_HEADER, [txn("N1", "HS-1", 150000, province="99")]
     )
-    assert ingest_file(path, SETTINGS, migrated_engine).status == "rejected"
+    assert ingest_file(path, file_formats(SETTINGS), migrated_engine).status == "rejected"
     fixtures = tmp_path / "fixtures"
     fixtures.mkdir()
     provinces = (fixtures_dir() / "provinces.csv").read_text(encoding="utf-8")
@@ -202,7 +203,7 @@ def test_rejected_bytes_are_accepted_once_the_reason_is_gone(migrated_engine: En
     with write_transaction(migrated_engine) as conn:
         load_reference_data(conn, fixtures)
 
-    outcome = ingest_file(path, SETTINGS, migrated_engine)
+    outcome = ingest_file(path, file_formats(SETTINGS), migrated_engine)
 
     assert (outcome.status, outcome.error) == ("accepted", None)
     with migrated_engine.connect() as conn:
@@ -217,7 +218,7 @@ def test_an_obligation_for_an_unknown_province_rejects_the_export_naming_its_lin
     rows = [obligation("HS-1", 150000), obligation("HS-2", 75000, province="00")]
     path = write_csv(tmp_path / "obligations-bad.csv", OBLIGATION_HEADER, rows)
 
-    outcome = ingest_file(path, SETTINGS, migrated_engine)
+    outcome = ingest_file(path, file_formats(SETTINGS), migrated_engine)
 
     assert outcome.status == "rejected"
     assert outcome.error == "obligations-bad.csv, line 3: unknown province code '00'"
@@ -233,7 +234,7 @@ def test_two_ingestions_of_the_same_bytes_at_once_store_them_once(
 
     def ingest(path: Path) -> str:
         start.wait()
-        return ingest_file(path, SETTINGS, migrated_engine).status
+        return ingest_file(path, file_formats(SETTINGS), migrated_engine).status
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         statuses = sorted(pool.map(ingest, [gateway_csv, copy]))

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 
+from adapters.bootstrap import file_formats
 from adapters.db import schema
 from adapters.ingest import ingest_file
 from adapters.settings import Settings
@@ -54,9 +55,9 @@ def test_ingesting_the_same_file_twice_changes_nothing(
         ]
         path = write_csv(tmp_path / f"obligations-{n}.csv", OBLIGATION_HEADER, lines)
 
-    first = ingest_file(path, Settings(), migrated_engine)
+    first = ingest_file(path, file_formats(Settings()), migrated_engine)
     before = snapshot(migrated_engine)
-    second = ingest_file(path, Settings(), migrated_engine)
+    second = ingest_file(path, file_formats(Settings()), migrated_engine)
 
     assert first.status in ("accepted", "correction", "rejected")
     assert second.status == ("rejected" if first.status == "rejected" else "duplicate")

@@ -15,6 +15,7 @@ import pyarrow as pa
 from alembic import command
 from sqlalchemy import Engine, insert, select
 
+from adapters.bootstrap import file_formats
 from adapters.db import schema
 from adapters.db.bulk import bulk_insert
 from adapters.db.engine import alembic_config, migrate, write_transaction
@@ -141,7 +142,9 @@ def test_0006_data_migrates_to_identities_by_name_and_each_transaction_counts_on
         "T1,HS-T1,vnpay,01,7111010000001,100,0,SUCCESS,2026-11-25T10:00:00+07:00,2026-11-26,B,\n",
         encoding="utf-8",
     )
-    outcome = ingest_file(resent, Settings(gateways={"vnpay": GatewaySettings("vnpay")}), engine)
+    outcome = ingest_file(
+        resent, file_formats(Settings(gateways={"vnpay": GatewaySettings("vnpay")})), engine
+    )
     assert outcome.status == "correction"  # of the migrated vnpay-25.csv
     assert "1 replaced by this file's and 1 withdrawn" in outcome.warnings[0]
     # T2 withdrawn from vnpay-25.csv: the span file's row, which it only hid, counts again

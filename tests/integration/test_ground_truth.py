@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from adapters.bootstrap import file_formats, gateway_terms
 from adapters.db.engine import create_engine_for, migrate, write_transaction
 from adapters.db.reference import load_reference_data
 from adapters.db.runs import SqlRunStore
@@ -35,9 +36,9 @@ DAYS = [
 def reported(engine: Engine, world_dir: Path, seed: int, day: dt.date, n: int) -> tuple[set[str], set[str]]:
     world = generate_world(world_dir, business_date=day, n_payments=n, seed=seed)
     settings = load_settings(world.config)
-    outcomes = ingest_files(list(world.input_files), settings, engine)
+    outcomes = ingest_files(list(world.input_files), file_formats(settings), engine)
     assert [o.error for o in outcomes if o.error] == []
-    store = SqlRunStore(engine, settings)
+    store = SqlRunStore(engine, gateway_terms(settings))
     summary = reconcile_day(store, world.business_date)
     found = {item_key(row) for row in store.discrepancies(summary.id).to_pylist()}
     truth = {f"{category}:{key}" for category, key in world.ground_truth}
@@ -87,8 +88,8 @@ def test_a_generated_day_without_problems_reports_nothing(sqlite_engine: Engine,
     day = dt.date(2026, 11, 25)
     world = generate_world(tmp_path / "world", business_date=day, n_payments=800, seed=21, problems=False)
     settings = load_settings(world.config)
-    ingest_files(list(world.input_files), settings, sqlite_engine)
-    store = SqlRunStore(sqlite_engine, settings)
+    ingest_files(list(world.input_files), file_formats(settings), sqlite_engine)
+    store = SqlRunStore(sqlite_engine, gateway_terms(settings))
     summary = reconcile_day(store, day)
     assert world.ground_truth == ()
     assert store.discrepancies(summary.id).to_pylist() == []

@@ -29,6 +29,7 @@ import pyarrow as pa
 import pytest
 from sqlalchemy import Engine, Table, func, select
 
+from adapters.bootstrap import file_formats
 from adapters.db import schema
 from adapters.formats.camt_writer import write_camt053
 from adapters.formats.csv_writer import write_gateway, write_obligations
@@ -271,7 +272,7 @@ def companion(kind: str, tmp_path: Path) -> Companion:
 
 def ingest_beside(engine: Engine, good: Companion, bad: Path) -> IngestOutcome:
     """Ingest the companion and the bad file in one call; check the companion; the bad file's outcome."""
-    first, outcome = ingest_files([good.path, bad], settings(), engine)
+    first, outcome = ingest_files([good.path, bad], file_formats(settings()), engine)
     assert first.path == str(good.path)
     assert (first.status, first.error, first.warnings) == ("accepted", None, ())
     assert (first.format, first.statements, first.entries) == (good.format, good.statements, good.entries)

@@ -30,6 +30,7 @@ from test_ingest_bad_input import (
     write,
 )
 
+from adapters.bootstrap import gateway_terms
 from adapters.db import schema
 from adapters.db.runs import SqlRunStore
 from adapters.formats.camt_writer import write_camt053
@@ -511,7 +512,7 @@ def test_a_camt_052_intraday_report_is_read_with_its_report_blocks_counted(
 
 def run_status(engine: Engine) -> str:
     """A reconciliation of the day over what was stored: it must go through."""
-    store = SqlRunStore(engine, settings())
+    store = SqlRunStore(engine, gateway_terms(settings()))
     return store.get_run(reconcile_day(store, DAY).id).status
 
 

@@ -33,10 +33,11 @@ from test_ingest_bad_input import (
 )
 from test_ingest_hostile import COMPANION, GW, OBL, STA, VI, XML, Hostile, run_completes
 
+from adapters.bootstrap import file_formats
 from adapters.db import schema
 from adapters.db.engine import write_transaction
 from adapters.formats.base import Parser
-from adapters.formats.registry import parsers_for
+from adapters.formats.registry import FileFormats, parsers_for
 from adapters.ingest import database_unavailable, ingest_files
 from reconcile.records import Parsed
 
@@ -191,7 +192,7 @@ def test_a_file_that_would_take_a_stored_total_beyond_int64_is_rejected_and_runs
         folder.mkdir()
         paths.append(write(folder, name, data))
 
-    accepted, rejected = ingest_files(paths, settings(), migrated_engine)
+    accepted, rejected = ingest_files(paths, file_formats(settings()), migrated_engine)
 
     assert accepted.status == "accepted", accepted
     assert rejected.status == "rejected"
@@ -253,9 +254,8 @@ def test_an_unforeseen_exception_rejects_only_its_file_and_rolls_its_transaction
 
     outcomes = ingest_files(
         [before.path, bad, after.path],
-        settings(),
+        FileFormats((parser, *parsers_for(settings().layouts))),
         migrated_engine,
-        parsers=[parser, *parsers_for(settings())],
     )
 
     assert [outcome.status for outcome in outcomes] == ["accepted", "rejected", "accepted"]
@@ -299,9 +299,10 @@ def test_a_database_already_beyond_int64_from_before_the_check_still_takes_new_f
 ) -> None:
     payoo = Hostile("gateway", changes={"amount_vnd": str(BIG), "gateway": "payoo"}, rows=6, everywhere=True)
     name, data = payoo.render()
-    assert [o.status for o in ingest_files([write(tmp_path, name, data)], settings(), migrated_engine)] == [
-        "accepted"
-    ]
+    assert [
+        o.status
+        for o in ingest_files([write(tmp_path, name, data)], file_formats(settings()), migrated_engine)
+    ] == ["accepted"]
     txns = schema.gateway_txns
     with write_transaction(migrated_engine) as conn:  # rows stored before the check existed
         rows = conn.execute(select(txns)).mappings().all()
@@ -311,7 +312,7 @@ def test_a_database_already_beyond_int64_from_before_the_check_still_takes_new_f
         conn.execute(insert(txns), copies)
     good = companion("gateway", tmp_path)
 
-    (outcome,) = ingest_files([good.path], settings(), migrated_engine)
+    (outcome,) = ingest_files([good.path], file_formats(settings()), migrated_engine)
 
     assert (outcome.status, outcome.error) == ("accepted", None)
     assert len(stored(migrated_engine, txns.c.txn_id)) == 6 + 6 + 3

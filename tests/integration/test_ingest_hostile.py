@@ -31,6 +31,7 @@ import pytest
 from sqlalchemy import Engine
 from test_ingest_bad_input import DAY, assert_rejected, companion, ingest_beside, settings, write
 
+from adapters.bootstrap import gateway_terms
 from adapters.db.runs import SqlRunStore
 from reconcile.runs import reconcile_day
 
@@ -956,7 +957,7 @@ CASES = [*OBLIGATION_CASES, *GATEWAY_CASES, *LAYOUT_CASES, *CAMT_CASES, *MT940_C
 
 
 def run_completes(engine: Engine, day: dt.date = DAY) -> None:
-    summary = reconcile_day(SqlRunStore(engine, settings()), day)
+    summary = reconcile_day(SqlRunStore(engine, gateway_terms(settings())), day)
     assert summary.run.status == "completed"
 
 

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import Connection, Engine, Table, func, select
 
 import adapters.db.runs as sql_runs
+from adapters.bootstrap import file_formats, gateway_terms
 from adapters.db.bulk import bulk_insert
 from adapters.db.run_tables import discrepancies, runs
 from adapters.db.runs import SqlRunStore
@@ -71,7 +72,7 @@ MT940 = f"""\
 def ingest(engine: Engine, directory: Path, name: str, text: str) -> str:
     path = directory / name
     path.write_text(text, encoding="utf-8")
-    outcome = ingest_file(path, SETTINGS, engine)
+    outcome = ingest_file(path, file_formats(SETTINGS), engine)
     assert outcome.error is None, outcome.error
     return outcome.status
 
@@ -81,7 +82,7 @@ def store(migrated_engine: Engine, tmp_path: Path) -> SqlRunStore:
     ingest(migrated_engine, tmp_path, "obligations.csv", OBLIGATIONS)
     ingest(migrated_engine, tmp_path, "vnpay.csv", gateway_file(500_000) + "\n")
     ingest(migrated_engine, tmp_path, "vcb.sta", MT940)
-    return SqlRunStore(migrated_engine, SETTINGS)
+    return SqlRunStore(migrated_engine, gateway_terms(SETTINGS))
 
 
 def keys(store: SqlRunStore, run_id: str) -> set[str]:

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 
+from adapters.bootstrap import file_formats, gateway_terms
 from adapters.db import schema
 from adapters.db.runs import SqlRunStore
 from adapters.ingest import ingest_file
@@ -60,7 +61,7 @@ P-B3/
 def ingest(engine: Engine, directory: Path, name: str, text: str) -> None:
     path = directory / name
     path.write_text(text, encoding="utf-8")
-    outcome = ingest_file(path, SETTINGS, engine)
+    outcome = ingest_file(path, file_formats(SETTINGS), engine)
     assert outcome.error is None, outcome.error
 
 
@@ -69,7 +70,7 @@ def store(migrated_engine: Engine, tmp_path: Path) -> SqlRunStore:
     ingest(migrated_engine, tmp_path, "obligations.csv", OBLIGATIONS)
     ingest(migrated_engine, tmp_path, "vnpay.csv", GATEWAY)
     ingest(migrated_engine, tmp_path, "vcb.sta", MT940)
-    return SqlRunStore(migrated_engine, SETTINGS)
+    return SqlRunStore(migrated_engine, gateway_terms(SETTINGS))
 
 
 def test_the_references_of_each_credit_are_stored(store: SqlRunStore) -> None:
@@ -106,7 +107,7 @@ def test_credits_whose_owner_references_name_no_batch_are_not_guessed_by_amount(
     ingest(migrated_engine, tmp_path, "vnpay.csv", GATEWAY)
     unnamed = MT940.replace("NTRFVNP-B1//", "NTRFNONREF//").replace("NTRFVNP-B2//", "NTRFNONREF//")
     ingest(migrated_engine, tmp_path, "vcb.sta", unnamed)
-    store = SqlRunStore(migrated_engine, SETTINGS)
+    store = SqlRunStore(migrated_engine, gateway_terms(SETTINGS))
 
     summary = reconcile_day(store, D)
     booked_day = reconcile_day(store, D + dt.timedelta(days=1))

@@ -11,16 +11,18 @@ from lxml import etree
 from pypdf import PdfReader
 from sqlalchemy import Engine
 
+from adapters.bootstrap import file_formats, gateway_terms
+from adapters.db.provinces import SqlProvinceDirectory
 from adapters.db.runs import SqlRunStore
 from adapters.ingest import ingest_file
-from adapters.report_files import latest_report
 from adapters.settings import GatewaySettings, Settings
-from adapters.statement_files import load_statement, write_day_statements, write_province_statement
 from reconcile.errors import NoRunError, NotFoundError
 from reconcile.runs import reconcile_day
 from reports.statement_model import BatchStatus
 from reports.statements import validate_statement_xml
 from reports.tabular import DiscrepancyReport
+from usecases.reports import latest_report
+from usecases.statements import load_statement, write_day_statements, write_province_statement
 
 D = dt.date(2026, 11, 25)
 NS = {"s": "urn:recon:settlement-statement:1"}
@@ -71,7 +73,7 @@ SETTINGS = Settings(
 def _ingest(engine: Engine, directory: Path, name: str, text: str) -> str:
     path = directory / name
     path.write_text(text, encoding="utf-8")
-    outcome = ingest_file(path, SETTINGS, engine)
+    outcome = ingest_file(path, file_formats(SETTINGS), engine)
     assert outcome.error is None, outcome.error
     return outcome.status
 
@@ -88,7 +90,7 @@ def world(migrated_engine: Engine, tmp_path: Path) -> Engine:
     _ingest(database, tmp_path, "momo.csv", "\n".join([HEADER, *MOMO]) + "\n")
     _ingest(database, tmp_path, "later.csv", "\n".join([HEADER, *LATER]) + "\n")
     _ingest(database, tmp_path, "vcb.sta", MT940)
-    store = SqlRunStore(database, SETTINGS)
+    store = SqlRunStore(database, gateway_terms(SETTINGS))
     reconcile_day(store, D)
     reconcile_day(store, dt.date(2026, 11, 27))
     return database
@@ -99,7 +101,7 @@ def _batches(statement):
 
 
 def test_the_statement_lists_the_provinces_batches_of_the_day_from_current_files(world) -> None:
-    statement = load_statement(world, SETTINGS, "01", D)
+    statement = load_statement(SqlRunStore(world), SqlProvinceDirectory(world), "01", D)
     assert statement.province_name == "Hà Nội"
     assert statement.treasury_account == HANOI
     assert [section.gateway for section in statement.gateways] == ["momo", "vnpay"]
@@ -109,7 +111,7 @@ def test_the_statement_lists_the_provinces_batches_of_the_day_from_current_files
 
 
 def test_each_batch_is_credited_and_judged_as_the_run_would(world) -> None:
-    batches = _batches(load_statement(world, SETTINGS, "01", D))
+    batches = _batches(load_statement(SqlRunStore(world), SqlProvinceDirectory(world), "01", D))
     assert batches["VNP-B1"].status is BatchStatus.MATCHED
     assert [c.bank_ref for c in batches["VNP-B1"].credits] == ["VCB001"]
     assert batches["VNP-B2"].status is BatchStatus.MISMATCH
@@ -123,7 +125,7 @@ def test_each_batch_is_credited_and_judged_as_the_run_would(world) -> None:
 
 
 def test_the_statement_totals_are_exact_to_the_dong(world) -> None:
-    totals = load_statement(world, SETTINGS, "01", D).totals
+    totals = load_statement(SqlRunStore(world), SqlProvinceDirectory(world), "01", D).totals
     assert totals.batches == 5
     assert totals.collected == 3_650_000
     assert totals.refunded == 200_000
@@ -134,23 +136,25 @@ def test_the_statement_totals_are_exact_to_the_dong(world) -> None:
 
 
 def test_a_batch_whose_window_the_bank_data_does_not_yet_cover_is_pending(world) -> None:
-    statement = load_statement(world, SETTINGS, "01", dt.date(2026, 11, 27))
+    statement = load_statement(SqlRunStore(world), SqlProvinceDirectory(world), "01", dt.date(2026, 11, 27))
     assert [(b.batch_id, b.status) for b in statement.batches] == [("VNP-B6", BatchStatus.PENDING)]
 
 
 def test_another_province_sees_only_its_own_batches(world) -> None:
-    statement = load_statement(world, SETTINGS, "79", D)
+    statement = load_statement(SqlRunStore(world), SqlProvinceDirectory(world), "79", D)
     assert [b.batch_id for b in statement.batches] == ["VNP-B3"]
     assert statement.province_name == "Hồ Chí Minh"
 
 
 def test_an_unknown_province_is_not_found(world) -> None:
     with pytest.raises(NotFoundError, match="'99'"):
-        load_statement(world, SETTINGS, "99", D)
+        load_statement(SqlRunStore(world), SqlProvinceDirectory(world), "99", D)
 
 
 def test_every_active_province_gets_a_statement_that_validates(world, tmp_path: Path) -> None:
-    written = write_day_statements(world, SETTINGS, D, tmp_path / "out", formats=("xml",))
+    written = write_day_statements(
+        SqlRunStore(world), SqlProvinceDirectory(world), D, tmp_path / "out", formats=("xml",)
+    )
     assert len(written) == 54
     for paths in written.values():
         validate_statement_xml(paths[0])
@@ -160,7 +164,7 @@ def test_every_active_province_gets_a_statement_that_validates(world, tmp_path: 
 
 
 def test_the_pdf_of_a_stored_statement_reads_back_in_vietnamese(world, tmp_path: Path) -> None:
-    path = write_province_statement(world, SETTINGS, "01", D, "pdf", tmp_path)
+    path = write_province_statement(SqlRunStore(world), SqlProvinceDirectory(world), "01", D, "pdf", tmp_path)
     assert path.name == "statement-01-2026-11-25.pdf"
     text = "\n".join(page.extract_text() for page in PdfReader(path).pages)
     assert "BẢNG ĐỐI CHIẾU QUYẾT TOÁN — Hà Nội" in text
@@ -169,8 +173,8 @@ def test_the_pdf_of_a_stored_statement_reads_back_in_vietnamese(world, tmp_path:
 
 
 def test_the_statement_carries_the_runs_discrepancies_and_agrees_with_it(world) -> None:
-    statement = load_statement(world, SETTINGS, "01", D)
-    assert statement.run_id == SqlRunStore(world, SETTINGS).latest_run(D).id
+    statement = load_statement(SqlRunStore(world), SqlProvinceDirectory(world), "01", D)
+    assert statement.run_id == SqlRunStore(world, gateway_terms(SETTINGS)).latest_run(D).id
     assert statement.discrepancies
     assert {d.category for d in statement.discrepancies} >= {
         "SETTLEMENT_AMOUNT_MISMATCH",
@@ -186,30 +190,36 @@ def test_the_statement_carries_the_runs_discrepancies_and_agrees_with_it(world) 
         "VNP-B4": "MISSING_BANK_CREDIT",
         "VNP-B5": "LATE_SETTLEMENT",
     }
-    other = load_statement(world, SETTINGS, "79", D)
+    other = load_statement(SqlRunStore(world), SqlProvinceDirectory(world), "79", D)
     assert all(d.batch_id != "VNP-B2" for d in other.discrepancies)
 
 
 def test_a_date_no_run_has_reconciled_is_refused(world, tmp_path: Path) -> None:
     with pytest.raises(NoRunError, match="no run of 2026-11-26"):
-        load_statement(world, SETTINGS, "01", dt.date(2026, 11, 26))
+        load_statement(SqlRunStore(world), SqlProvinceDirectory(world), "01", dt.date(2026, 11, 26))
     with pytest.raises(NoRunError):
-        write_day_statements(world, SETTINGS, dt.date(2026, 11, 26), tmp_path / "none", formats=("xml",))
+        write_day_statements(
+            SqlRunStore(world),
+            SqlProvinceDirectory(world),
+            dt.date(2026, 11, 26),
+            tmp_path / "none",
+            formats=("xml",),
+        )
     assert not (tmp_path / "none").exists()
 
 
 def test_a_province_rerun_is_that_provinces_latest_result_and_leaves_the_others_theirs(world) -> None:
-    store = SqlRunStore(world, SETTINGS)
+    store = SqlRunStore(world, gateway_terms(SETTINGS))
     national = store.latest_run(D)
     scoped = reconcile_day(store, D, ["79"], reason="corrected file")
-    assert load_statement(world, SETTINGS, "79", D).run_id == scoped.id
-    assert load_statement(world, SETTINGS, "01", D).run_id == national.id
+    assert load_statement(SqlRunStore(world), SqlProvinceDirectory(world), "79", D).run_id == scoped.id
+    assert load_statement(SqlRunStore(world), SqlProvinceDirectory(world), "01", D).run_id == national.id
 
 
 def test_each_statement_batch_is_the_runs_stored_verdict(world) -> None:
-    store = SqlRunStore(world, SETTINGS)
+    store = SqlRunStore(world, gateway_terms(SETTINGS))
     stored = store.verdict(store.latest_run(D).id).batches.to_pylist()
-    statement = load_statement(world, SETTINGS, "01", D)
+    statement = load_statement(SqlRunStore(world), SqlProvinceDirectory(world), "01", D)
     shown = {b.batch_id: (b.status.value, b.credited, b.expected_credit) for b in statement.batches}
     assert shown == {
         row["batch_id"]: (row["status"], row["credited_vnd"], row["expected_vnd"])
@@ -219,7 +229,7 @@ def test_each_statement_batch_is_the_runs_stored_verdict(world) -> None:
 
 
 def test_the_report_of_a_date_keeps_the_other_provinces_rows_after_a_one_province_rerun(world) -> None:
-    store = SqlRunStore(world, SETTINGS)
+    store = SqlRunStore(world, gateway_terms(SETTINGS))
     before = latest_report(store, D)
     scoped = reconcile_day(store, D, ["79"], reason="corrected file")
     after = latest_report(store, D)

@@ -15,12 +15,14 @@ from pathlib import Path
 from lxml import etree
 from sqlalchemy import Engine
 
+from adapters.bootstrap import file_formats, gateway_terms
+from adapters.db.provinces import SqlProvinceDirectory
 from adapters.db.runs import SqlRunStore
 from adapters.ingest import ingest_file
 from adapters.settings import GatewaySettings, Settings
-from adapters.statement_files import load_statement
 from reconcile.runs import reconcile_day
 from reports.statements import render_statement
+from usecases.statements import load_statement
 
 D = dt.date(2026, 11, 25)
 HANOI = "7111010000001"
@@ -50,15 +52,17 @@ def _reconciled(engine: Engine, directory: Path, *statements: str) -> SqlRunStor
     for name, text in files:
         path = directory / name
         path.write_text(text + "\n", encoding="utf-8")
-        outcome = ingest_file(path, SETTINGS, engine)
+        outcome = ingest_file(path, file_formats(SETTINGS), engine)
         assert outcome.error is None, outcome.error
-    store = SqlRunStore(engine, SETTINGS)
+    store = SqlRunStore(engine, gateway_terms(SETTINGS))
     reconcile_day(store, D)
     return store
 
 
 def _xml_batch(engine: Engine) -> tuple[str, int, list[str]]:
-    root = etree.fromstring(render_statement(load_statement(engine, SETTINGS, "01", D), "xml"))
+    root = etree.fromstring(
+        render_statement(load_statement(SqlRunStore(engine), SqlProvinceDirectory(engine), "01", D), "xml")
+    )
     (batch,) = root.findall("s:Gateway/s:Batch", NS)
     refs = [credit.findtext("s:BankRef", namespaces=NS) for credit in batch.findall("s:BankCredit", NS)]
     return batch.findtext("s:Status", namespaces=NS), int(batch.findtext("s:Credited", namespaces=NS)), refs

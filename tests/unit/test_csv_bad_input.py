@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import tempfile
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -13,7 +15,7 @@ from hypothesis import strategies as st
 from adapters.formats.csv_writer import encode_cp1258
 from adapters.formats.gateway import GatewayParser
 from adapters.formats.obligations import ObligationsParser
-from adapters.settings import Settings, settings_from_mapping
+from adapters.settings import settings_from_mapping
 from reconcile.errors import InputError
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -43,8 +45,10 @@ def obligation(**changes: str) -> str:
     return ",".join(cells.values())
 
 
-def layouts() -> Settings:
-    return settings_from_mapping(tomllib.loads((FIXTURES / "layouts.toml").read_text(encoding="utf-8")))
+def layouts() -> Mapping[str, Any]:
+    return settings_from_mapping(
+        tomllib.loads((FIXTURES / "layouts.toml").read_text(encoding="utf-8"))
+    ).layouts
 
 
 def rejection(path: Path, parse) -> InputError:  # type: ignore[no-untyped-def]
@@ -129,7 +133,7 @@ def test_a_bad_gateway_file_is_rejected_naming_file_line_and_reason(
 ) -> None:
     path = tmp_path / "vnptpay_20261126.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    error = rejection(path, GatewayParser(Settings()).parse)
+    error = rejection(path, GatewayParser().parse)
     assert error.source == "vnptpay_20261126.csv"
     assert error.where == f"line {line}"
     assert reason in error.reason
@@ -217,7 +221,7 @@ def test_a_file_with_only_the_header_is_accepted_with_no_rows(tmp_path: Path) ->
     assert parsed.table.num_rows == 0
     gateway_path = tmp_path / "gateway.csv"
     gateway_path.write_text(GATEWAY_HEADER + "\r\n", encoding="utf-8")
-    gateway = GatewayParser(Settings()).parse(gateway_path)
+    gateway = GatewayParser().parse(gateway_path)
     assert gateway.table is not None
     assert gateway.table.num_rows == 0
     assert gateway.identity is None
@@ -314,7 +318,7 @@ def test_a_totals_row_in_the_middle_of_the_data_is_rejected(tmp_path: Path) -> N
 def test_a_file_whose_header_matches_no_layout_is_rejected(tmp_path: Path) -> None:
     path = tmp_path / "unknown.csv"
     path.write_text("a,b,c\n1,2,3\n", encoding="utf-8")
-    error = rejection(path, GatewayParser(Settings()).parse)
+    error = rejection(path, GatewayParser().parse)
     assert error.source == "unknown.csv"
     assert "matches no gateway layout" in error.reason
 
@@ -384,7 +388,7 @@ def test_the_earliest_bad_line_is_reported_whichever_check_finds_it(
 ) -> None:
     path = tmp_path / "two_problems.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    error = rejection(path, GatewayParser(Settings()).parse)
+    error = rejection(path, GatewayParser().parse)
     assert error.where == "line 2"
     assert reason in error.reason
 
@@ -416,7 +420,7 @@ def test_a_line_with_several_problems_is_reported_with_the_most_fundamental(
     header = GATEWAY_HEADER + ",currency"
     path = tmp_path / "vnpay.csv"
     path.write_text("\n".join([header, txn() + ",VND", txn(txn_id="T2", **cells)]) + "\n", encoding="utf-8")
-    error = rejection(path, GatewayParser(Settings()).parse)
+    error = rejection(path, GatewayParser().parse)
     assert (error.where, error.reason) == ("line 3", reason)
 
 
@@ -424,7 +428,7 @@ def test_a_badly_written_cell_is_not_hidden_by_an_empty_one_further_down(tmp_pat
     lines = [GATEWAY_HEADER, txn(), txn(txn_id="T2", amount_vnd="8O000"), txn(txn_id="T3", amount_vnd="")]
     path = tmp_path / "vnpay.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    error = rejection(path, GatewayParser(Settings()).parse)
+    error = rejection(path, GatewayParser().parse)
     assert error.where == "line 3"
     assert "'8O000'" in error.reason
 
@@ -433,7 +437,7 @@ def test_an_undeclared_totals_row_is_reported_as_one(tmp_path: Path) -> None:
     lines = [GATEWAY_HEADER, txn(), "Tổng cộng,,,,,150000,,,,,,"]
     path = tmp_path / "vnpay.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    error = rejection(path, GatewayParser(Settings()).parse)
+    error = rejection(path, GatewayParser().parse)
     assert (error.where, error.reason) == (
         "line 3",
         "payment_code is missing (the row looks like a totals row 'Tổng cộng'; the layout declares none)",

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import tomllib
 import unicodedata
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pytest
@@ -15,7 +17,7 @@ from adapters.formats.csvcells import CellError
 from adapters.formats.csvspec import Date
 from adapters.formats.gateway import GatewayParser
 from adapters.formats.obligations import ObligationsParser
-from adapters.settings import Settings, settings_from_mapping
+from adapters.settings import settings_from_mapping
 from reconcile.columns import GATEWAY_TXNS, OBLIGATIONS
 from reconcile.errors import ConfigError, InputError
 
@@ -24,8 +26,10 @@ SAMPLES = FIXTURES / "samples"
 UTC = dt.UTC
 
 
-def layouts() -> Settings:
-    return settings_from_mapping(tomllib.loads((FIXTURES / "layouts.toml").read_text(encoding="utf-8")))
+def layouts() -> Mapping[str, Any]:
+    return settings_from_mapping(
+        tomllib.loads((FIXTURES / "layouts.toml").read_text(encoding="utf-8"))
+    ).layouts
 
 
 def utc(text: str) -> dt.datetime:
@@ -221,7 +225,7 @@ def test_a_file_of_several_gateways_names_them_all_and_its_file_name_in_its_iden
     later = later.replace(",vnptpay,", ",viettelmoney,")
     path = tmp_path / "two.csv"
     path.write_text("\n".join([lines[0], lines[1], later]) + "\n", encoding="utf-8")
-    parsed = GatewayParser(Settings()).parse(path)
+    parsed = GatewayParser().parse(path)
     assert parsed.identity == "gateway:viettelmoney+vnptpay:two.csv"
 
 
@@ -235,7 +239,7 @@ def test_the_identity_is_the_file_name_so_weekend_files_settled_together_stay_ap
     for n, day in ((1, 27), (2, 28)):
         path = tmp_path / f"vnptpay-{day}.csv"
         path.write_text(f"{header}\n{row.format(n=n, day=day)}\n", encoding="utf-8")
-        identities.append(GatewayParser(Settings()).parse(path).identity)
+        identities.append(GatewayParser().parse(path).identity)
     assert identities == ["gateway:vnptpay:vnptpay-27.csv", "gateway:vnptpay:vnptpay-28.csv"]
 
 
@@ -256,7 +260,7 @@ def test_a_canonical_file_may_carry_a_currency_column_that_says_vnd(tmp_path: Pa
         "\n".join(f"{line},{'currency' if i == 0 else 'EUR'}" for i, line in enumerate(lines)) + "\n"
     )
     with pytest.raises(InputError, match=r"with_currency.csv, line 2: currency 'EUR' is not VND"):
-        GatewayParser(Settings()).parse(path)
+        GatewayParser().parse(path)
 
 
 @pytest.mark.parametrize(
@@ -274,21 +278,21 @@ def test_a_wrong_layout_table_is_a_configuration_error_naming_it(
     raw = tomllib.loads((FIXTURES / "layouts.toml").read_text(encoding="utf-8"))
     raw["layouts"]["vnpay_vi"].update(change)
     with pytest.raises(ConfigError, match=message):
-        GatewayParser(settings_from_mapping(raw))
+        GatewayParser(settings_from_mapping(raw).layouts)
 
 
 def test_a_layout_must_map_or_fix_every_required_column() -> None:
     raw = tomllib.loads((FIXTURES / "layouts.toml").read_text(encoding="utf-8"))
     del raw["layouts"]["momo_utf16"]["constants"]
     with pytest.raises(ConfigError, match=r"layouts.momo_utf16: no column or constant for gateway"):
-        GatewayParser(settings_from_mapping(raw))
+        GatewayParser(settings_from_mapping(raw).layouts)
 
 
 def test_layout_headers_typed_with_combining_marks_still_match() -> None:
     raw = tomllib.loads((FIXTURES / "layouts.toml").read_text(encoding="utf-8"))
     columns = raw["layouts"]["vnpay_vi"]["columns"]
     raw["layouts"]["vnpay_vi"]["columns"] = {k: unicodedata.normalize("NFD", v) for k, v in columns.items()}
-    parsed = GatewayParser(settings_from_mapping(raw)).parse(SAMPLES / "gateway_vnpay_vi.csv")
+    parsed = GatewayParser(settings_from_mapping(raw).layouts).parse(SAMPLES / "gateway_vnpay_vi.csv")
     assert parsed.table is not None
     assert parsed.table.num_rows == 5
 

@@ -71,7 +71,7 @@ def read_back(table: pa.Table, layout_name: str | None) -> pa.Table:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "settlement.csv"
         write_gateway(table, path, layout=LAYOUTS[layout_name] if layout_name else None)
-        parsed = GatewayParser(settings_from_mapping(config)).parse(path)
+        parsed = GatewayParser(settings_from_mapping(config).layouts).parse(path)
     assert parsed.table is not None
     return parsed.table
 

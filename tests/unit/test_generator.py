@@ -111,7 +111,7 @@ class ReadBack:
     def __init__(self, world: World) -> None:
         self.world = world
         self.settings = settings_from_mapping(tomllib.loads(world.config_text))
-        parsers = parsers_for(self.settings)
+        parsers = parsers_for(self.settings.layouts)
         obligations: list[pa.Table] = []
         txns: list[pa.Table] = []
         statements: list[BankStatement] = []

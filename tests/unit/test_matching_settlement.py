@@ -214,7 +214,7 @@ def test_an_unconfigured_gateway_settles_in_one_business_day_gross_with_a_warnin
     world.entry(300_000, account("01"), NEXT, "BANK1", end_to_end_id=BATCH)
     result = reconcile_inputs(world.inputs())
     assert result.discrepancies.num_rows == 0
-    assert result.warnings == ("gateway 'vnpay' is not configured: assuming 1 business day, gross",)
+    assert result.warnings == ("gateway vnpay not configured: settlement_days=1, gross",)
 
 
 def test_a_longer_settlement_window_is_taken_from_the_gateways_terms() -> None:

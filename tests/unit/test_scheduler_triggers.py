@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 import scheduler
+from adapters.bootstrap import bootstrap
 from adapters.settings import PublishSettings, Settings, SourceSettings
 from reconcile.errors import ConfigError
 
@@ -54,7 +55,7 @@ def test_each_source_gets_a_fetch_job_with_its_own_or_the_default_schedule() -> 
         ),
         publish=(PublishSettings(province="01", host="h", host_key="k"),),
     )
-    specs = {spec.id: spec for spec in scheduler.job_specs(settings)}
+    specs = {spec.id: spec for spec in scheduler.job_specs(bootstrap(settings))}
     assert set(specs) == {"fetch:vcb", "fetch:vnpay", "daily_run", "publish"}
     assert specs["fetch:vcb"].cron == "*/10 * * * *"
     assert specs["fetch:vnpay"].cron == settings.schedule.fetch
@@ -62,7 +63,7 @@ def test_each_source_gets_a_fetch_job_with_its_own_or_the_default_schedule() -> 
 
 
 def test_without_outboxes_there_is_no_publish_job() -> None:
-    assert [spec.id for spec in scheduler.job_specs(Settings())] == ["daily_run"]
+    assert [spec.id for spec in scheduler.job_specs(bootstrap(Settings()))] == ["daily_run"]
 
 
 def test_the_daily_jobs_work_on_the_local_day_before_their_fire_time() -> None:

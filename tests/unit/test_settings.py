@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from adapters.bootstrap import bootstrap
 from adapters.settings import load_settings, settings_from_mapping
 from reconcile.errors import ConfigError
+from reconcile.gateways import DEFAULT_TERMS, GatewayTerms
 
 
 def test_without_a_file_the_built_in_defaults_apply(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -15,8 +17,9 @@ def test_without_a_file_the_built_in_defaults_apply(tmp_path: Path, monkeypatch:
     monkeypatch.delenv("RECON_DATABASE_URL", raising=False)
     settings = load_settings()
     assert settings.database_url == "sqlite:///recon.db"
-    assert settings.gateway("unknown").settlement_days == 1
-    assert settings.gateway("unknown").fee_mode == "gross"
+    assert settings.gateways == {}
+    assert bootstrap(settings).gateways == {}  # an unconfigured gateway gets the core's DEFAULT_TERMS
+    assert (DEFAULT_TERMS.settlement_days, DEFAULT_TERMS.fee_mode) == (1, "gross")
 
 
 def test_the_environment_overrides_the_database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -33,7 +36,8 @@ def test_gateways_and_sources_are_read() -> None:
             "sources": [{"name": "vcb", "host": "127.0.0.1", "host_key": "ssh-ed25519 AAAA"}],
         }
     )
-    assert settings.gateway("vnpay").settlement_days == 2
+    assert settings.gateways["vnpay"].settlement_days == 2
+    assert bootstrap(settings).gateways["vnpay"] == GatewayTerms(settlement_days=2, fee_mode="net")
     assert settings.source("vcb").host == "127.0.0.1"
 
 

@@ -12,6 +12,7 @@ from service_fixtures import Service
 from sqlalchemy import func, select
 
 import scheduler
+from adapters.bootstrap import bootstrap
 from adapters.cli import main
 from adapters.db.jobs import job_history
 from adapters.db.ops_tables import fetched_files
@@ -67,13 +68,13 @@ def test_a_restarted_scheduler_runs_the_fire_times_it_missed_once(service: Servi
     service.serve_sample("gateway_canonical.csv", "vnptpay-2026-11-25.csv")
     trigger = scheduler.cron_trigger("0 * * * *")  # hourly: the last fire time is always within the grace
 
-    first = scheduler.start_scheduler(settings, service.engine)
+    first = scheduler.start_scheduler(bootstrap(settings, engine=service.engine))
     scheduler.stop_scheduler(first)
     # The process was down for five hours: the job store still says the job was due then.
     pretend_down_since(service, "fetch:bank", dt.datetime.now(scheduler.TIMEZONE) - dt.timedelta(hours=5))
     before = scheduler.latest_fire_time(trigger, dt.datetime.now(scheduler.TIMEZONE))
 
-    second = scheduler.start_scheduler(settings, service.engine)
+    second = scheduler.start_scheduler(bootstrap(settings, engine=service.engine))
     stored = second.get_job("fetch:bank")
     assert (stored.coalesce, stored.max_instances) == (True, 1)
     try:
@@ -95,12 +96,12 @@ def test_a_restarted_scheduler_runs_the_fire_times_it_missed_once(service: Servi
 
 def test_a_job_no_longer_configured_is_removed_from_the_store(service: Service) -> None:
     settings = service.settings()
-    running = scheduler.start_scheduler(settings, service.engine)
+    running = scheduler.start_scheduler(bootstrap(settings, engine=service.engine))
     try:
         assert {job.id for job in running.get_jobs()} == {"fetch:bank", "daily_run", "publish"}
         running.add_job("scheduler:run_job", "interval", args=["fetch:old"], id="fetch:old", hours=1)
         scheduler.sync_jobs(
-            running, {s.id: scheduler.cron_trigger(s.cron) for s in scheduler.job_specs(settings)}
+            running, {s.id: scheduler.cron_trigger(s.cron) for s in scheduler.job_specs(bootstrap(settings))}
         )
         assert {job.id for job in running.get_jobs()} == {"fetch:bank", "daily_run", "publish"}
     finally:
@@ -108,8 +109,8 @@ def test_a_job_no_longer_configured_is_removed_from_the_store(service: Service) 
 
 
 def test_the_daily_run_and_publishing_work_on_the_previous_business_date(service: Service) -> None:
-    runtime = scheduler.Runtime(service.settings(), service.engine)
-    specs = {spec.id: spec for spec in scheduler.job_specs(runtime.settings)}
+    runtime = bootstrap(service.settings(), engine=service.engine)
+    specs = {spec.id: spec for spec in scheduler.job_specs(runtime)}
     service.serve_sample("obligations.csv", "portal-2026-11-25.csv")
     service.serve_sample("gateway_canonical.csv", "vnptpay-2026-11-25.csv")
     thursday_morning = dt.datetime(2026, 11, 26, 2, 30, tzinfo=scheduler.TIMEZONE)
@@ -132,8 +133,8 @@ def test_the_daily_run_and_publishing_work_on_the_previous_business_date(service
 
 
 def test_the_same_fire_time_run_twice_runs_once(service: Service) -> None:
-    runtime = scheduler.Runtime(service.settings(), service.engine)
-    spec = {spec.id: spec for spec in scheduler.job_specs(runtime.settings)}["daily_run"]
+    runtime = bootstrap(service.settings(), engine=service.engine)
+    spec = {spec.id: spec for spec in scheduler.job_specs(runtime)}["daily_run"]
     fire_time = dt.datetime(2026, 11, 26, 2, 30, tzinfo=scheduler.TIMEZONE)
 
     first = scheduler.run_now(runtime, spec, scheduled_for=fire_time)

@@ -24,6 +24,8 @@ import types
 from collections import Counter
 from typing import Any
 
+from sftp_fixtures import fetch_parts
+
 import adapters.ingest
 import adapters.sftp
 from adapters.db.engine import create_engine_for
@@ -45,7 +47,7 @@ def main(spec: dict[str, Any]) -> int:
     _install(happened)
     engine = create_engine_for(spec["url"])
     settings = Settings(sources=(SourceSettings(**spec["source"]),), data_dir=spec["data_dir"])
-    fetch_sources(settings, engine)
+    fetch_sources(*fetch_parts(settings, engine))
     return 0
 
 

@@ -28,7 +28,7 @@ import pytest
 from db_fixtures import _fresh_postgres_database
 from killed_fetch import EVENTS
 from service_fixtures import SAMPLES
-from sftp_fixtures import ServedInbox
+from sftp_fixtures import ServedInbox, fetch_parts
 from sqlalchemy import Engine, LargeBinary, Table, select
 
 from adapters.db.engine import create_engine_for, migrate, write_transaction
@@ -78,7 +78,7 @@ class Fetcher:
         return Settings(sources=(source,), data_dir=str(self.data_dir))
 
     def fetch(self) -> None:
-        summary = fetch_sources(self.settings(), self.engine)
+        summary = fetch_sources(*fetch_parts(self.settings(), self.engine))
         assert all(r.failure is None for r in summary.sources), summary
 
     def killed_at(self, event: str, at: int) -> int:

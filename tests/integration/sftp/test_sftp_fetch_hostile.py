@@ -11,9 +11,10 @@ import datetime as dt
 from pathlib import Path
 
 from service_fixtures import SAMPLES
-from sftp_fixtures import ServedInbox
+from sftp_fixtures import ServedInbox, fetch_parts
 from sqlalchemy import Engine, select
 
+from adapters.bootstrap import gateway_terms
 from adapters.db.ops_tables import fetched_files
 from adapters.db.runs import SqlRunStore
 from adapters.fetch import fetch_sources
@@ -52,9 +53,9 @@ def test_hostile_files_are_rejected_once_and_later_fetches_and_runs_go_on(
         (sftp_inbox.root / name).write_text(text, encoding="utf-8")
     (sftp_inbox.root / "portal-2026-11-25.csv").write_bytes((SAMPLES / "obligations.csv").read_bytes())
 
-    first = fetch_sources(settings, migrated_engine)
+    first = fetch_sources(*fetch_parts(settings, migrated_engine))
     (sftp_inbox.root / "vnptpay-2026-11-25.csv").write_bytes((SAMPLES / "gateway_canonical.csv").read_bytes())
-    second = fetch_sources(settings, migrated_engine)
+    second = fetch_sources(*fetch_parts(settings, migrated_engine))
 
     rejected = {i.path.name: i.error for i in first.sources[0].ingested if i.status == "rejected"}
     assert sorted(rejected) == sorted(HOSTILE)
@@ -69,5 +70,5 @@ def test_hostile_files_are_rejected_once_and_later_fetches_and_runs_go_on(
         "portal-2026-11-25.csv": "accepted",
         "vnptpay-2026-11-25.csv": "accepted",
     }
-    run = reconcile_day(SqlRunStore(migrated_engine, settings), dt.date(2026, 11, 25))
+    run = reconcile_day(SqlRunStore(migrated_engine, gateway_terms(settings)), dt.date(2026, 11, 25))
     assert run.run.status == "completed"

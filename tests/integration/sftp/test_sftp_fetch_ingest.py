@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 from service_fixtures import SAMPLES, Service
-from sftp_fixtures import ServedInbox
+from sftp_fixtures import ServedInbox, fetch_parts
 from sqlalchemy import Engine, select
 
+from adapters.bootstrap import file_formats
 from adapters.cli import main
 from adapters.db.ops_tables import fetched_files
 from adapters.db.schema import files
@@ -50,8 +51,8 @@ def test_fetched_files_are_ingested_once_and_remembered(
     serve_samples(sftp_inbox)
     settings = settings_for(sftp_inbox, tmp_path)
 
-    first = fetch_sources(settings, engine)
-    second = fetch_sources(settings, engine)
+    first = fetch_sources(*fetch_parts(settings, engine))
+    second = fetch_sources(*fetch_parts(settings, engine))
 
     assert first.ok
     assert sorted(first.sources[0].fetched) == ["portal-2026-11-25.csv", "vnptpay-2026-11-25.csv"]
@@ -76,10 +77,10 @@ def test_a_fetch_that_died_before_ingesting_is_completed_by_the_next(
         raise KeyboardInterrupt  # the process dies after the downloads were recorded
 
     with pytest.raises(KeyboardInterrupt):
-        fetch_sources(settings, engine, ingest=power_cut)
+        fetch_sources(*fetch_parts(settings, engine), ingest=power_cut)
     assert sorted(ledger(engine)) == [("portal-2026-11-25.csv", None), ("vnptpay-2026-11-25.csv", None)]
 
-    resumed = fetch_sources(settings, engine)
+    resumed = fetch_sources(*fetch_parts(settings, engine))
 
     assert resumed.fetched == 0
     assert sorted(i.path.name for i in resumed.sources[0].ingested) == [
@@ -136,7 +137,7 @@ def database_ingest(settings: Settings, engine: Engine) -> Callable[[Sequence[Pa
     """The real ingestion, as ``recon fetch`` runs it."""
 
     def ingest(paths: Sequence[Path]) -> list[Ingested]:
-        outcomes = ingest_files(list(paths), settings, engine)
+        outcomes = ingest_files(list(paths), file_formats(settings), engine)
         return [Ingested(path, o.status, o.error) for path, o in zip(paths, outcomes, strict=True)]
 
     return ingest
@@ -165,7 +166,7 @@ def test_an_ingestion_that_raises_stops_nothing_else_is_retried_then_given_up_an
             os.utime(served, (1_764_200_000, 1_764_200_000))
         if night == 2:  # and a bank sends its statement
             (sftp_inbox.root / "vcb-2026-11-26.csv").write_text(MT940)
-        nights.append(fetch_sources(settings, engine, ingest=broken_on_the_first_gateway_file))
+        nights.append(fetch_sources(*fetch_parts(settings, engine), ingest=broken_on_the_first_gateway_file))
 
     first, second, third = ([(i.path.name, i.status) for i in n.sources[0].ingested] for n in nights)
     assert sorted(first) == [("portal-2026-11-25.csv", "accepted"), ("vnptpay-2026-11-25.csv", "failed")]
@@ -205,7 +206,7 @@ def test_a_source_that_fails_unexpectedly_does_not_stop_the_next_source(
             raise ValueError("a bug in the client")
         return SftpSource(source, settle_s=0.0)
 
-    summary = fetch_sources(settings, migrated_engine, connect=connect)
+    summary = fetch_sources(*fetch_parts(settings, migrated_engine), connect=connect)
 
     assert summary.sources[0].failure == "broken: ValueError: a bug in the client"
     assert summary.sources[1].failure is None
@@ -223,11 +224,11 @@ def test_a_local_copy_gone_before_ingestion_is_skipped_with_the_reason_and_the_o
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        fetch_sources(settings, migrated_engine, ingest=power_cut)
+        fetch_sources(*fetch_parts(settings, migrated_engine), ingest=power_cut)
     (gone,) = (tmp_path / "data").rglob("portal-2026-11-25.csv")
     gone.unlink()
 
-    resumed = fetch_sources(settings, migrated_engine)
+    resumed = fetch_sources(*fetch_parts(settings, migrated_engine))
 
     outcomes = {i.path.name: (i.status, i.error) for i in resumed.sources[0].ingested}
     assert outcomes["portal-2026-11-25.csv"] == ("skipped", f"{gone} is no longer in the inbox")
@@ -242,11 +243,11 @@ def test_each_version_is_kept_under_its_remote_name_in_a_folder_of_its_own(
     settings = settings_for(sftp_inbox, tmp_path)
     served = sftp_inbox.root / "vnptpay-2026-11-25.csv"
     served.write_bytes((SAMPLES / "gateway_canonical.csv").read_bytes())
-    fetch_sources(settings, migrated_engine)
+    fetch_sources(*fetch_parts(settings, migrated_engine))
     served.write_bytes(served.read_bytes() + b"\n")
     os.utime(served, (1_764_200_000, 1_764_200_000))
 
-    fetch_sources(settings, migrated_engine)
+    fetch_sources(*fetch_parts(settings, migrated_engine))
 
     with migrated_engine.connect() as connection:
         rows = connection.execute(

@@ -33,7 +33,9 @@ def test_a_province_receives_exactly_the_formats_it_asked_for(
     settings = Settings(publish=(sftp_inbox.outbox("01", formats=("pdf", "xml")),))
     files = statements(tmp_path, "01")
 
-    summary = publish_statements(settings, {"01": files, "79": statements(tmp_path, "79")}, connect=connect)
+    summary = publish_statements(
+        settings.publish, {"01": files, "79": statements(tmp_path, "79")}, connect=connect
+    )
 
     assert summary.ok
     assert summary.provinces[0].uploaded == ("bang-ke-01-2026-11-25.pdf", "bang-ke-01-2026-11-25.xml")
@@ -45,10 +47,10 @@ def test_a_province_receives_exactly_the_formats_it_asked_for(
 def test_publishing_again_replaces_the_statement(sftp_inbox: ServedInbox, tmp_path: Path) -> None:
     settings = Settings(publish=(sftp_inbox.outbox("01", formats=("xml",)),))
     files = statements(tmp_path, "01")
-    publish_statements(settings, {"01": files}, connect=connect)
+    publish_statements(settings.publish, {"01": files}, connect=connect)
     files[2].write_bytes(b"<BangKe version='2'/>")
 
-    summary = publish_statements(settings, {"01": files}, connect=connect)
+    summary = publish_statements(settings.publish, {"01": files}, connect=connect)
 
     assert summary.ok
     assert (sftp_inbox.root / files[2].name).read_bytes() == b"<BangKe version='2'/>"
@@ -57,7 +59,7 @@ def test_publishing_again_replaces_the_statement(sftp_inbox: ServedInbox, tmp_pa
 def test_an_outbox_with_another_host_key_gets_nothing(sftp_inbox: ServedInbox, tmp_path: Path) -> None:
     settings = Settings(publish=(sftp_inbox.outbox("01", host_key=generate_client_key()[1]),))
 
-    summary = publish_statements(settings, {"01": statements(tmp_path, "01")}, connect=connect)
+    summary = publish_statements(settings.publish, {"01": statements(tmp_path, "01")}, connect=connect)
 
     assert not summary.ok
     assert "not the pinned key" in (summary.provinces[0].failure or "")

@@ -21,6 +21,7 @@ from web_world import build_world, sign_in
 
 from adapters.settings import GatewaySettings, Settings
 from adapters.web.app import create_app
+from adapters.web.auth import secret_key
 
 
 @pytest.fixture(scope="session")
@@ -44,7 +45,9 @@ def world(web_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> I
 @pytest.fixture
 def app_client(world: Engine, web_settings: Settings) -> Iterator[TestClient]:
     """A client with no session."""
-    with TestClient(create_app(web_settings, world), base_url="http://testserver") as client:
+    with TestClient(
+        create_app(world, secret_key(web_settings.data_dir)), base_url="http://testserver"
+    ) as client:
         yield client
 
 
@@ -54,7 +57,9 @@ def signed_in(world: Engine, web_settings: Settings) -> Iterator[Callable[[str],
     clients: list[TestClient] = []
 
     def make(username: str) -> TestClient:
-        client = TestClient(create_app(web_settings, world), base_url="http://testserver")
+        client = TestClient(
+            create_app(world, secret_key(web_settings.data_dir)), base_url="http://testserver"
+        )
         client.__enter__()
         clients.append(client)
         sign_in(client, username)
@@ -96,7 +101,9 @@ def client(api_world: tuple[Engine, Settings]) -> Iterator[Callable[[str | None]
     made: list[TestClient] = []
 
     def make(username: str | None) -> TestClient:
-        test_client = TestClient(create_app(settings, engine), base_url="http://testserver")
+        test_client = TestClient(
+            create_app(engine, secret_key(settings.data_dir)), base_url="http://testserver"
+        )
         test_client.__enter__()
         made.append(test_client)
         if username is not None:

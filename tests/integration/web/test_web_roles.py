@@ -11,12 +11,14 @@ import pytest
 from sqlalchemy import Engine, select
 from starlette.testclient import TestClient
 
+from adapters.bootstrap import gateway_terms
+from adapters.db.provinces import SqlProvinceDirectory
 from adapters.db.run_tables import discrepancies
 from adapters.db.runs import SqlRunStore
 from adapters.settings import Settings
-from adapters.statement_files import load_statement
 from reports.statements import MEDIA_TYPES, render_statement
 from reports.tabular import DiscrepancyReport, csv_bytes, json_bytes
+from usecases.statements import load_statement
 
 RUN = "2026-11-25-v1"
 STAFF = ["thu", "ops", "admin"]
@@ -78,7 +80,9 @@ def test_the_statement_download_is_the_statement_renderers_output(
 ) -> None:
     import datetime as dt
 
-    expected = render_statement(load_statement(world, web_settings, "79", dt.date(2026, 11, 25)), "xml")
+    expected = render_statement(
+        load_statement(SqlRunStore(world), SqlProvinceDirectory(world), "79", dt.date(2026, 11, 25)), "xml"
+    )
     assert signed_in("saigon").get("/statements/79/2026-11-25.xml").content == expected
 
 
@@ -106,7 +110,7 @@ def test_an_unknown_run_is_not_found(signed_in: Client) -> None:
 def test_the_json_and_csv_reports_are_the_report_writers_bytes(
     signed_in: Client, world: Engine, web_settings: Settings
 ) -> None:
-    store = SqlRunStore(world, web_settings)
+    store = SqlRunStore(world, gateway_terms(web_settings))
     run = store.get_run(RUN)
     document = DiscrepancyReport(run.as_dict(), store.discrepancies(RUN))
     client = signed_in("ops")

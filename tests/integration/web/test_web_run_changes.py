@@ -9,9 +9,11 @@ from sqlalchemy import Engine
 from starlette.testclient import TestClient
 from web_world import DAY, GATEWAY, build_world, ingest, sign_in
 
+from adapters.bootstrap import gateway_terms
 from adapters.db.runs import SqlRunStore
 from adapters.settings import GatewaySettings, Settings
 from adapters.web.app import create_app
+from adapters.web.auth import secret_key
 from reconcile.runs import reconcile_day
 
 
@@ -29,13 +31,15 @@ def rerun_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Sett
     corrected = directory / "resent" / "vnpay.csv"  # the same gateway and file name: a correction
     corrected.write_text(GATEWAY.replace(",900000,", ",1000000,"), "utf-8")
     assert ingest(settings, engine, corrected) == "correction"
-    reconcile_day(SqlRunStore(engine, settings), DAY, reason="VNPay corrected T1")
+    reconcile_day(SqlRunStore(engine, gateway_terms(settings)), DAY, reason="VNPay corrected T1")
     yield settings, engine
     engine.dispose()
 
 
 def client(world: tuple[Settings, Engine], username: str) -> TestClient:
-    test_client = TestClient(create_app(*world), base_url="http://testserver")
+    test_client = TestClient(
+        create_app(world[1], secret_key(world[0].data_dir)), base_url="http://testserver"
+    )
     sign_in(test_client, username)
     return test_client
 
@@ -68,7 +72,7 @@ def test_a_one_province_rerun_composes_with_the_others_and_is_compared_with_that
     rerun_world: tuple[Settings, Engine],
 ) -> None:
     settings, engine = rerun_world
-    store = SqlRunStore(engine, settings)
+    store = SqlRunStore(engine, gateway_terms(settings))
     national = store.discrepancies("2026-11-25-v2").to_pylist()
     scoped = reconcile_day(store, DAY, ["79"], reason="HCMC file checked")
     with client(rerun_world, "ops") as ops:

@@ -95,12 +95,12 @@ def test_the_session_key_is_made_once_with_owner_only_permissions(
 ) -> None:
     monkeypatch.delenv("RECON_SECRET_KEY", raising=False)
     settings = Settings(data_dir=str(tmp_path / "data"))
-    key = secret_key(settings)
+    key = secret_key(settings.data_dir)
     path = tmp_path / "data" / "secret_key"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert len(key) >= 32
-    assert secret_key(settings) == key
+    assert secret_key(settings.data_dir) == key
     assert list(path.parent.iterdir()) == [path]
     monkeypatch.setenv("RECON_SECRET_KEY", "from-the-environment-" + "k" * 20)
-    assert secret_key(settings).startswith("from-the-environment-")
+    assert secret_key(settings.data_dir).startswith("from-the-environment-")
     assert os.environ["RECON_SECRET_KEY"] != key

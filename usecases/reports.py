@@ -2,9 +2,9 @@
 
 The CLI (``recon report``), the web application (``/reports/{run}.{fmt}``),
 the demo and the scheduler call these same functions, so the same request
-gives the same file everywhere, province names in the Excel summary included.
-The rows are the run's stored rows (:meth:`reconcile.ports.RunStore.discrepancies`);
-nothing here judges them again.
+gives the same file everywhere, province names in the Excel summary included
+(:meth:`usecases.ports.ProvinceDirectory.names`). The rows are the run's stored
+rows (:meth:`reconcile.ports.RunStore.discrepancies`); nothing here judges them again.
 """
 
 from __future__ import annotations
@@ -16,9 +16,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
 
-from sqlalchemy import Engine, select
-
-from adapters.db.schema import provinces
 from reconcile.errors import ConfigError, NoRunError
 from reconcile.ports import RunRecord, RunStore
 from reconcile.results import ResultPart, compose, composed_run, latest_parts
@@ -56,12 +53,6 @@ def latest_report(store: RunStore, business_date: dt.date) -> DiscrepancyReport:
     parts = latest_parts(runs)
     rows = compose(parts, store.discrepancies)
     return DiscrepancyReport(composed_run(runs, parts, rows), rows)
-
-
-def province_names(engine: Engine) -> dict[str, str]:
-    """``code → Vietnamese name`` of every province, for the Excel report's summary."""
-    with engine.connect() as conn:
-        return {row.code: row.name for row in conn.execute(select(provinces.c.code, provinces.c.name))}
 
 
 def write_report(

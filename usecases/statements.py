@@ -3,7 +3,7 @@
 The wiring the CLI, the web application and the scheduler's publish job
 share: read the province's latest result for the date (the newest run that
 covered it) and what that run stored, its verdict on every batch and its
-discrepancy rows (:class:`adapters.db.runs.SqlRunStore`), shape it into a
+discrepancy rows (:class:`reconcile.ports.RunStore`), shape it into a
 statement (:func:`reports.statement_build.statement_of_run`) and render it
 (:func:`reports.statements.write_statement`). Nothing here links a credit or
 judges a batch. A date (and province) that no run has reconciled is refused
@@ -20,23 +20,21 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pyarrow as pa
-from sqlalchemy import Engine, select
 
-from adapters.db.runs import SqlRunStore
-from adapters.db.schema import provinces
-from adapters.settings import Settings
 from reconcile.errors import NoRunError, NotFoundError
+from reconcile.ports import RunStore
 from reconcile.verdict import RunVerdict
 from reports.statement_build import statement_of_run
 from reports.statement_model import SettlementStatement
 from reports.statements import FORMATS, statement_file_name, write_statement
+from usecases.ports import ProvinceDirectory
 
 _RunCache = dict[str, tuple[RunVerdict, pa.Table]]
 
 
 def load_statement(
-    engine: Engine,
-    settings: Settings,
+    store: RunStore,
+    directory: ProvinceDirectory,
     province_code: str,
     business_date: dt.date,
     *,
@@ -48,12 +46,9 @@ def load_statement(
     covered the province on is :class:`~reconcile.errors.NoRunError`. ``cache``
     keeps each run's verdict and rows for the next province of the same run.
     """
-    with engine.connect() as conn:
-        p = provinces.c
-        found = conn.execute(select(p.name, p.treasury_account).where(p.code == province_code)).first()
+    found = directory.find(province_code)
     if found is None:
         raise NotFoundError("province", province_code)
-    store = SqlRunStore(engine, settings)
     run = store.latest_run_covering(business_date, province_code)
     cache = {} if cache is None else cache
     if run.id not in cache:
@@ -63,15 +58,15 @@ def load_statement(
 
 
 def write_province_statement(
-    engine: Engine,
-    settings: Settings,
+    store: RunStore,
+    directory: ProvinceDirectory,
     province_code: str,
     business_date: dt.date,
     fmt: str,
     out: Path,
 ) -> Path:
     """Write the statement to ``out`` (a file, or a directory to put the standard name in)."""
-    statement = load_statement(engine, settings, province_code, business_date)
+    statement = load_statement(store, directory, province_code, business_date)
     path = Path(out)
     if path.is_dir():
         path = path / statement_file_name(statement, fmt)
@@ -80,40 +75,38 @@ def write_province_statement(
 
 
 def write_day_statements(
-    engine: Engine,
-    settings: Settings,
+    store: RunStore,
+    directory: ProvinceDirectory,
     business_date: dt.date,
     out_dir: Path,
     formats: Iterable[str] = FORMATS,
     *,
+    provinces: Iterable[str] | None = None,
     on_progress: Callable[[str, int, int], None] | None = None,
 ) -> dict[str, list[Path]]:
-    """Every active province's statement in each format under ``out_dir``: ``code → files``.
+    """Every active province's statement (or those of ``provinces``) in each format under ``out_dir``.
 
-    A province no run of the date covered is left out; a date with no run at all
+    Returns ``code → files``. A province no run of the date covered is left out; a date with no run at all
     is refused (:class:`~reconcile.errors.NoRunError`). Each run's result is read
     from the database once, then statements are rendered on every
     core: a PDF's layout is CPU work, and 54 provinces of it is most of a
     night's publishing. Workers are spawned, not forked, so that a caller's
     threads (an SFTP server, a scheduler) are never copied half-way through a
     lock. ``on_progress(code, done, total)`` is called as each province is
-    finished. The mapping returned is what
-    :func:`adapters.publish.publish_statements` takes.
+    finished. The mapping returned is what :func:`usecases.publish.publish_day` delivers.
     """
-    with engine.connect() as conn:
-        p = provinces.c
-        active = list(conn.execute(select(p.code).where(p.active.is_(True)).order_by(p.code)).scalars())
+    codes = directory.active() if provinces is None else sorted(set(provinces))
     cache: _RunCache = {}
     statements: dict[str, SettlementStatement] = {}
-    for code in active:
+    for code in codes:
         try:
-            statements[code] = load_statement(engine, settings, code, business_date, cache=cache)
+            statements[code] = load_statement(store, directory, code, business_date, cache=cache)
         except NoRunError:
             continue  # a run limited to other provinces: this one has no result for the date
     if not statements:
         raise NoRunError(business_date.isoformat())
     out_dir.mkdir(parents=True, exist_ok=True)
-    codes = list(statements)
+    codes = list(statements)  # those with a result
     jobs = [(statements[code], tuple(formats), out_dir) for code in codes]
     workers = min(len(jobs), os.cpu_count() or 1)
     if workers <= 1:
