@@ -48,12 +48,14 @@ from adapters.fetch_ports import (
     FetchLedger,
     Ingest,
     Ingested,
+    Listing,
     PendingIngest,
+    RemoteFile,
     RemoteInbox,
 )
 from adapters.formats.registry import FileFormats
 from adapters.settings import SourceSettings, source_named
-from adapters.sftp import Listing, RemoteFile, RemoteFileError, SftpSource
+from adapters.sftp import RemoteFileError, SftpSource
 from reconcile.errors import ConfigError, TransferError
 
 __all__ = [

@@ -1,14 +1,52 @@
-"""The ports and records of fetching (:mod:`adapters.fetch`): the ledger, the remote inbox, outcomes."""
+"""The ports and records of fetching (:mod:`adapters.fetch`): the ledger, the remote inbox, outcomes.
+
+The records of a remote listing (:class:`RemoteFile`, :class:`Listing`,
+:class:`Downloaded`) live here, beside the ports that speak of them, so that
+the ledger's database side (:mod:`adapters.db.fetch_ledger`) needs nothing of
+the SFTP client (:mod:`adapters.sftp` implements :class:`RemoteInbox`).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from adapters.sftp import Downloaded, Listing, RemoteFile
+
+@dataclass(frozen=True, slots=True)
+class RemoteFile:
+    """A regular file in the remote directory, as listed."""
+
+    name: str
+    size: int
+    mtime: int
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """What a remote directory holds that matches the pattern.
+
+    Attributes:
+        files: regular files whose size and time held still between two looks.
+        growing: files still being written; left for the next fetch.
+        warnings: names refused or skipped, with the reason.
+    """
+
+    files: tuple[RemoteFile, ...]
+    growing: tuple[RemoteFile, ...] = ()
+    warnings: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class Downloaded:
+    """A file now complete in the local inbox."""
+
+    remote: RemoteFile
+    path: Path
+    sha256: str
+
 
 #: Ingestions of one file that may fail with an error before it is given up (marked ``failed``).
 MAX_INGEST_ATTEMPTS = 3

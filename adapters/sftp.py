@@ -30,13 +30,14 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import TypeVar
 
 import paramiko
 
+from adapters.fetch_ports import Downloaded, Listing, RemoteFile
 from adapters.sftp_keys import (
     Endpoint,
     PinnedHostKeyPolicy,
@@ -82,39 +83,6 @@ class RetryPolicy:
         for _ in range(self.attempts - 1):
             yield min(delay, self.max_delay_s)
             delay *= 2
-
-
-@dataclass(frozen=True, slots=True)
-class RemoteFile:
-    """A regular file in the remote directory, as listed."""
-
-    name: str
-    size: int
-    mtime: int
-
-
-@dataclass(frozen=True, slots=True)
-class Listing:
-    """What a remote directory holds that matches the pattern.
-
-    Attributes:
-        files: regular files whose size and time held still between two looks.
-        growing: files still being written; left for the next fetch.
-        warnings: names refused or skipped, with the reason.
-    """
-
-    files: tuple[RemoteFile, ...]
-    growing: tuple[RemoteFile, ...] = ()
-    warnings: tuple[str, ...] = field(default=())
-
-
-@dataclass(frozen=True, slots=True)
-class Downloaded:
-    """A file now complete in the local inbox."""
-
-    remote: RemoteFile
-    path: Path
-    sha256: str
 
 
 def refusal(name: str) -> str | None:

@@ -30,8 +30,8 @@ import asyncssh
 import pytest
 
 from adapters.fetch import Claim, Ingested, PendingIngest
+from adapters.fetch_ports import RemoteFile
 from adapters.settings import PublishSettings, Settings, SourceSettings
-from adapters.sftp import RemoteFile
 from adapters.sftp_server import ChrootedSftp, LocalSftpServer, generate_client_key
 
 SSHD = Path("/usr/sbin/sshd")

@@ -33,8 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from adapters.db.engine import write_transaction
 from adapters.db.ops_tables import fetched_files
 from adapters.db.schema import files
-from adapters.fetch_ports import Claim, PendingIngest
-from adapters.sftp import RemoteFile
+from adapters.fetch_ports import Claim, PendingIngest, RemoteFile
 
 #: Ledger statuses that mean the file's bytes are in the database.
 _STORED = ("accepted", "correction", "duplicate")

@@ -10,8 +10,9 @@ import pytest
 from sftp_fixtures import FakeFetchLedger, RecordingIngest
 
 from adapters.fetch import LOCK_NAME, fetch_source
+from adapters.fetch_ports import Downloaded, Listing, RemoteFile
 from adapters.settings import SourceSettings
-from adapters.sftp import Downloaded, Listing, RemoteFile, RemoteFileError, RetryPolicy, refusal
+from adapters.sftp import RemoteFileError, RetryPolicy, refusal
 from reconcile.errors import TransferError
 
 SOURCE = SourceSettings(name="vcb", host="sftp.example.vn", host_key="ssh-ed25519 AAAA")
