@@ -8,11 +8,11 @@ unknown province ends with one line and a non-zero exit code.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
 from adapters.bootstrap import Parts
+from adapters.cli.run_cmd import business_date
 from adapters.db.engine import require_schema
 from reports.statements import FORMATS
 from usecases.statements import write_province_statement
@@ -31,13 +31,6 @@ def register(subparsers: Any) -> None:
         "--out", required=True, type=Path, metavar="PATH", help="file (or directory) to write"
     )
     parser.set_defaults(handler=handle)
-
-
-def business_date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def handle(args: argparse.Namespace, parts: Parts) -> int:

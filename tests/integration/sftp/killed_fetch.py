@@ -24,10 +24,9 @@ import types
 from collections import Counter
 from typing import Any
 
-from sftp_fixtures import fetch_parts
-
 import adapters.ingest
 import adapters.sftp
+from adapters.bootstrap import bootstrap
 from adapters.db.engine import create_engine_for
 from adapters.db.fetch_ledger import SqlFetchLedger
 from adapters.fetch import fetch_sources
@@ -47,7 +46,8 @@ def main(spec: dict[str, Any]) -> int:
     _install(happened)
     engine = create_engine_for(spec["url"])
     settings = Settings(sources=(SourceSettings(**spec["source"]),), data_dir=spec["data_dir"])
-    fetch_sources(*fetch_parts(settings, engine))
+    parts = bootstrap(settings, engine=engine)
+    fetch_sources(parts.sources, parts.inboxes, engine, parts.formats)
     return 0
 
 
