@@ -10,7 +10,9 @@ world: it uses :mod:`reconcile` (the core) and :mod:`reports` (rendering),
 and imports nothing of :mod:`adapters`; ``adapters.bootstrap`` builds the
 ports from the configuration and hands them in.
 
-Ingestion and fetching are use cases over their own ports too
-(:func:`adapters.fetch.fetch_source` takes a remote inbox, a ledger and an
-ingest function), wired by the bootstrap.
+Ingestion and fetching keep their homes in ``adapters``: ingesting a file is
+one database transaction per file (``adapters.ingest.ingest_files``, which
+``recon ingest`` and every fetch call), and ``adapters.fetch.fetch_source``
+is already a function over its ports (a remote inbox, a ledger, an ingest
+function) beside the local inbox's file locks; the bootstrap wires both.
 """

@@ -1,9 +1,10 @@
 """Use cases: write one province's statement, or every active province's statements for a day.
 
-The wiring the CLI, the web application and the scheduler's publish job
-share: read the province's latest result for the date (the newest run that
+What the CLI, the web application, the demo and the scheduler's publish job
+(:mod:`usecases.publish`) call alike: read the province's latest result for the date (the newest run that
 covered it) and what that run stored, its verdict on every batch and its
-discrepancy rows (:class:`reconcile.ports.RunStore`), shape it into a
+discrepancy rows (:class:`reconcile.ports.RunStore`), name the province from the
+reference data (:class:`usecases.ports.ProvinceDirectory`), shape it into a
 statement (:func:`reports.statement_build.statement_of_run`) and render it
 (:func:`reports.statements.write_statement`). Nothing here links a credit or
 judges a batch. A date (and province) that no run has reconciled is refused
