@@ -1,4 +1,8 @@
-"""The JSON API's reads: a date's latest discrepancies, scoped, filtered, sorted and paged in SQL.
+"""The one query of the workbench: a result's discrepancies, scoped, filtered, sorted and paged in SQL.
+
+The dashboard (``GET /``) and the JSON API (``GET /api/v1/discrepancies``)
+both ask :func:`latest_discrepancies` (rows) and :func:`totals` (sums by
+category and province), so a page and the API never disagree.
 
 :func:`latest_result` is the one place that decides which stored rows make
 "the latest result of a date"; everything else here filters, sorts and pages
@@ -6,8 +10,9 @@ whatever it returns, so pointing it elsewhere changes no caller. Each row
 joins its ``work_items`` record, so ``status`` is the live workflow status
 (``resolved`` as soon as someone resolves it) and ``assignee`` who holds it;
 ``run_status`` keeps the status the run gave it. Only one page of rows
-ever leaves the database. Text sorts in code-point order on both databases
-and absent values sort last either way; equal keys are ordered by ``id``.
+ever leaves the database, and the totals are summed by the database. Text
+sorts in code-point order on both databases and absent values sort last
+either way; equal keys are ordered by ``id``.
 """
 
 from __future__ import annotations
@@ -16,17 +21,20 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, String, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, String, and_, func, or_, select
 
 from adapters.db.run_tables import discrepancies, work_items
 from adapters.db.runs import runs_of_date
 from adapters.db.users import User
 from adapters.web.access import province_clause
 from adapters.web.queries import parts_clause
+from reconcile.discrepancies import Status
 from reconcile.results import latest_parts
 
 _D, _W = discrepancies.c, work_items.c
 LIVE_STATUS = func.coalesce(_W.status, _D.status)
+#: The amount filters compare: the size of the break, whatever its sign.
+AMOUNT = func.abs(func.coalesce(_D.difference_vnd, 0))
 #: The fields of an item, in the report's order (DESIGN.md §6), then the API's own.
 COLUMNS: dict[str, ColumnElement[Any]] = {
     "id": _D.id,
@@ -51,11 +59,30 @@ COLUMNS: dict[str, ColumnElement[Any]] = {
 }
 SORTABLE = frozenset(COLUMNS) - {"detail"}
 SEARCHED = (_D.payment_code, _D.txn_id, _D.batch_id, _D.bank_ref)
+#: Age buckets (business days): name -> (least, most); ``None`` most is open-ended.
+AGE_BUCKETS: dict[str, tuple[int, int | None]] = {
+    "0": (0, 0),
+    "1-2": (1, 2),
+    "3-5": (3, 5),
+    "6-10": (6, 10),
+    "11+": (11, None),
+}
+#: ``assignee=`` this value: the items nobody holds.
+UNASSIGNED = "-"
+#: The live statuses of work still to do (the "my queue" view).
+TO_DO = (Status.OPEN.value, Status.PENDING.value)
 
 
 @dataclass(frozen=True, slots=True)
 class DiscrepancyQuery:
-    """What the caller asked for; ``None`` means any. ``page`` counts from 1."""
+    """What the caller asked for; ``None`` means any. ``page`` counts from 1.
+
+    ``run_id`` names one run instead of the date's latest result; ``date_from``
+    and ``date_to`` bound the items' own business dates (an aged item keeps
+    the date it arose); ``amount_min``/``amount_max`` bound the absolute
+    difference in đồng; ``mine`` is the signed-in user's queue (assigned to
+    them, still open or pending).
+    """
 
     business_date: dt.date
     province: str | None = None
@@ -64,6 +91,14 @@ class DiscrepancyQuery:
     severity: str | None = None
     gateway: str | None = None
     q: str | None = None
+    assignee: str | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    amount_min: int | None = None
+    amount_max: int | None = None
+    age: str | None = None
+    mine: bool = False
+    run_id: str | None = None
     sort: str = "id"
     descending: bool = False
     page: int = 1
@@ -81,14 +116,20 @@ def latest_result(conn: Connection, business_date: dt.date) -> ColumnElement[boo
     return parts_clause(latest_parts(of_the_date)) if of_the_date else None
 
 
+def _in_result(conn: Connection, query: DiscrepancyQuery) -> ColumnElement[bool] | None:
+    if query.run_id is not None:
+        return _D.run_id == query.run_id
+    return latest_result(conn, query.business_date)
+
+
 def latest_discrepancies(
     conn: Connection, user: User, query: DiscrepancyQuery
 ) -> tuple[int, list[dict[str, Any]]] | None:
-    """The total and one page of the date's latest discrepancies that ``user`` may see; ``None`` if no run."""
-    in_result = latest_result(conn, query.business_date)
+    """The total and one page of the result's discrepancies that ``user`` may see; ``None`` if no run."""
+    in_result = _in_result(conn, query)
     if in_result is None:
         return None
-    base = _filtered(select(*(c.label(n) for n, c in COLUMNS.items())), in_result, user, query)
+    base = filtered(select(*(c.label(n) for n, c in COLUMNS.items())), in_result, user, query)
     total = int(conn.execute(select(func.count()).select_from(base.subquery())).scalar_one())
     key = COLUMNS[query.sort]
     if conn.dialect.name == "postgresql" and isinstance(key.type, String):
@@ -100,9 +141,38 @@ def latest_discrepancies(
     return total, [_item(row) for row in rows]
 
 
-def _filtered(
+def totals(conn: Connection, user: User, query: DiscrepancyQuery) -> list[dict[str, Any]]:
+    """Count and đồng totals per category and province of the filtered rows, summed by the database.
+
+    The differences are those of :func:`reconcile.money.difference_totals`:
+    the signed net and the sum of absolute differences.
+    """
+    in_result = _in_result(conn, query)
+    if in_result is None:
+        return []
+    zero = func.coalesce
+    statement = filtered(
+        select(
+            _D.category,
+            _D.province_code,
+            func.count().label("count"),
+            zero(func.sum(_D.expected_vnd), 0).label("expected_vnd"),
+            zero(func.sum(_D.actual_vnd), 0).label("actual_vnd"),
+            zero(func.sum(_D.difference_vnd), 0).label("net_difference_vnd"),
+            zero(func.sum(func.abs(_D.difference_vnd)), 0).label("absolute_difference_vnd"),
+        ),
+        in_result,
+        user,
+        query,
+    ).group_by(_D.category, _D.province_code)
+    rows = [dict(row) for row in conn.execute(statement).mappings()]
+    return sorted(rows, key=lambda row: (row["category"], row["province_code"] or "\uffff"))
+
+
+def filtered(
     statement: Select[Any], in_result: ColumnElement[bool], user: User, query: DiscrepancyQuery
 ) -> Select[Any]:
+    """``statement`` over the result's rows joined with their work items, kept to ``user`` and ``query``."""
     statement = statement.select_from(discrepancies.outerjoin(work_items, _W.item_key == _D.item_key)).where(
         in_result, province_clause(user, _D.province_code)
     )
@@ -115,6 +185,24 @@ def _filtered(
     ):
         if wanted is not None:
             statement = statement.where(column == wanted)
+    if query.assignee == UNASSIGNED:
+        statement = statement.where(_W.assignee.is_(None))
+    elif query.assignee is not None:
+        statement = statement.where(_W.assignee == query.assignee)
+    if query.mine:
+        statement = statement.where(_W.assignee == user.username, LIVE_STATUS.in_(TO_DO))
+    if query.date_from is not None:
+        statement = statement.where(_D.business_date >= query.date_from)
+    if query.date_to is not None:
+        statement = statement.where(_D.business_date <= query.date_to)
+    if query.amount_min is not None:
+        statement = statement.where(query.amount_min <= AMOUNT)
+    if query.amount_max is not None:
+        statement = statement.where(query.amount_max >= AMOUNT)
+    if query.age is not None:
+        least, most = AGE_BUCKETS[query.age]
+        bounds = [_D.age_days >= least] + ([] if most is None else [_D.age_days <= most])
+        statement = statement.where(and_(*bounds))
     if query.q:
         needle = query.q.lower()
         statement = statement.where(
