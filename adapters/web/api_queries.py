@@ -18,7 +18,7 @@ either way; equal keys are ordered by ``id``.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Select, String, and_, func, or_, select
@@ -125,20 +125,49 @@ def _in_result(conn: Connection, query: DiscrepancyQuery) -> ColumnElement[bool]
 def latest_discrepancies(
     conn: Connection, user: User, query: DiscrepancyQuery
 ) -> tuple[int, list[dict[str, Any]]] | None:
-    """The total and one page of the result's discrepancies that ``user`` may see; ``None`` if no run."""
+    """The total and one page of the result's discrepancies that ``user`` may see; ``None`` if no run.
+
+    The page is found in two steps: the ids of the page (a narrow sort of
+    ids and keys), then those rows in full, so the database never sorts
+    whole rows of the entire result.
+    """
     in_result = _in_result(conn, query)
     if in_result is None:
         return None
-    base = filtered(select(*(c.label(n) for n, c in COLUMNS.items())), in_result, user, query)
-    total = int(conn.execute(select(func.count()).select_from(base.subquery())).scalar_one())
+    total = int(conn.execute(filtered(select(func.count()), in_result, user, query)).scalar_one())
     key = COLUMNS[query.sort]
     if conn.dialect.name == "postgresql" and isinstance(key.type, String):
         key = key.collate("C")  # code-point order, as SQLite sorts: the same answer on both
     order = (key.desc() if query.descending else key.asc()).nulls_last()
+    page = (
+        filtered(select(_D.id), in_result, user, query)
+        .order_by(order, _D.id.asc())
+        .limit(query.page_size)
+        .offset((query.page - 1) * query.page_size)
+    )
+    ids = list(conn.execute(page).scalars())
+    if not ids:
+        return total, []
     rows = conn.execute(
-        base.order_by(order, _D.id.asc()).limit(query.page_size).offset((query.page - 1) * query.page_size)
+        select(*(c.label(n) for n, c in COLUMNS.items()))
+        .select_from(discrepancies.outerjoin(work_items, _W.item_key == _D.item_key))
+        .where(_D.id.in_(ids))
     ).mappings()
-    return total, [_item(row) for row in rows]
+    by_id = {row["id"]: _item(row) for row in rows}
+    return total, [by_id[row_id] for row_id in ids]
+
+
+def matching_ids(
+    conn: Connection, user: User, query: DiscrepancyQuery, *, run_id: str | None = None, limit: int
+) -> list[int]:
+    """The ids of every item the query selects (at most ``limit``), for a bulk action on a filter."""
+    if run_id is not None:
+        query = replace(query, run_id=run_id)
+    in_result = _in_result(conn, query)
+    if in_result is None:
+        return []
+    statement = filtered(select(_D.id), in_result, user, query).order_by(_D.id).limit(limit)
+    return list(conn.execute(statement).scalars())
 
 
 def totals(conn: Connection, user: User, query: DiscrepancyQuery) -> list[dict[str, Any]]:
@@ -169,13 +198,30 @@ def totals(conn: Connection, user: User, query: DiscrepancyQuery) -> list[dict[s
     return sorted(rows, key=lambda row: (row["category"], row["province_code"] or "\uffff"))
 
 
+def needs_work_items(query: DiscrepancyQuery) -> bool:
+    """Whether the query filters or sorts by the live workflow (status, assignee)."""
+    return (
+        query.sort in ("status", "assignee")
+        or query.status is not None
+        or query.assignee is not None
+        or query.mine
+    )
+
+
 def filtered(
     statement: Select[Any], in_result: ColumnElement[bool], user: User, query: DiscrepancyQuery
 ) -> Select[Any]:
-    """``statement`` over the result's rows joined with their work items, kept to ``user`` and ``query``."""
-    statement = statement.select_from(discrepancies.outerjoin(work_items, _W.item_key == _D.item_key)).where(
-        in_result, province_clause(user, _D.province_code)
+    """``statement`` over the result's rows, kept to ``user`` and ``query``.
+
+    The rows are joined with their work items only when the query filters or
+    sorts by them: a join per row is most of the cost of a large page.
+    """
+    source = (
+        discrepancies.outerjoin(work_items, _W.item_key == _D.item_key)
+        if needs_work_items(query)
+        else discrepancies
     )
+    statement = statement.select_from(source).where(in_result, province_clause(user, _D.province_code))
     for column, wanted in (
         (_D.province_code, query.province),
         (_D.category, query.category),

@@ -32,6 +32,7 @@ from adapters.web import (
     routes_dashboard,
     routes_downloads,
     routes_runs,
+    workflow,
 )
 from adapters.web.access import SESSION_USER, Hidden, SignInRequired
 from adapters.web.auth import LoginThrottle, secret_key
@@ -39,7 +40,7 @@ from adapters.web.csrf import CsrfMiddleware
 from adapters.web.headers import SecurityHeadersMiddleware
 from adapters.web.pages import template_environment
 from adapters.web.sessions import ServerSessionMiddleware
-from reconcile.errors import NotFoundError
+from reconcile.errors import ConfigError, NotFoundError
 
 SESSION_COOKIE = "recon_session"
 
@@ -81,7 +82,18 @@ def create_app(settings: Settings, engine: Engine, *, secure_cookies: bool | Non
     app.state.settings = settings
     app.state.templates = template_environment()
     app.state.login_throttle = LoginThrottle()
+    app.state.approval_threshold_vnd = approval_threshold()
     return app
+
+
+def approval_threshold() -> int:
+    """``RECON_APPROVAL_THRESHOLD_VND`` (whole đồng), else the workflow's default."""
+    text = os.environ.get("RECON_APPROVAL_THRESHOLD_VND", "").strip()
+    if not text:
+        return workflow.DEFAULT_APPROVAL_THRESHOLD_VND
+    if not text.isascii() or not text.isdigit():
+        raise ConfigError(f"RECON_APPROVAL_THRESHOLD_VND={text!r} is not a whole number of đồng")
+    return int(text)
 
 
 async def _sign_in(request: Request, exc: Exception) -> Response:

@@ -25,7 +25,12 @@ from adapters.web import api_queries, queries
 from adapters.web.access import Hidden, current_user, is_staff, may_work_items
 from adapters.web.pages import render
 from adapters.web.query_params import QUERY_PARAMETERS, BadParameter, parse_query
-from adapters.web.workflow import item_actions, pending_requests
+from adapters.web.workflow import (
+    DEFAULT_APPROVAL_THRESHOLD_VND,
+    item_actions,
+    needs_approval,
+    pending_requests,
+)
 from reconcile.columns import LOCAL_TZ
 from reconcile.discrepancies import Category, Severity, Status
 from reconcile.money import ABSOLUTE_DIFFERENCE, DIFFERENCE_LABELS, NET_DIFFERENCE
@@ -76,10 +81,34 @@ def dashboard(request: Request) -> Response:
         statuses=[s.value for s in Status],
         severities=[s.value for s in Severity],
         age_buckets=list(api_queries.AGE_BUCKETS),
+        bulk_filter=_bulk_filter(query),
+        done=params.get("done") if (params.get("done") or "").isdigit() else None,
     )
 
 
-DASHBOARD_PARAMETERS = QUERY_PARAMETERS | {"run", "lang"}
+DASHBOARD_PARAMETERS = QUERY_PARAMETERS | {"run", "lang", "done"}
+
+
+def _bulk_filter(query: api_queries.DiscrepancyQuery) -> list[tuple[str, str]]:
+    """The filter of the page as form fields, so a bulk action "on the filter" acts on what is shown."""
+    fields = {
+        "date": query.business_date.isoformat(),
+        "run": query.run_id,
+        "province": query.province,
+        "category": query.category,
+        "status": query.status,
+        "severity": query.severity,
+        "gateway": query.gateway,
+        "q": query.q,
+        "assignee": query.assignee,
+        "from": query.date_from.isoformat() if query.date_from else None,
+        "to": query.date_to.isoformat() if query.date_to else None,
+        "amount_min": query.amount_min,
+        "amount_max": query.amount_max,
+        "age": query.age,
+        "mine": "1" if query.mine else None,
+    }
+    return [(name, str(value)) for name, value in fields.items() if value is not None]
 
 
 def _date_asked(params: Any, problems: list[str]) -> dt.date | None:
@@ -152,6 +181,8 @@ def discrepancy_view(
         history = queries.history(conn, user, row["item_key"])
         names = queries.province_names(conn, user)
         actions = item_actions(conn, row["item_key"]) if may_work_items(user) else []
+        assignees = queries.active_usernames(conn) if may_work_items(user) else []
+    threshold = int(getattr(request.app.state, "approval_threshold_vnd", DEFAULT_APPROVAL_THRESHOLD_VND))
     return render(
         request,
         "discrepancy.html",
@@ -163,6 +194,9 @@ def discrepancy_view(
         actions=actions,
         requests=pending_requests(actions),
         can_act=may_work_items(user),
+        assignees=assignees,
+        threshold=threshold,
+        needs_approval=needs_approval(row, threshold),
         error=error,
     )
 
