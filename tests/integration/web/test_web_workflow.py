@@ -197,6 +197,10 @@ def test_the_assignee_and_live_status_show_at_once_on_the_page_the_dashboard_and
     assert (body["items"][0]["status"], body["items"][0]["assignee"]) == ("resolved", "vien")
     assert "Đã xử lý" in client.get(f"/discrepancies/{item}").text
     assert f'href="/discrepancies/{item}"' not in signed_in("vien").get("/", params={"mine": "1"}).text
+    report = client.get("/reports/2026-11-25-v1.json").json()["discrepancies"]
+    assert {(r["payment_code"], r["status"]) for r in report} >= {("HN-2", "resolved"), ("HN-1", "open")}
+    csv_lines = client.get("/reports/2026-11-25-v1.csv").text.splitlines()
+    assert any("HN-2" in line and ",resolved," in line for line in csv_lines)
 
 
 def test_resolving_a_large_high_severity_item_needs_a_second_person(
