@@ -23,6 +23,7 @@ from adapters.db.runs import runs_of_date
 from adapters.db.users import User
 from adapters.web import api_queries, queries
 from adapters.web.access import Hidden, current_user, is_staff, may_work_items
+from adapters.web.evidence import evidence
 from adapters.web.pages import render
 from adapters.web.query_params import QUERY_PARAMETERS, BadParameter, parse_query
 from adapters.web.workflow import (
@@ -179,6 +180,10 @@ def discrepancy_view(
         if row is None:
             raise Hidden
         history = queries.history(conn, user, row["item_key"])
+        txn_page = request.query_params.get("txn_page", "1")
+        found = evidence(
+            conn, user, row, int(txn_page) if txn_page.isdigit() and 0 < len(txn_page) < 7 else 1
+        )
         names = queries.province_names(conn, user)
         actions = item_actions(conn, row["item_key"]) if may_work_items(user) else []
         assignees = queries.active_usernames(conn) if may_work_items(user) else []
@@ -190,6 +195,7 @@ def discrepancy_view(
         user=user,
         row=row,
         history=history,
+        evidence=found,
         names=names,
         actions=actions,
         requests=pending_requests(actions),

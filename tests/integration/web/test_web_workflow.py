@@ -277,3 +277,16 @@ def test_bulk_assignment_of_ticked_items_and_bulk_resolution_of_a_filter(
 def test_a_province_user_cannot_act_in_bulk(signed_in: Client, item: int) -> None:
     client = signed_in("hanoi")
     assert bulk(client, [("action", "comment"), ("note", "x"), ("id", str(item))]).status_code == 404
+
+
+def test_the_items_page_shows_the_evidence_behind_it(signed_in: Client, world: Engine) -> None:
+    # UNDERPAID T1, of batch VNP-HN-1
+    page = signed_in("thu").get(f"/discrepancies/{row_id(world, 'HN-1')}").text
+    evidence = page.split('id="evidence"')[1].split("</section>")[0]
+    assert "obligations.csv" in evidence  # the obligation and the file it came from
+    assert "vnpay.csv" in evidence  # the batch's gateway transactions, with file and line
+    assert 'href="/?q=T1"' in evidence
+    assert "VNP-HN-1" in evidence
+    assert "hanoi.sta" in evidence  # the credit linked to the batch, from its MT940 file
+    province = signed_in("saigon").get(f"/discrepancies/{row_id(world, 'HN-1')}")
+    assert province.status_code == 404
