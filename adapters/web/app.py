@@ -31,6 +31,7 @@ from adapters.web import (
     routes_auth,
     routes_dashboard,
     routes_downloads,
+    routes_overview,
     routes_runs,
     workflow,
 )
@@ -58,6 +59,7 @@ def create_app(settings: Settings, engine: Engine, *, secure_cookies: bool | Non
         *routes_audit.ROUTES,
         *routes_account.ROUTES,
         *routes_api.ROUTES,
+        *routes_overview.ROUTES,
     ]
     middleware = [
         Middleware(SecurityHeadersMiddleware),
