@@ -305,3 +305,33 @@ def test_a_write_off_needs_a_second_person_and_then_shows_everywhere(
     assert "HN-2" in approver.inner_text("table.items tbody")
     requester.context.close()
     approver.context.close()
+
+
+def test_the_overview_the_evidence_and_the_operations_page_link_together(browser: Any, server: str) -> None:
+    context = browser.new_context(locale="vi-VN", viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    sign_in(page, server, "thu")
+    # the breaks table fits a 1366 px screen: no horizontal scrolling
+    wide = page.evaluate(
+        "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 1366)"
+        ".slice(0, 8).map(e => e.tagName + '.' + e.className + ' ' + (e.textContent || '').slice(0, 40))"
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366, wide
+
+    page.click("text=Tổng quan / Overview")
+    page.wait_for_url(server + "/overview")
+    assert "Nộp thiếu" in page.inner_text("#by-category")
+    assert "01 Hà Nội" in page.inner_text("#by-province")
+    page.click("#by-category >> text=Nộp thiếu")
+    assert "category=UNDERPAID" in page.url
+    assert "1 mục / items" in page.inner_text("#item-count")
+
+    page.click("table.items tbody a")
+    evidence = page.inner_text("#evidence")
+    assert "vnpay.csv" in evidence
+    assert "hanoi.sta" in evidence
+    page.click("#evidence >> text=hanoi.sta >> nth=0")
+    assert "/ops?file=" in page.url
+    assert "hanoi.sta" in page.inner_text("tr.asked")
+    assert "Tệp bị từ chối / Rejected files" in page.inner_text("body")
+    context.close()
