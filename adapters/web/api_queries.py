@@ -10,7 +10,9 @@ whatever it returns, so pointing it elsewhere changes no caller. Each row
 joins its ``work_items`` record, so ``status`` is the live workflow status
 (``resolved`` as soon as someone resolves it) and ``assignee`` who holds it;
 ``run_status`` keeps the status the run gave it. Only one page of rows
-ever leaves the database, and the totals are summed by the database. Text
+ever leaves the database, and the totals are summed by the database. A
+stored run never changes, so counts and totals that do not depend on the
+live workflow are kept in memory once computed (:class:`_StableCache`). Text
 sorts in code-point order on both databases and absent values sort last
 either way; equal keys are ordered by ``id``.
 """
@@ -18,10 +20,15 @@ either way; equal keys are ordered by ``id``.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import uuid
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, String, and_, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Engine, Select, String, and_, func, or_, select
 
 from adapters.db.run_tables import discrepancies, work_items
 from adapters.db.runs import runs_of_date
@@ -117,9 +124,72 @@ def latest_result(conn: Connection, business_date: dt.date) -> ColumnElement[boo
 
 
 def _in_result(conn: Connection, query: DiscrepancyQuery) -> ColumnElement[bool] | None:
+    return _result_of(conn, query)[0]
+
+
+def _result_of(conn: Connection, query: DiscrepancyQuery) -> tuple[ColumnElement[bool] | None, Hashable]:
+    """The result's condition and what identifies it (the run, or the parts of the latest result)."""
     if query.run_id is not None:
-        return _D.run_id == query.run_id
-    return latest_result(conn, query.business_date)
+        return _D.run_id == query.run_id, query.run_id
+    of_the_date = runs_of_date(conn, query.business_date)
+    if not of_the_date:
+        return None, None
+    parts = latest_parts(of_the_date)
+    return parts_clause(parts), parts
+
+
+class _StableCache:
+    """Answers that cannot change: a stored run's rows never do, so neither do their counts and sums.
+
+    Only answers that do not depend on the live workflow (no status,
+    assignee or "mine" filter) are kept, keyed by the result's runs and
+    provinces, the user's scope and the filters. At most :data:`SIZE`
+    answers, the oldest dropped first.
+    """
+
+    SIZE = 256
+
+    def __init__(self) -> None:
+        self._answers: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key in self._answers:
+                self._answers.move_to_end(key)
+                return self._answers[key]
+        answer = compute()
+        with self._lock:
+            self._answers[key] = answer
+            while len(self._answers) > self.SIZE:
+                self._answers.popitem(last=False)
+        return answer
+
+
+_STABLE = _StableCache()
+
+
+def _stable_key(
+    kind: str, conn: Connection, user: User, query: DiscrepancyQuery, result: Hashable
+) -> Hashable:
+    """The cache key of a count or sum, or ``None`` when the answer depends on the live workflow."""
+    if needs_work_items(replace(query, sort="id")):
+        return None
+    filters = replace(query, sort="id", descending=False, page=1, page_size=1)
+    return (kind, _database_token(conn.engine), result, user.role, user.province_code, filters)
+
+
+_TOKENS: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
+
+
+def _database_token(engine: Engine) -> str:
+    """A name for ``engine`` unique in this process (two databases may share a URL over time)."""
+    with _STABLE._lock:
+        return _TOKENS.setdefault(engine, uuid.uuid4().hex)
+
+
+def _cached(key: Hashable, compute: Callable[[], Any]) -> Any:
+    return compute() if key is None else _STABLE.get(key, compute)
 
 
 def latest_discrepancies(
@@ -131,10 +201,12 @@ def latest_discrepancies(
     ids and keys), then those rows in full, so the database never sorts
     whole rows of the entire result.
     """
-    in_result = _in_result(conn, query)
+    in_result, result = _result_of(conn, query)
     if in_result is None:
         return None
-    total = int(conn.execute(filtered(select(func.count()), in_result, user, query)).scalar_one())
+    counted = filtered(select(func.count()), in_result, user, query)
+    key = _stable_key("count", conn, user, query, result)
+    total = int(_cached(key, lambda: conn.execute(counted).scalar_one()))
     key = COLUMNS[query.sort]
     if conn.dialect.name == "postgresql" and isinstance(key.type, String):
         key = key.collate("C")  # code-point order, as SQLite sorts: the same answer on both
@@ -176,7 +248,7 @@ def totals(conn: Connection, user: User, query: DiscrepancyQuery) -> list[dict[s
     The differences are those of :func:`reconcile.money.difference_totals`:
     the signed net and the sum of absolute differences.
     """
-    in_result = _in_result(conn, query)
+    in_result, result = _result_of(conn, query)
     if in_result is None:
         return []
     zero = func.coalesce
@@ -194,8 +266,13 @@ def totals(conn: Connection, user: User, query: DiscrepancyQuery) -> list[dict[s
         user,
         query,
     ).group_by(_D.category, _D.province_code)
-    rows = [dict(row) for row in conn.execute(statement).mappings()]
-    return sorted(rows, key=lambda row: (row["category"], row["province_code"] or "\uffff"))
+
+    def compute() -> list[dict[str, Any]]:
+        rows = [dict(row) for row in conn.execute(statement).mappings()]
+        return sorted(rows, key=lambda row: (row["category"], row["province_code"] or "\uffff"))
+
+    found: list[dict[str, Any]] = _cached(_stable_key("totals", conn, user, query, result), compute)
+    return [dict(row) for row in found]
 
 
 def needs_work_items(query: DiscrepancyQuery) -> bool:
