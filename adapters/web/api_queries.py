@@ -193,7 +193,7 @@ def _cached(key: Hashable, compute: Callable[[], Any]) -> Any:
 
 
 def latest_discrepancies(
-    conn: Connection, user: User, query: DiscrepancyQuery
+    conn: Connection, user: User, query: DiscrepancyQuery, *, total: int | None = None
 ) -> tuple[int, list[dict[str, Any]]] | None:
     """The total and one page of the result's discrepancies that ``user`` may see; ``None`` if no run.
 
@@ -204,9 +204,10 @@ def latest_discrepancies(
     in_result, result = _result_of(conn, query)
     if in_result is None:
         return None
-    counted = filtered(select(func.count()), in_result, user, query)
-    key = _stable_key("count", conn, user, query, result)
-    total = int(_cached(key, lambda: conn.execute(counted).scalar_one()))
+    if total is None:  # a caller that summed the totals already knows it
+        counted = filtered(select(func.count()), in_result, user, query)
+        key = _stable_key("count", conn, user, query, result)
+        total = int(_cached(key, lambda: conn.execute(counted).scalar_one()))
     key = COLUMNS[query.sort]
     if conn.dialect.name == "postgresql" and isinstance(key.type, String):
         key = key.collate("C")  # code-point order, as SQLite sorts: the same answer on both

@@ -52,9 +52,10 @@ def dashboard(request: Request) -> Response:
         query = _query(params, run, problems)
         if run is not None and explicit:
             query = replace(query, run_id=run["id"])
-        found = api_queries.latest_discrepancies(conn, user, query) if run else None
-        total, rows = found if found is not None else (0, [])
         totals = api_queries.totals(conn, user, query) if run else []
+        counted = sum(int(t["count"]) for t in totals)
+        found = api_queries.latest_discrepancies(conn, user, query, total=counted) if run else None
+        total, rows = found if found is not None else (0, [])
         names = queries.province_names(conn, user)
         assignees = queries.active_usernames(conn)
         parts = _parts(conn, run, explicit=explicit)
