@@ -176,7 +176,9 @@ def _stable_key(
     if needs_work_items(replace(query, sort="id")):
         return None
     filters = replace(query, sort="id", descending=False, page=1, page_size=1)
-    return (kind, _database_token(conn.engine), result, user.role, user.province_code, filters)
+    # the user's scope as the SQL it adds, so any scoping rule of adapters.web.access is in the key
+    scope = str(province_clause(user, _D.province_code).compile(compile_kwargs={"literal_binds": True}))
+    return (kind, _database_token(conn.engine), result, scope, filters)
 
 
 _TOKENS: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()

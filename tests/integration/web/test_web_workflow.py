@@ -290,3 +290,13 @@ def test_the_items_page_shows_the_evidence_behind_it(signed_in: Client, world: E
     assert "hanoi.sta" in evidence  # the credit linked to the batch, from its MT940 file
     province = signed_in("saigon").get(f"/discrepancies/{row_id(world, 'HN-1')}")
     assert province.status_code == 404
+
+
+def test_a_bad_filter_is_named_and_the_page_still_shows(signed_in: Client) -> None:
+    page = signed_in("thu").get("/", params={"age": "7", "sort": "-password"})
+    assert page.status_code == 200
+    assert "bad filter" in page.text
+    assert "4 mục / items" in page.text
+    english = signed_in("thu").get("/", params={"lang": "en"}).text
+    assert "Underpaid" in english
+    assert 'lang="en"' in english
