@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, insert, select
 from starlette.testclient import TestClient
 from web_world import csrf_of
 
-from adapters.db.run_tables import discrepancies, work_items
+from adapters.db.run_tables import discrepancies, run_batches, run_credits, work_items
+from adapters.db.schema import bank_entries, bank_statements
 from adapters.db.user_tables import discrepancy_actions
 
 Client = Callable[[str], TestClient]
@@ -300,3 +302,63 @@ def test_a_bad_filter_is_named_and_the_page_still_shows(signed_in: Client) -> No
     english = signed_in("thu").get("/", params={"lang": "en"}).text
     assert "Underpaid" in english
     assert 'lang="en"' in english
+
+
+def test_candidate_credits_are_on_the_account_inside_the_window_and_near_the_amount(
+    signed_in: Client, world: Engine
+) -> None:
+    """Three unlinked credits beside batch VNP-HN-1 (1.400.000 ₫ due 26/11): only the near one is offered."""
+    e, c = bank_entries.c, run_credits.c
+    with world.connect() as conn:
+        statement_row = conn.execute(select(bank_statements.c.id).limit(1)).scalar_one()
+        account = conn.execute(
+            select(run_batches.c.treasury_account).where(run_batches.c.batch_id == "VNP-HN-1")
+        ).scalar_one()
+    made: list[int] = []
+    with world.begin() as conn:
+        for ref, amount, day in (
+            ("NEAR-1", 1_390_000, dt.date(2026, 11, 26)),
+            ("FAR-AMOUNT", 2_000_000, dt.date(2026, 11, 26)),
+            ("LATE-DAY", 1_400_000, dt.date(2026, 12, 9)),
+        ):
+            entry = conn.execute(
+                insert(bank_entries).values(
+                    statement_row_id=statement_row,
+                    account=account,
+                    currency="VND",
+                    direction="C",
+                    amount=amount,
+                    booking_date=day,
+                    value_date=day,
+                    reversal=False,
+                    status="BOOK",
+                    bank_ref=ref,
+                    charges=0,
+                    position="line 99",
+                )
+            ).inserted_primary_key[0]
+            made.append(entry)
+            conn.execute(
+                insert(run_credits).values(
+                    run_id="2026-11-25-v1",
+                    position=900 + len(made),
+                    entry_id=entry,
+                    account=account,
+                    province_code="01",
+                    booking_date=day,
+                    bank_ref=ref,
+                    amount_vnd=amount,
+                    batch_id=None,
+                )
+            )
+    try:
+        page = signed_in("thu").get(f"/discrepancies/{row_id(world, 'HN-1')}").text
+        candidates = page.split('id="candidates"')[1].split("</table>")[0]
+        assert "NEAR-1" in candidates
+        assert "line 99" in candidates
+        assert "FAR-AMOUNT" not in candidates
+        assert "LATE-DAY" not in candidates
+    finally:
+        with world.begin() as conn:
+            conn.execute(delete(run_credits).where(c.entry_id.in_(made)))
+            conn.execute(delete(bank_entries).where(e.id.in_(made)))
