@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 N      ?= 100000
 DB     ?= sqlite
 
-.PHONY: demo test lint bench install lock clean
+.PHONY: demo test lint bench web-bench install lock clean
 
 $(BIN)/recon: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,9 @@ test: lint                        ## lint, then every test (PostgreSQL and SFTP 
 
 bench: install                    ## N generated payments end to end, on DB=sqlite or DB=postgresql
 	$(BIN)/python -m fixtures.bench --n $(N) --db $(DB)
+
+web-bench: install                ## p50/p95 per web request on a day of N breaks, on DB=sqlite or DB=postgresql
+	$(BIN)/python -m fixtures.web_bench --n $(N) --db $(DB)
 
 lock:                             ## re-resolve the newest allowed versions into constraints.txt (then: make test)
 	rm -rf .lock-venv

@@ -19,6 +19,7 @@ from fpdf.fonts import FontFace
 
 from reconcile.columns import LOCAL_TZ
 from reconcile.money import DIFFERENCE_LABELS, DifferenceTotals, format_vnd
+from reports import labels
 from reports.charts import BarPair, draw_settlement_bars
 from reports.fonts import find_unicode_font
 from reports.statement_model import (
@@ -196,9 +197,9 @@ def _write_discrepancies(pdf: FPDF, discrepancies: Sequence[StatementDiscrepancy
         return
     rows = [
         (
-            d.category,
-            d.severity,
-            d.status,
+            labels.category(d.category),
+            labels.severity(d.severity),
+            labels.status(d.status),
             d.key or "—",
             d.gateway or "—",
             *(_amount(v) for v in (d.expected_vnd, d.actual_vnd, d.difference_vnd)),

@@ -70,6 +70,7 @@ discrepancies = Table(
     Column("detail", Text),
     UniqueConstraint("run_id", "item_key"),
     Index(None, "item_key"),
+    Index(None, "run_id", "province_code"),
 )
 
 work_items = Table(
@@ -77,7 +78,7 @@ work_items = Table(
     metadata,
     Column("item_key", String(300), primary_key=True),
     Column("status", String(16), nullable=False),
-    Column("assignee", String(128)),
+    Column("assignee", String(128), index=True),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("updated_by", String(128)),
 )

@@ -45,6 +45,7 @@ discrepancy_actions = Table(
     Column("note", Text),
     Column("assignee", String(128)),
     Column("request_id", Id, ForeignKey("discrepancy_actions.id")),  # what an approve/reject decides
+    Column("match_key", String(300)),  # a manual match request: the item paired with this one
     Column("created_at", UtcDateTime, nullable=False),
     Index(None, "item_key", "created_at"),
 )

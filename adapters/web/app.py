@@ -30,7 +30,9 @@ from adapters.web import (
     routes_auth,
     routes_dashboard,
     routes_downloads,
+    routes_overview,
     routes_runs,
+    workflow,
 )
 from adapters.web.access import SESSION_USER, Hidden, SignInRequired
 from adapters.web.auth import LoginThrottle
@@ -38,7 +40,7 @@ from adapters.web.csrf import CsrfMiddleware
 from adapters.web.headers import SecurityHeadersMiddleware
 from adapters.web.pages import template_environment
 from adapters.web.sessions import ServerSessionMiddleware
-from reconcile.errors import NotFoundError
+from reconcile.errors import ConfigError, NotFoundError
 
 SESSION_COOKIE = "recon_session"
 
@@ -56,6 +58,7 @@ def create_app(engine: Engine, session_key: str, *, secure_cookies: bool | None 
         *routes_audit.ROUTES,
         *routes_account.ROUTES,
         *routes_api.ROUTES,
+        *routes_overview.ROUTES,
     ]
     middleware = [
         Middleware(SecurityHeadersMiddleware),
@@ -79,7 +82,18 @@ def create_app(engine: Engine, session_key: str, *, secure_cookies: bool | None 
     app.state.engine = engine
     app.state.templates = template_environment()
     app.state.login_throttle = LoginThrottle()
+    app.state.approval_threshold_vnd = approval_threshold()
     return app
+
+
+def approval_threshold() -> int:
+    """``RECON_APPROVAL_THRESHOLD_VND`` (whole đồng), else the workflow's default."""
+    text = os.environ.get("RECON_APPROVAL_THRESHOLD_VND", "").strip()
+    if not text:
+        return workflow.DEFAULT_APPROVAL_THRESHOLD_VND
+    if not text.isascii() or not text.isdigit():
+        raise ConfigError(f"RECON_APPROVAL_THRESHOLD_VND={text!r} is not a whole number of đồng")
+    return int(text)
 
 
 async def _sign_in(request: Request, exc: Exception) -> Response:

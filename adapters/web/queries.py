@@ -10,29 +10,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, false, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, false, or_, select
 
-from adapters.db.run_tables import discrepancies, runs
+from adapters.db.run_tables import discrepancies, runs, work_items
 from adapters.db.schema import provinces
+from adapters.db.user_tables import users
 from adapters.db.users import User
-from adapters.web.access import is_staff, province_clause
-from reconcile.money import difference_totals
+from adapters.web.access import WORKFLOW_ROLES, is_staff, province_clause
 from reconcile.results import ResultPart
-
-ROW_LIMIT = 500
-
-
-@dataclass(frozen=True, slots=True)
-class Filters:
-    """The dashboard's filters; ``None`` or empty means any."""
-
-    business_date: dt.date | None = None
-    province: str | None = None
-    category: str | None = None
-    status: str | None = None
 
 
 def visible_runs(conn: Connection, user: User, limit: int = 20) -> list[dict[str, Any]]:
@@ -63,18 +50,6 @@ def run_of(conn: Connection, user: User, business_date: dt.date | None) -> dict[
     return None
 
 
-def _rows_of(parts: Sequence[ResultPart], user: User, filters: Filters) -> Select[Any]:
-    d = discrepancies.c
-    statement = select(discrepancies).where(parts_clause(parts), province_clause(user, d.province_code))
-    if filters.province:
-        statement = statement.where(d.province_code == filters.province)
-    if filters.category:
-        statement = statement.where(d.category == filters.category)
-    if filters.status:
-        statement = statement.where(d.status == filters.status)
-    return statement
-
-
 def parts_clause(parts: Sequence[ResultPart]) -> ColumnElement[bool]:
     """The rows each run contributes to a result (:mod:`reconcile.results`)."""
     d = discrepancies.c
@@ -90,52 +65,32 @@ def parts_clause(parts: Sequence[ResultPart]) -> ColumnElement[bool]:
     return or_(false(), *clauses)
 
 
-def discrepancy_rows(
-    conn: Connection, user: User, parts: Sequence[ResultPart], filters: Filters
-) -> list[Mapping[str, Any]]:
-    """The rows of a result (one run, or the latest result of a date), in report order."""
-    d = discrepancies.c
-    order = (d.business_date, d.province_code, d.category, d.position)
-    statement = _rows_of(parts, user, filters).order_by(*order).limit(ROW_LIMIT)
-    return [dict(row) for row in conn.execute(statement).mappings()]
-
-
-def summary(
-    conn: Connection, user: User, parts: Sequence[ResultPart], filters: Filters
-) -> list[Mapping[str, Any]]:
-    """Count and VND totals per category and province, for the filtered rows.
-
-    The differences are :func:`reconcile.money.difference_totals`: the signed net
-    and the sum of absolute differences, as every other view names them.
-    """
-    rows = _rows_of(parts, user, filters).subquery()
-    statement = select(
-        rows.c.category, rows.c.province_code, rows.c.expected_vnd, rows.c.actual_vnd, rows.c.difference_vnd
-    ).order_by(rows.c.category, rows.c.province_code)
-    groups: dict[tuple[str, str | None], list[Any]] = {}
-    for row in conn.execute(statement):
-        groups.setdefault((row.category, row.province_code), []).append(row)
-    return [
-        _totals({"category": category, "province_code": code}, members)
-        for (category, code), members in groups.items()
-    ]
-
-
-def _totals(label: dict[str, Any], rows: list[Any]) -> dict[str, Any]:
-    return {
-        **label,
-        "count": len(rows),
-        "expected_vnd": sum(row.expected_vnd or 0 for row in rows),
-        "actual_vnd": sum(row.actual_vnd or 0 for row in rows),
-        **difference_totals(row.difference_vnd for row in rows).as_dict(),
-    }
-
-
 def discrepancy(conn: Connection, user: User, row_id: int) -> Mapping[str, Any] | None:
-    d = discrepancies.c
-    statement = select(discrepancies).where(d.id == row_id, province_clause(user, d.province_code))
-    row = conn.execute(statement).mappings().first()
-    return None if row is None else dict(row)
+    """One stored row with its live workflow state: ``status`` and ``assignee`` as they are now.
+
+    ``run_status`` keeps what the run said; ``status`` is the run's status
+    overlaid with the actions taken since (``work_items``).
+    """
+    d, w = discrepancies.c, work_items.c
+    statement = (
+        select(discrepancies, w.status.label("live_status"), w.assignee, w.updated_at, w.updated_by)
+        .select_from(discrepancies.outerjoin(work_items, w.item_key == d.item_key))
+        .where(d.id == row_id, province_clause(user, d.province_code))
+    )
+    found = conn.execute(statement).mappings().first()
+    if found is None:
+        return None
+    row = dict(found)
+    row["run_status"] = row["status"]
+    row["status"] = row.pop("live_status") or row["status"]
+    return row
+
+
+def active_usernames(conn: Connection) -> list[str]:
+    """Who may be given an item: the active treasury and admin users."""
+    u = users.c
+    statement = select(u.username).where(u.active.is_(True), u.role.in_(WORKFLOW_ROLES)).order_by(u.username)
+    return list(conn.execute(statement).scalars())
 
 
 def history(conn: Connection, user: User, item_key: str) -> list[Mapping[str, Any]]:

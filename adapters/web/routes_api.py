@@ -10,7 +10,11 @@ answer as for a province with no breaks, so nothing is learnt about others.
 Parameters (all optional but ``date``): ``date`` (YYYY-MM-DD), ``province``,
 ``category``, ``status`` (the live workflow status), ``severity``,
 ``gateway``, ``q`` (a substring of payment code, txn id, batch id or bank
-reference, any case), ``sort`` (a field name, ``-field`` for descending; ties
+reference, any case), ``assignee`` (``-`` for nobody), ``mine=1`` (assigned to
+the caller, still open or pending), ``from`` and ``to`` (the items' own
+business dates), ``amount_min`` and ``amount_max`` (the absolute difference
+in đồng), ``age`` (a bucket of business days: ``0``, ``1-2``, ``3-5``,
+``6-10``, ``11+``), ``sort`` (a field name, ``-field`` for descending; ties
 broken by ``id``), ``page`` (from 1), ``page_size`` (1–500, default 50;
 larger values are capped at 500 and the answer says so). An unknown or
 repeated parameter or a bad value is ``400`` with ``{"error": "…"}``; a
@@ -19,7 +23,6 @@ date with no run is ``404``; no or a bad credential is ``401``.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -29,26 +32,12 @@ from starlette.routing import Route
 
 from adapters.db.tokens import SqlTokenStore
 from adapters.db.users import User
+from adapters.web import query_params
 from adapters.web.access import SignInRequired, current_user
-from adapters.web.api_queries import SORTABLE, DiscrepancyQuery, latest_discrepancies
-from reconcile.discrepancies import Category, Severity, Status
+from adapters.web.api_queries import DiscrepancyQuery, latest_discrepancies
+from adapters.web.query_params import BadParameter
 
 PREFIX = "/api/"
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 500
-MAX_TEXT = 128
-PARAMETERS = frozenset(
-    {"date", "province", "category", "status", "severity", "gateway", "q", "sort", "page", "page_size"}
-)
-CHOICES = {
-    "category": {c.value for c in Category},
-    "status": {s.value for s in Status},
-    "severity": {s.value for s in Severity},
-}
-
-
-class BadParameter(ValueError):
-    """A query parameter the API cannot use; answered 400 with the message."""
 
 
 def unauthorised() -> Response:
@@ -111,52 +100,7 @@ def _read(request: Request, user: User, query: DiscrepancyQuery) -> tuple[int, l
 
 def parse_query(request: Request) -> DiscrepancyQuery:
     """The request's parameters, checked; :class:`BadParameter` names the first bad one."""
-    params = request.query_params
-    for name in params:
-        if name not in PARAMETERS:
-            raise BadParameter(f"unknown parameter {name!r} (expected {', '.join(sorted(PARAMETERS))})")
-        if len(params.getlist(name)) > 1:
-            raise BadParameter(f"parameter {name!r} given more than once")
-    values = {name: params[name].strip() or None for name in params}
-    date_text = values.pop("date", None)
-    if date_text is None:
-        raise BadParameter("date is required (YYYY-MM-DD)")
-    try:
-        business_date = dt.date.fromisoformat(date_text)
-    except ValueError:
-        raise BadParameter(f"date {date_text!r} is not a date (YYYY-MM-DD)") from None
-    for name, allowed in CHOICES.items():
-        if values.get(name) is not None and values[name] not in allowed:
-            raise BadParameter(f"{name} {values[name]!r} is not one of {', '.join(sorted(allowed))}")
-    for name in ("province", "gateway", "q"):
-        if values.get(name) is not None and len(str(values[name])) > MAX_TEXT:
-            raise BadParameter(f"{name} is longer than {MAX_TEXT} characters")
-    sort = values.get("sort") or "id"
-    descending = sort.startswith("-")
-    field = sort.removeprefix("-")
-    if field not in SORTABLE:
-        raise BadParameter(f"cannot sort by {field!r} (sortable: {', '.join(sorted(SORTABLE))})")
-    return DiscrepancyQuery(
-        business_date=business_date,
-        province=values.get("province"),
-        category=values.get("category"),
-        status=values.get("status"),
-        severity=values.get("severity"),
-        gateway=values.get("gateway"),
-        q=values.get("q"),
-        sort=field,
-        descending=descending,
-        page=_positive(values.get("page"), "page", 1),
-        page_size=min(_positive(values.get("page_size"), "page_size", DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE),
-    )
-
-
-def _positive(text: str | None, name: str, default: int) -> int:
-    if text is None:
-        return default
-    if not text.isascii() or not text.isdigit() or int(text) < 1 or len(text) > 9:
-        raise BadParameter(f"{name} {text!r} is not a whole number from 1")
-    return int(text)
+    return query_params.parse_query(request.query_params)
 
 
 ROUTES = [Route("/api/v1/discrepancies", discrepancies, methods=["GET"])]

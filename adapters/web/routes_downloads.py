@@ -5,8 +5,9 @@ statement with :func:`reports.statements.render_statement`;
 ``GET /reports/{run_id}.{json,csv,xlsx}`` uses the report use case of
 :mod:`usecases.reports`, so a download is the same
 file ``recon statement`` or ``recon report`` writes, formula-safe cells
-included. Without a session both answer ``401``; a province user asking
-for another province's statement, or for any report, gets ``404``.
+included, but for ``status``, which is the live one (the run's overlaid
+with the work done since: :mod:`adapters.web.live`). Without a session
+both answer ``401``; a province user asking for another province's statement, or for any report, gets ``404``.
 Every download served is appended to the audit log.
 """
 
@@ -24,6 +25,7 @@ from adapters.db.provinces import SqlProvinceDirectory
 from adapters.db.runs import SqlRunStore
 from adapters.web import queries
 from adapters.web.access import Hidden, current_user, may_download_reports, may_see_province, require
+from adapters.web.live import with_live_status
 from reports.statements import MEDIA_TYPES, render_statement, statement_file_name
 from usecases.reports import build_report, report_bytes
 from usecases.statements import load_statement
@@ -65,8 +67,8 @@ def report(request: Request) -> Response:
     run_id, fmt = match[1], match[2]
     store = SqlRunStore(request.app.state.engine)
     run = store.get_run(run_id)  # NotFoundError answers 404
-    document = build_report(store, run)
     with request.app.state.engine.connect() as conn:
+        document = with_live_status(conn, build_report(store, run), [run.id])
         names = queries.province_names(conn, user)
     body = report_bytes(document, fmt, names)
     details = {"kind": "report", "run": run.id, "format": fmt}

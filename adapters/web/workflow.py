@@ -31,7 +31,14 @@ from reconcile.errors import ReconError
 
 REQUEST_KINDS = {"write_off": "request_write_off", "manual_match": "request_manual_match"}
 #: What an approved request does to the item's status.
-APPROVED_STATUS = {"request_write_off": "written_off", "request_manual_match": "resolved"}
+APPROVED_STATUS = {
+    "request_write_off": "written_off",
+    "request_manual_match": "resolved",
+    "request_resolve": "resolved",
+}
+#: The default of ``RECON_APPROVAL_THRESHOLD_VND``: resolving a high-severity
+#: item of at least this absolute difference (đồng) needs a second person.
+DEFAULT_APPROVAL_THRESHOLD_VND = 50_000_000
 
 
 class FourEyesError(ReconError, PermissionError):
@@ -50,6 +57,11 @@ def pending_requests(actions: Sequence[Mapping[str, Any]]) -> list[Mapping[str, 
     return [row for row in actions if row["kind"] in APPROVED_STATUS and row["id"] not in decided]
 
 
+def needs_approval(row: Mapping[str, Any], threshold_vnd: int) -> bool:
+    """Whether resolving ``row`` needs a second person: high severity and ``|difference|`` ≥ threshold."""
+    return row["severity"] == "high" and abs(int(row.get("difference_vnd") or 0)) >= threshold_vnd
+
+
 def record(
     engine: Engine,
     row: Mapping[str, Any],
@@ -58,14 +70,30 @@ def record(
     *,
     note: str | None = None,
     assignee: str | None = None,
+    match_key: str | None = None,
 ) -> None:
     """Append a comment, an assignment, a resolution or a request about ``row``'s item."""
+    record_many(engine, [row], actor, kind, note=note, assignee=assignee, match_key=match_key)
+
+
+def record_many(
+    engine: Engine,
+    rows: Sequence[Mapping[str, Any]],
+    actor: str,
+    kind: str,
+    *,
+    note: str | None = None,
+    assignee: str | None = None,
+    match_key: str | None = None,
+) -> None:
+    """The same action on every row, in one transaction: all of them or none."""
     with write_transaction(engine) as conn:
-        _append(conn, row, actor, kind, note=note, assignee=assignee)
-        if kind == "assign":
-            _set_work_item(conn, row, actor, assignee=assignee)
-        elif kind == "resolve":
-            _set_work_item(conn, row, actor, status="resolved")
+        for row in rows:
+            _append(conn, row, actor, kind, note=note, assignee=assignee, match_key=match_key)
+            if kind == "assign":
+                _set_work_item(conn, row, actor, assignee=assignee)
+            elif kind == "resolve":
+                _set_work_item(conn, row, actor, status="resolved")
 
 
 def decide(engine: Engine, row: Mapping[str, Any], actor: str, request_id: int, approve: bool) -> None:
@@ -80,6 +108,8 @@ def decide(engine: Engine, row: Mapping[str, Any], actor: str, request_id: int, 
         _append(conn, row, actor, "approve" if approve else "reject", request_id=request_id)
         if approve:
             _set_work_item(conn, row, actor, status=APPROVED_STATUS[request["kind"]])
+            if request["kind"] == "request_manual_match" and request["match_key"]:
+                _set_work_item(conn, {"item_key": request["match_key"]}, actor, status="resolved")
 
 
 def _append(conn: Connection, row: Mapping[str, Any], actor: str, kind: str, **values: Any) -> None:
@@ -103,7 +133,7 @@ def _set_work_item(conn: Connection, row: Mapping[str, Any], actor: str, **value
     now = dt.datetime.now(dt.UTC)
     current = conn.execute(select(w.status).where(w.item_key == row["item_key"])).first()
     if current is None:
-        values.setdefault("status", row["status"])
+        values.setdefault("status", row.get("status") or "open")
         conn.execute(
             insert(work_items).values(item_key=row["item_key"], updated_at=now, updated_by=actor, **values)
         )

@@ -114,7 +114,7 @@ def test_the_excel_report_names_the_provinces_as_the_web_download_does(config: P
     out = tmp_path / "report.xlsx"
     result = recon(config, "report", "--date", "2026-11-25", "--format", "xlsx", "--out", str(out))
     assert result.returncode == 0, result.stderr
-    rows = list(openpyxl.load_workbook(out)["By province"].iter_rows(values_only=True))
+    rows = list(openpyxl.load_workbook(out)["Theo tỉnh"].iter_rows(values_only=True))
     assert ("48", "Đà Nẵng") in {row[:2] for row in rows}
 
 

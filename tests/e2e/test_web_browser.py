@@ -161,12 +161,12 @@ def test_a_treasury_accountant_signs_in_drills_down_downloads_a_statement_and_si
 ) -> None:
     sign_in(page, server, "thu")
     body = page.inner_text("body")
-    assert "UNDERPAID" in body
+    assert "Nộp thiếu" in body  # UNDERPAID, in Vietnamese first
     assert "HN-1" in body
     assert "HCM-2" in body
     assert "Tổng cộng" in body
 
-    page.click("text=UNDERPAID >> nth=-1")
+    page.click("table.items >> text=Nộp thiếu")
     assert "/discrepancies/" in page.url
     assert "100.000 ₫" in page.inner_text("body")
 
@@ -244,3 +244,94 @@ def test_an_admin_signs_in_reads_the_audit_log_and_changes_their_password(
     actions = page.inner_text("tbody")
     for action in ("password_change_failed", "password_change", "sign_out", "sign_in"):
         assert action in actions
+
+
+def test_an_accountant_searches_sorts_pages_and_acts_in_bulk(page: Any, server: str, config: Path) -> None:
+    recon(config, "user", "add", "vien", "--role", "treasury", "--password-stdin", stdin=PASSWORD + "\n")
+    sign_in(page, server, "thu")
+    page.fill("input[name=q]", "hcm-2")
+    page.click("button:has-text('Lọc / Filter')")
+    assert "1 mục / items" in page.inner_text("#item-count")
+    assert "HCM-2" in page.inner_text("table.items tbody")
+
+    page.goto(server + "/?page_size=2")
+    assert "4 mục / items · trang / page 1/2" in page.inner_text("#item-count")
+    page.click("table.items th >> text=Mã TT")  # sort by payment code, ascending
+    first = page.inner_text("table.items tbody")
+    assert "=HYPERLINK" in first.splitlines()[0]  # '=' sorts before 'H'
+    page.click("a[rel=next]")
+    assert "trang / page 2/2" in page.inner_text("#item-count")
+    second = page.inner_text("table.items tbody")
+    assert "HN-2" in second
+    assert "HCM-2" not in second
+
+    page.goto(server + "/?province=79")
+    for box in page.query_selector_all("table.items input[type=checkbox]"):
+        box.check()
+    page.select_option("form#bulk select[name=action]", "assign")
+    page.select_option("form#bulk select[name=assign_to]", "vien")
+    page.click("button:has-text('Áp dụng cho mục đã chọn')")
+    assert "Đã áp dụng cho 2 mục" in page.inner_text("[role=status]")
+    rows = page.inner_text("table.items tbody")
+    assert rows.count("vien") == 2
+
+    page.click("text=English")
+    assert "Unexpected" in page.inner_text("body") or "Settled, not recorded" in page.inner_text("body")
+    page.click("text=Tiếng Việt")
+    assert "Đã quyết toán, không có giao dịch" in page.inner_text("body")
+
+
+def test_a_write_off_needs_a_second_person_and_then_shows_everywhere(
+    browser: Any, server: str, config: Path
+) -> None:
+    recon(config, "user", "add", "lan", "--role", "treasury", "--password-stdin", stdin=PASSWORD + "\n")
+    requester = browser.new_context(locale="vi-VN").new_page()
+    sign_in(requester, server, "thu")
+    requester.goto(server + "/?q=HN-2")
+    requester.click("table.items tbody a")
+    item_url = requester.url
+    requester.select_option("select[name=kind]", "write_off")
+    requester.fill("form[action$='/request'] input[name=note]", "dưới 1.000 ₫")
+    requester.click("button:has-text('Gửi phê duyệt')")
+    requester.click("button:has-text('Phê duyệt / Approve')")
+    assert "second person" in requester.inner_text("[role=alert]")
+
+    approver = browser.new_context(locale="vi-VN").new_page()
+    sign_in(approver, server, "lan")
+    approver.goto(item_url)
+    approver.click("button:has-text('Phê duyệt / Approve')")
+    assert "Đã xoá sổ" in approver.inner_text("#live-status")
+    approver.goto(server + "/?status=written_off")
+    assert "HN-2" in approver.inner_text("table.items tbody")
+    requester.context.close()
+    approver.context.close()
+
+
+def test_the_overview_the_evidence_and_the_operations_page_link_together(browser: Any, server: str) -> None:
+    context = browser.new_context(locale="vi-VN", viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    sign_in(page, server, "thu")
+    # the breaks table fits a 1366 px screen: no horizontal scrolling
+    wide = page.evaluate(
+        "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 1366)"
+        ".slice(0, 8).map(e => e.tagName + '.' + e.className + ' ' + (e.textContent || '').slice(0, 40))"
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366, wide
+
+    page.click("text=Tổng quan / Overview")
+    page.wait_for_url(server + "/overview")
+    assert "Nộp thiếu" in page.inner_text("#by-category")
+    assert "01 Hà Nội" in page.inner_text("#by-province")
+    page.click("#by-category >> text=Nộp thiếu")
+    assert "category=UNDERPAID" in page.url
+    assert "1 mục / items" in page.inner_text("#item-count")
+
+    page.click("table.items tbody a")
+    evidence = page.inner_text("#evidence")
+    assert "vnpay.csv" in evidence
+    assert "hanoi.sta" in evidence
+    page.click("#evidence >> text=hanoi.sta >> nth=0")
+    assert "/ops?file=" in page.url
+    assert "hanoi.sta" in page.inner_text("tr.asked")
+    assert "Tệp bị từ chối / Rejected files" in page.inner_text("body")
+    context.close()

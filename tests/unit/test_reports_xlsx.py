@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reconcile.discrepancies import DISCREPANCIES
+from reports.labels import category
 from reports.safe import safe_cell, safe_text
 from reports.xlsx import write_report_xlsx
 
@@ -91,7 +92,9 @@ def discrepancies() -> pd.DataFrame:
 @pytest.fixture
 def workbook(tmp_path: Path, discrepancies: pd.DataFrame) -> openpyxl.Workbook:
     path = tmp_path / "report.xlsx"
-    write_report_xlsx(RUN, discrepancies, path, province_names={"01": "Hà Nội", "79": "Hồ Chí Minh"})
+    write_report_xlsx(
+        RUN, discrepancies, path, province_names={"01": "Hà Nội", "79": "Hồ Chí Minh"}, lang="en"
+    )
     return openpyxl.load_workbook(path)
 
 
@@ -195,7 +198,7 @@ def test_the_same_inputs_give_the_same_bytes(tmp_path: Path, discrepancies) -> N
 
 def test_an_empty_report_still_has_its_sheets_and_a_zero_total(tmp_path: Path) -> None:
     path = tmp_path / "empty.xlsx"
-    write_report_xlsx(RUN, pd.DataFrame(columns=DISCREPANCIES.names), path)
+    write_report_xlsx(RUN, pd.DataFrame(columns=DISCREPANCIES.names), path, lang="en")
     workbook = openpyxl.load_workbook(path)
     assert workbook["Discrepancies"].max_row == 1
     assert _records(workbook["By category"]) == [
@@ -244,7 +247,7 @@ def test_every_summary_adds_up_to_the_detail_rows_to_the_dong(rows) -> None:
     frame = pd.DataFrame([_row(**row) for row in rows], columns=DISCREPANCIES.names)
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "report.xlsx"
-        write_report_xlsx(RUN, frame, path)
+        write_report_xlsx(RUN, frame, path, lang="en")
         workbook = openpyxl.load_workbook(path)
     detail = _records(workbook["Discrepancies"])
     assert len(detail) == len(rows)
@@ -261,3 +264,20 @@ def test_every_summary_adds_up_to_the_detail_rows_to_the_dong(rows) -> None:
             assert sum(group[column] for group in groups) == exact
         assert total["discrepancies"] == len(rows)
         assert total["open"] + total["pending"] + total["closed"] == len(rows)
+
+
+def test_vietnamese_is_the_default_for_sheets_headers_and_names(tmp_path: Path, discrepancies) -> None:
+    path = tmp_path / "vi.xlsx"
+    write_report_xlsx(RUN, discrepancies, path, province_names={"01": "Hà Nội"})
+    workbook = openpyxl.load_workbook(path)
+    assert workbook.sheetnames == ["Chênh lệch", "Theo tỉnh", "Theo loại", "Lần đối soát"]
+    detail = _records(workbook["Chênh lệch"])
+    header = [cell.value for cell in workbook["Chênh lệch"][1]]
+    assert header[:3] == ["Loại sai lệch", "Mức độ", "Trạng thái"]
+    assert len(detail) == len(discrepancies)
+    codes = {str(v) for v in discrepancies["category"]}
+    assert {row["Loại sai lệch"] for row in detail} == {category(code) for code in codes}
+    assert "₫" in workbook["Chênh lệch"]["K2"].number_format
+    summary = _records(workbook["Theo loại"])
+    assert summary[-1]["Loại sai lệch"] == "Tổng cộng"
+    assert summary[-1]["Số sai lệch"] == len(discrepancies)

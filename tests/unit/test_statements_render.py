@@ -116,6 +116,9 @@ def test_the_pdf_carries_vietnamese_text_with_its_diacritics(statement, tmp_path
     assert "989.154.321 ₫" in text  # the vnpay gateway's collected total
     assert "-54.321 ₫" in text
     assert "Chưa ghi có" in text
+    assert "Nộp thiếu" in text  # UNDERPAID, named in Vietnamese
+    assert "Thiếu tiền báo có ngân hàng" in text  # MISSING_BANK_CREDIT
+    assert "UNDERPAID" not in text
 
 
 def test_a_long_statement_spills_onto_further_pages_and_keeps_every_batch(tmp_path: Path) -> None:

@@ -213,6 +213,10 @@ def test_a_token_opens_the_api_only(
         ({"date": "2026-11-27", "page": "٣"}, "page '٣' is not a whole number from 1"),
         ({"date": "2026-11-27", "limit": "5"}, "unknown parameter 'limit'"),
         ({"date": "2026-11-27", "q": "x" * 129}, "q is longer than 128 characters"),
+        ({"date": "2026-11-27", "age": "7"}, "age '7' is not one of"),
+        ({"date": "2026-11-27", "amount_min": "-1"}, "amount_min '-1' is not a whole number from 0"),
+        ({"date": "2026-11-27", "from": "yesterday"}, "from 'yesterday' is not a date (YYYY-MM-DD)"),
+        ({"date": "2026-11-27", "mine": "yes"}, "mine 'yes' is not one of"),
     ],
 )
 def test_a_bad_parameter_is_a_400_that_names_it(

@@ -52,9 +52,9 @@ def test_the_second_version_shows_what_the_correction_changed(rerun_world: tuple
     assert "against 2026-11-25-v1" in page.text
     assert "VNPay corrected T1" in page.text
     rows = page.text.split("<tbody>")[1]
-    assert "<td>gone</td><td>UNDERPAID</td>" in rows  # T1 now pays its obligation in full
-    assert "<td>new</td><td>SETTLEMENT_AMOUNT_MISMATCH</td>" in rows  # the batch no longer adds up
-    assert "SETTLED_NOT_RECORDED" not in rows  # unchanged items are not listed
+    assert '<td>gone</td><td title="UNDERPAID">Nộp thiếu</td>' in rows  # T1 now pays its obligation in full
+    assert '<td>new</td><td title="SETTLEMENT_AMOUNT_MISMATCH">Lệch số tiền quyết toán</td>' in rows
+    assert "SETTLED_NOT_RECORDED" not in rows  # unchanged items are not listed (nor the batch that adds up)
 
 
 def test_the_first_version_has_nothing_to_compare_with(rerun_world: tuple[Settings, Engine]) -> None:
