@@ -1,5 +1,8 @@
 """Use cases: write one province's statement, or every active province's statements for a day.
 
+A central agency (a ministry of ``agencies.csv``) is a payee like a province:
+its statement is written under its own code, beside the provinces'.
+
 The wiring the CLI, the web application and the scheduler's publish job
 share: read the province's latest result for the date (the newest run that
 covered it) and what that run stored, its verdict on every batch and its
@@ -23,7 +26,7 @@ import pyarrow as pa
 from sqlalchemy import Engine, select
 
 from adapters.db.runs import SqlRunStore
-from adapters.db.schema import provinces
+from adapters.db.schema import agencies, provinces
 from adapters.settings import Settings
 from reconcile.errors import NoRunError, NotFoundError
 from reconcile.verdict import RunVerdict
@@ -42,24 +45,31 @@ def load_statement(
     *,
     cache: _RunCache | None = None,
 ) -> SettlementStatement:
-    """The province's statement from its latest run of the date.
+    """The province's (or central agency's) statement from its latest run of the date.
 
-    An unknown province is :class:`~reconcile.errors.NotFoundError`; a date no run
-    covered the province on is :class:`~reconcile.errors.NoRunError`. ``cache``
-    keeps each run's verdict and rows for the next province of the same run.
+    ``province_code`` may name a central agency of ``agencies.csv`` (``BCA``): its
+    statement is read the same way, from the runs of every province (a run limited
+    to some provinces never covers an agency). An unknown code is
+    :class:`~reconcile.errors.NotFoundError`; a date no run covered the province
+    on is :class:`~reconcile.errors.NoRunError`. ``cache`` keeps each run's
+    verdict and rows for the next province of the same run.
     """
     with engine.connect() as conn:
-        p = provinces.c
+        p, a = provinces.c, agencies.c
+        payee_kind = "province"
         found = conn.execute(select(p.name, p.treasury_account).where(p.code == province_code)).first()
+        if found is None:  # a central agency's statement (a ministry), under its own code
+            payee_kind = "agency"
+            found = conn.execute(select(a.name, a.treasury_account).where(a.code == province_code)).first()
     if found is None:
-        raise NotFoundError("province", province_code)
+        raise NotFoundError("province or agency", province_code)
     store = SqlRunStore(engine, settings)
     run = store.latest_run_covering(business_date, province_code)
     cache = {} if cache is None else cache
     if run.id not in cache:
         cache[run.id] = (store.verdict(run.id), store.discrepancies(run.id))
     verdict, rows = cache[run.id]
-    return statement_of_run(province_code, found.name, found.treasury_account, run, verdict, rows)
+    return statement_of_run(province_code, found.name, found.treasury_account, run, verdict, rows, payee_kind)
 
 
 def write_province_statement(
@@ -88,7 +98,7 @@ def write_day_statements(
     *,
     on_progress: Callable[[str, int, int], None] | None = None,
 ) -> dict[str, list[Path]]:
-    """Every active province's statement in each format under ``out_dir``: ``code → files``.
+    """Every active province's and agency's statement in each format under ``out_dir``: ``code → files``.
 
     A province no run of the date covered is left out; a date with no run at all
     is refused (:class:`~reconcile.errors.NoRunError`). Each run's result is read
@@ -101,8 +111,9 @@ def write_day_statements(
     :func:`adapters.publish.publish_statements` takes.
     """
     with engine.connect() as conn:
-        p = provinces.c
+        p, a = provinces.c, agencies.c
         active = list(conn.execute(select(p.code).where(p.active.is_(True)).order_by(p.code)).scalars())
+        active += conn.execute(select(a.code).where(a.active.is_(True)).order_by(a.code)).scalars()
     cache: _RunCache = {}
     statements: dict[str, SettlementStatement] = {}
     for code in active:

@@ -181,6 +181,8 @@ class SettlementStatement:
         gateways: one section per gateway, ordered by gateway name.
         discrepancies: the province's discrepancies for D (and those still open).
         run_id, run_version: the reconciliation run the statuses come from, if any.
+        payee_kind: ``province``, or ``agency`` for a central agency (a ministry of
+            ``agencies.csv``), whose code and name stand in ``province_code`` and ``province_name``.
     """
 
     province_code: str
@@ -191,6 +193,11 @@ class SettlementStatement:
     discrepancies: tuple[StatementDiscrepancy, ...] = ()
     run_id: str | None = None
     run_version: int | None = None
+    payee_kind: str = "province"  # or "agency": a ministry's statement, ``province_code`` its code
+
+    @property
+    def is_agency(self) -> bool:
+        return self.payee_kind == "agency"
 
     @property
     def batches(self) -> tuple[StatementBatch, ...]:

@@ -121,7 +121,8 @@ def _write_heading(pdf: FPDF, statement: SettlementStatement) -> None:
     pdf.multi_cell(0, 8, _printable(statement.title), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FAMILY, size=10)
     lines = [
-        f"Tỉnh/thành phố: {statement.province_code} — {statement.province_name}",
+        f"{'Cơ quan trung ương' if statement.is_agency else 'Tỉnh/thành phố'}: "
+        f"{statement.province_code} — {statement.province_name}",
         f"Tài khoản Kho bạc Nhà nước: {statement.treasury_account}",
         f"Ngày nghiệp vụ: {_date(statement.business_date)}",
     ]

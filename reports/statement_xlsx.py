@@ -100,8 +100,8 @@ def _write_summary(sheet: Worksheet, statement: SettlementStatement) -> None:
     sheet["A1"] = excel_value(statement.title)
     sheet["A1"].font = Font(bold=True, size=14)
     facts: list[tuple[str, object]] = [
-        ("Mã tỉnh", statement.province_code),
-        ("Tỉnh/thành phố", statement.province_name),
+        ("Mã cơ quan" if statement.is_agency else "Mã tỉnh", statement.province_code),
+        ("Cơ quan trung ương" if statement.is_agency else "Tỉnh/thành phố", statement.province_name),
         ("Tài khoản Kho bạc Nhà nước", statement.treasury_account),
         ("Ngày nghiệp vụ", statement.business_date),
     ]

@@ -43,7 +43,7 @@ def write_statement_xml(statement: SettlementStatement, path: Path) -> None:
 def statement_xml_bytes(statement: SettlementStatement) -> bytes:
     root = etree.Element(_NS + "SettlementStatement", nsmap={None: NAMESPACE})  # type: ignore[dict-item]
     _set(root, "schemaVersion", "1")
-    province = _sub(root, "Province")
+    province = _sub(root, "Agency" if statement.is_agency else "Province")
     _set(province, "code", statement.province_code)
     _sub(province, "Name", statement.province_name)
     _sub(province, "TreasuryAccount", statement.treasury_account)

@@ -39,6 +39,7 @@ from adapters.db.schema import (
 from reconcile.calendar import BusinessCalendar
 from reconcile.columns import BANK_ENTRIES, BANK_ENTRY_DETAILS, GATEWAY_TXNS, OBLIGATIONS
 from reconcile.ports import (
+    AGENCIES,
     COVERAGE,
     FEE_SCHEDULE,
     LOOKAHEAD_DAYS,
@@ -252,4 +253,5 @@ def load_day_inputs(
         fingerprint=fingerprint(conn, txns, obligations_table, entries, carried_from=carried_from),
         merges=reference.province_merges(conn),
         decisions=decisions,
+        agencies=reference.agencies_table(conn).select(AGENCIES.names).cast(AGENCIES),
     )
