@@ -15,6 +15,7 @@ with :class:`~reconcile.errors.NoRunError`, never rendered as an empty statement
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import multiprocessing
 import os
@@ -25,6 +26,7 @@ from pathlib import Path
 import pyarrow as pa
 from sqlalchemy import Engine, select
 
+from adapters.budget_lines import budget_lines, payee_treasury
 from adapters.db.runs import SqlRunStore
 from adapters.db.schema import agencies, provinces
 from adapters.settings import Settings
@@ -69,7 +71,13 @@ def load_statement(
     if run.id not in cache:
         cache[run.id] = (store.verdict(run.id), store.discrepancies(run.id))
     verdict, rows = cache[run.id]
-    return statement_of_run(province_code, found.name, found.treasury_account, run, verdict, rows, payee_kind)
+    statement = statement_of_run(
+        province_code, found.name, found.treasury_account, run, verdict, rows, payee_kind
+    )
+    with engine.connect() as conn:
+        treasury = payee_treasury(conn, province_code, payee_kind, business_date)
+        lines = budget_lines(conn, [batch.batch_id for batch in statement.batches])
+    return dataclasses.replace(statement, treasury=treasury, budget_lines=lines)
 
 
 def write_province_statement(

@@ -90,6 +90,26 @@ _FILES: Mapping[str, tuple[Table, Mapping[str, Callable[[str], Any]]]] = {
             "chapter": _text_or_none,
         },
     ),
+    "treasuries.csv": (
+        schema.treasuries,
+        {
+            "province_code": str.strip,
+            "treasury_code": str.strip,
+            "treasury_name": str.strip,
+            "chapter": _text_or_none,
+            "valid_from": _date,
+            "valid_to": _date,
+        },
+    ),
+    "budget_items.csv": (
+        schema.budget_items,
+        {
+            "kind": str.strip,
+            "key": str.strip,
+            "sub_item": str.strip,
+            "name": str.strip,
+        },
+    ),
     "province_merges.csv": (
         schema.province_merges,
         {"old_code": str.strip, "new_code": str.strip, "new_name": str.strip, "effective_date": _date},

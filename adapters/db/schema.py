@@ -246,6 +246,28 @@ agencies = Table(
     Column("chapter", String(8)),  # chương of the budget classification
 )
 
+#: ``treasuries.csv``: the State Treasury (SHKB) that books a province's revenue, and its chapter, by date.
+treasuries = Table(
+    "treasuries",
+    metadata,
+    Column("province_code", String(8), primary_key=True),
+    Column("valid_from", Date, primary_key=True),
+    Column("treasury_code", String(8), nullable=False),
+    Column("treasury_name", Text, nullable=False),
+    Column("chapter", String(8)),
+    Column("valid_to", Date),
+)
+
+#: ``budget_items.csv``: the budget sub-item (tiểu mục) an obligation is booked under.
+budget_items = Table(
+    "budget_items",
+    metadata,
+    Column("kind", String(32), primary_key=True),
+    Column("key", String(64), primary_key=True),  # the asset class (registration tax), else the procedure
+    Column("sub_item", String(8), nullable=False),
+    Column("name", Text, nullable=False),
+)
+
 province_merges = Table(
     "province_merges",
     metadata,

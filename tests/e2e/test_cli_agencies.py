@@ -295,6 +295,36 @@ def test_the_ministrys_statement_lists_its_own_batch_and_breaks_and_validates(da
     assert "BCA-" not in etree.tostring(hanoi.xpath("//s:Discrepancies", namespaces=ns)[0]).decode()
 
 
+def _lines(document: etree._ElementTree) -> dict[str | None, tuple[int, int]]:
+    ns = {"s": "urn:recon:settlement-statement:1"}
+    return {
+        line.get("subItem"): (
+            int(line.findtext("s:Transactions", namespaces=ns)),
+            int(line.findtext("s:Collected", namespaces=ns)),
+        )
+        for line in document.xpath("//s:BudgetClassification/s:Line", namespaces=ns)
+    }
+
+
+def test_statements_group_collections_by_treasury_chapter_and_sub_item(day: Day) -> None:
+    ns = {"s": "urn:recon:settlement-statement:1"}
+    hanoi = etree.parse(str(day.directory / "01.xml"))
+    # 2026: the regional treasury of Hà Nội since 2025-03-01, the cars under 2802, the
+    # ministry's passport settled here by mistake under no sub-item of a province's
+    [treasury] = hanoi.xpath("//s:Province/s:Treasury", namespaces=ns)
+    assert (treasury.get("code"), treasury.text, treasury.get("chapter")) == (
+        "9901",
+        "Kho bạc Nhà nước khu vực I",
+        "757",
+    )
+    cars = [case for case in CASES if case.province == "01"]
+    assert _lines(hanoi) == {"2802": (len(cars), sum(case.amount for case in cars)), None: (1, 200_000)}
+    ministry = etree.parse(str(day.directory / "bca.xml"))
+    [treasury] = ministry.xpath("//s:Agency/s:Treasury", namespaces=ns)
+    assert (treasury.get("code"), treasury.get("chapter")) == ("9000", "026")
+    assert _lines(ministry) == {None: (2, 380_000)}
+
+
 def test_an_unknown_agency_has_no_statement(day: Day) -> None:
     result = recon(
         day.config, "statement", "--agency", "BXX", "--date", DAY, "--format", "xml", "--out", "x.xml"
