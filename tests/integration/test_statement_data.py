@@ -151,7 +151,8 @@ def test_an_unknown_province_is_not_found(world) -> None:
 
 def test_every_active_province_gets_a_statement_that_validates(world, tmp_path: Path) -> None:
     written = write_day_statements(world, SETTINGS, D, tmp_path / "out", formats=("xml",))
-    assert len(written) == 54
+    assert len(written) == 54 + 4  # the connected provinces and the four active ministries
+    assert {"BCA", "BNG", "BTP", "BCT"} <= set(written)
     for paths in written.values():
         validate_statement_xml(paths[0])
     root = etree.parse(str(written["01"][0])).getroot()
