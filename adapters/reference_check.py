@@ -252,9 +252,9 @@ def _agencies(path: Path, codes: set[str], province_accounts: set[str]) -> list[
             issues.append(_at(_AGENCIES, line, "code, level and treasury_account must not be empty"))
         if row["province_code"] and row["province_code"] not in codes:
             issues.append(_at(_AGENCIES, line, f"unknown province code {row['province_code']!r}"))
-        if row["code"] in codes or not re.fullmatch(r"[A-Z][A-Z0-9_]{1,15}", row["code"]):
+        if row["code"] in codes or not re.fullmatch(r"[A-Z][A-Z0-9_]{1,7}", row["code"]):
             issues.append(
-                _at(_AGENCIES, line, f"agency code {row['code']!r} is not 2–16 capitals (nor a province's)")
+                _at(_AGENCIES, line, f"agency code {row['code']!r} is not 2–8 capitals (nor a province's)")
             )
         if row["treasury_account"] in province_accounts:
             issues.append(_at(_AGENCIES, line, f"treasury account {row['treasury_account']} is a province's"))
