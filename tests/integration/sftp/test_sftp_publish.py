@@ -64,7 +64,9 @@ def test_an_outbox_with_another_host_key_gets_nothing(sftp_inbox: ServedInbox, t
     assert list(sftp_inbox.root.iterdir()) == []
 
 
-def test_a_ministry_receives_its_own_statements_in_its_outbox(sftp_inbox: ServedInbox, tmp_path: Path) -> None:
+def test_a_ministry_receives_its_own_statements_in_its_outbox(
+    sftp_inbox: ServedInbox, tmp_path: Path
+) -> None:
     """A central agency's outbox is configured under its code (``agencies.csv``), as a province's."""
     settings = Settings(publish=(sftp_inbox.outbox("BCA"),))
     mine = statements(tmp_path, "BCA")
