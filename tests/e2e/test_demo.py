@@ -48,5 +48,6 @@ def test_the_demo_runs_in_an_empty_folder_and_reports_every_planted_problem(tmp_
     assert planted <= reported, sorted(planted - reported)[:10]
 
     assert f"all {len(planted)} reported" in finished.stdout
+    assert "central agencies (ministries) with breaks: BCA 1" in finished.stdout
     assert "[7/7]" in finished.stdout
     assert "₫" in finished.stdout
