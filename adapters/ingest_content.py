@@ -23,7 +23,7 @@ from adapters.db.gateway_identity import (
     same_name_files,
     supersede_carried,
 )
-from adapters.db.reference import province_codes
+from adapters.db.reference import agency_codes, province_codes
 from adapters.db.stores import store_gateway_txns, store_obligations, store_statements
 from adapters.formats.gateway import identity as gateway_identity
 from reconcile.errors import InputError
@@ -109,12 +109,31 @@ def _check_provinces(conn: Connection, table: pa.Table, source: str) -> list[str
         line = table["line"][row].as_py() if "line" in table.column_names else row + 2  # after the header
         code = codes[row].as_py()
         raise InputError(f"unknown province code {code!r}", source=source, where=f"line {line}")
+    if "agency_code" in table.column_names:
+        _check_agencies(conn, table, source)
     used = set(pc.unique(codes).drop_null().to_pylist())
     return [
         f"province {code} is not connected to the service (inactive in the reference data)"
         for code in sorted(used)
         if not known[code]
     ]
+
+
+def _check_agencies(conn: Connection, table: pa.Table, source: str) -> None:
+    """An obligation without a province is owed to a central agency: its agency_code must name one."""
+    central = pc.is_null(table["province_code"])
+    unknown = pc.and_(
+        central, pc.invert(pc.is_in(table["agency_code"], pa.array(list(agency_codes(conn)), pa.string())))
+    )
+    bad = pc.indices_nonzero(pc.fill_null(unknown, False))
+    if len(bad):
+        row = bad[0].as_py()
+        code = table["agency_code"][row].as_py()
+        raise InputError(
+            f"obligation with no province_code names agency {code!r}, which agencies.csv does not list",
+            source=source,
+            where=f"line {row + 2}",
+        )
 
 
 def store_content(

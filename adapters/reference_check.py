@@ -17,12 +17,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import itertools
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from adapters.db.reference import Row, read_reference_lines
-from reconcile.columns import ASSET_CLASSES, FEE_KINDS
+from reconcile.columns import ASSET_CLASSES, FEE_KINDS, OBLIGATION_KINDS
 from reconcile.records import Issue
 
 Lines = list[tuple[int, Row]]
@@ -35,6 +36,8 @@ _FILES = (
     "holidays.csv",
 )
 _AGENCIES = "agencies.csv"
+#: Optional files of the budget classification: checked when present.
+_CLASSIFICATION = ("treasuries.csv", "budget_items.csv")
 _AGENCY_COLUMNS = ("code", "name", "level", "province_code", "treasury_account", "active")
 
 
@@ -61,7 +64,11 @@ def check_reference_files(directory: Path) -> list[Issue]:
     if (directory / _AGENCIES).is_file():
         accounts = {row["treasury_account"] for _line, row in provinces}
         issues += _agencies(directory / _AGENCIES, codes, accounts)
-    order = (*_FILES, _AGENCIES)
+    for name in _CLASSIFICATION:
+        if (directory / name).is_file():
+            lines, unreadable = read_reference_lines(directory / name)
+            issues += unreadable + (_treasuries(lines, codes) if name == "treasuries.csv" else _items(lines))
+    order = (*_FILES, _AGENCIES, *_CLASSIFICATION)
     return sorted(issues, key=lambda issue: (order.index(issue.source), _line_of(issue)))
 
 
@@ -196,6 +203,38 @@ def _holidays(lines: Lines) -> list[Issue]:
     return issues
 
 
+def _treasuries(lines: Lines, codes: set[str]) -> list[Issue]:
+    """Every province's treasury (SHKB) and chapter: known codes, one row a day, no gap, none ending."""
+    name = "treasuries.csv"
+    issues = [
+        _at(name, line, f"unknown province code {row['province_code']!r}")
+        for line, row in lines
+        if row["province_code"] not in codes
+    ]
+    issues += _validity(name, lines, ("province_code",))
+    present = {row["province_code"] for _line, row in lines}
+    issues += [Issue(name, None, f"province {code} has no treasury") for code in sorted(codes - present)]
+    return issues
+
+
+def _items(lines: Lines) -> list[Issue]:
+    """Budget sub-items: one per kind and key, a known kind, an asset class for registration tax."""
+    name = "budget_items.csv"
+    issues = list(_duplicates(name, lines, lambda row: (row["kind"], row["key"]), "kind and key"))
+    for line, row in lines:
+        if row["kind"] not in OBLIGATION_KINDS:
+            issues.append(
+                _at(name, line, f"kind {row['kind']!r} is not one of {', '.join(OBLIGATION_KINDS)}")
+            )
+        elif row["kind"] == "registration_tax" and row["key"] not in ASSET_CLASSES:
+            issues.append(
+                _at(name, line, f"asset class {row['key']!r} is not one of {', '.join(ASSET_CLASSES)}")
+            )
+        if not (row["sub_item"].isascii() and row["sub_item"].isdigit() and len(row["sub_item"]) == 4):
+            issues.append(_at(name, line, f"sub_item {row['sub_item']!r} is not four digits"))
+    return issues
+
+
 def _agencies(path: Path, codes: set[str], province_accounts: set[str]) -> list[Issue]:
     """``agencies.csv`` (optional): unique codes and accounts, a known province when one is named."""
     with path.open(encoding="utf-8-sig", newline="") as stream:
@@ -213,6 +252,10 @@ def _agencies(path: Path, codes: set[str], province_accounts: set[str]) -> list[
             issues.append(_at(_AGENCIES, line, "code, level and treasury_account must not be empty"))
         if row["province_code"] and row["province_code"] not in codes:
             issues.append(_at(_AGENCIES, line, f"unknown province code {row['province_code']!r}"))
+        if row["code"] in codes or not re.fullmatch(r"[A-Z][A-Z0-9_]{1,7}", row["code"]):
+            issues.append(
+                _at(_AGENCIES, line, f"agency code {row['code']!r} is not 2–8 capitals (nor a province's)")
+            )
         if row["treasury_account"] in province_accounts:
             issues.append(_at(_AGENCIES, line, f"treasury account {row['treasury_account']} is a province's"))
         if row["active"].lower() not in ("true", "false"):

@@ -83,5 +83,7 @@ DISCREPANCIES: Final = pa.schema(
         ("difference_vnd", pa.int64()),
         ("age_days", pa.int64()),
         ("detail", pa.string()),
+        # A central agency's row (DESIGN.md §4): the agency's code, and ``province_code`` is empty.
+        ("agency_code", pa.string()),
     ]
 )

@@ -37,7 +37,7 @@ from reconcile import payments, rules, settlement, verdict
 from reconcile.discrepancies import DISCREPANCIES, KEY_OF, Category, Severity
 from reconcile.history import MAX_CARRY_DAYS
 from reconcile.money import difference_totals
-from reconcile.ports import DayInputs
+from reconcile.ports import PROVINCES, DayInputs
 
 SEVERITY: Final[dict[Category, Severity]] = {
     Category.PAID_NOT_SETTLED: Severity.HIGH,
@@ -113,7 +113,11 @@ def _register(con: duckdb.DuckDBPyConnection, inputs: DayInputs, provinces: Sequ
     con.register("txns", txns)
     con.register("entries", inputs.entries)
     con.register("details", inputs.details)
-    con.register("provinces", inputs.provinces)
+    # A central agency is a payee like a province (its own treasury account): inside the run its
+    # code stands where a province code would; the rows split it out again (``agency_code``).
+    payees = pa.concat_tables([inputs.provinces.cast(PROVINCES), inputs.agencies.cast(PROVINCES)])
+    con.register("provinces", payees)
+    con.register("agency_codes", inputs.agencies.select(["code"]).cast(pa.schema([("code", pa.string())])))
     con.register("tax_rates", rules.scaled_rates(inputs.tax_rates))
     con.register("fee_schedule", inputs.fee_schedule)
     con.register("bank_coverage", inputs.bank_coverage)
@@ -197,16 +201,19 @@ QUALIFY row_number() OVER (PARTITION BY category, key ORDER BY business_date, de
 _FINAL: Final = """
 SELECT category, {severity} AS severity,
        coalesce(d.decision, CASE WHEN pending THEN 'pending' ELSE 'open' END) AS status,
-       province_code, f.business_date, payment_code, txn_id, gateway, batch_id, bank_ref,
-       expected_vnd, actual_vnd, actual_vnd - expected_vnd AS difference_vnd, a.age_days, detail
+       CASE WHEN g.code IS NULL THEN province_code END AS province_code, f.business_date, payment_code,
+       txn_id, gateway, batch_id, bank_ref,
+       expected_vnd, actual_vnd, actual_vnd - expected_vnd AS difference_vnd, a.age_days, detail,
+       g.code AS agency_code
 FROM found f LEFT JOIN ages a ON a.business_date = f.business_date
 LEFT JOIN decisions d ON d.item_key = f.category || ':' || f.key
+LEFT JOIN agency_codes g ON g.code = f.province_code
 UNION ALL
 SELECT category, severity, status, province_code, c.business_date, payment_code, txn_id, gateway,
-       batch_id, bank_ref, expected_vnd, actual_vnd, difference_vnd, a.age_days, detail
+       batch_id, bank_ref, expected_vnd, actual_vnd, difference_vnd, a.age_days, detail, agency_code
 FROM carried_as_is c LEFT JOIN ages a ON a.business_date = c.business_date
-ORDER BY business_date, province_code NULLS FIRST, category, coalesce(txn_id, ''), coalesce(batch_id, ''),
-         coalesce(bank_ref, ''), coalesce(payment_code, '')
+ORDER BY business_date, province_code NULLS FIRST, agency_code NULLS FIRST, category, coalesce(txn_id, ''),
+         coalesce(batch_id, ''), coalesce(bank_ref, ''), coalesce(payment_code, '')
 """
 
 

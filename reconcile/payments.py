@@ -1,7 +1,10 @@
 """Gateway transactions against the portal's obligations: which transaction pays what.
 
 Whole columns in SQL (DuckDB over Arrow, DESIGN.md §9). A transaction pays
-the obligation whose ``payment_code`` it carries. Among the SUCCESS
+the obligation whose ``payment_code`` it carries. An obligation owed to a central
+agency has no province: here its payee code is its ``agency_code`` (the
+agency is a row of ``provinces`` for the run, :func:`reconcile.matching`), so it
+must settle to the agency's account like a province's to the province's. Among the SUCCESS
 transactions of one obligation, the one the portal recorded
 (``portal_txn_id``) is *the* payment, else the earliest (``paid_at``, ties to
 the smallest ``txn_id``); every other SUCCESS transaction for it is a
@@ -49,16 +52,17 @@ SELECT
     t.i, t.paid_date, t.status, t.amount_vnd,
     o.payment_code IS NOT NULL AS has_obligation, o.amount_vnd AS due,
     o.portal_status = 'unpaid' AS portal_unpaid, o.portal_paid_date,
-    coalesce(o.province_code, t.province_code) AS province_code,
+    coalesce(o.province_code, o.agency_code, t.province_code, a.codes) AS province_code,
     (p.treasury_account IS NOT NULL AND t.treasury_account IS DISTINCT FROM p.treasury_account)
-      OR (t.province_code IS NOT NULL AND t.province_code <> o.province_code
+      OR (t.province_code IS NOT NULL AND t.province_code <> coalesce(o.province_code, '')
           AND t.province_code IS DISTINCT FROM m.new_code) AS misdirected,
     CASE WHEN t.status = 'SUCCESS' AND o.payment_code IS NOT NULL THEN coalesce(r.rank, 1) END AS rank
 FROM txns t
 LEFT JOIN obligations o ON o.payment_code = t.payment_code
-LEFT JOIN provinces p ON p.code = o.province_code
+LEFT JOIN provinces p ON p.code = coalesce(o.province_code, o.agency_code)
 LEFT JOIN merges m ON m.old_code = o.province_code
 LEFT JOIN ranks r ON r.i = t.i
+LEFT JOIN account_owners a ON a.treasury_account = t.treasury_account AND o.payment_code IS NULL
 """
 
 #: Which transactions fall in which category; only these few rows are dressed with text below.
@@ -116,7 +120,8 @@ SELECT treasury_account, string_agg(code, '/' ORDER BY code) AS codes FROM provi
 
 #: Obligations the portal shows paid with no SUCCESS gateway transaction of that id.
 _PAID_NOT_SETTLED: Final = """
-SELECT 'PAID_NOT_SETTLED' AS category, o.province_code, o.portal_paid_date AS business_date,
+SELECT 'PAID_NOT_SETTLED' AS category, coalesce(o.province_code, o.agency_code) AS province_code,
+       o.portal_paid_date AS business_date,
        o.payment_code, o.portal_txn_id AS txn_id, NULL AS gateway, NULL AS batch_id,
        NULL::VARCHAR AS bank_ref, o.amount_vnd AS expected_vnd, 0::BIGINT AS actual_vnd,
        'the portal shows it paid by transaction ' || coalesce(o.portal_txn_id, '(none)')
@@ -134,8 +139,8 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
     """Build ``pay``: every transaction (by row number ``i``) with its obligation's facts and rank."""
     con.execute(_CONTESTED)
     con.execute(_RANKS)
-    con.execute(_PAY)
     con.execute(_ACCOUNT_OWNERS)
+    con.execute(_PAY)
 
 
 def rows_sql() -> str:

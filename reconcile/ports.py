@@ -22,6 +22,8 @@ from reconcile.verdict import RunVerdict
 
 #: Reference data tables the core expects (columns, in :class:`DayInputs`).
 PROVINCES: Final = pa.schema([("code", pa.string()), ("treasury_account", pa.string())])
+#: The central agencies (ministries) collecting beside the provinces: the same columns.
+AGENCIES: Final = PROVINCES
 TAX_RATES: Final = pa.schema(
     [
         ("province_code", pa.string()),
@@ -75,6 +77,8 @@ class DayInputs:
             province of its obligation's old one is not in the wrong province).
         decisions: what people decided about items (``item_key`` → ``resolved`` or
             ``written_off``); a row still found keeps that status instead of ``open``/``pending``.
+        agencies: the central agencies (:data:`AGENCIES`): an obligation with no province is owed
+            to the agency its ``agency_code`` names and settles to that agency's account.
     """
 
     business_date: dt.date
@@ -93,6 +97,7 @@ class DayInputs:
     fingerprint: str = ""
     merges: Mapping[str, str] = field(default_factory=dict)
     decisions: Mapping[str, str] = field(default_factory=dict)
+    agencies: pa.Table = field(default_factory=AGENCIES.empty_table)
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,24 +31,28 @@ from reconcile.money import parse_decimal_rate
 RATE_SCALE: Final = 10**9
 
 _TAX: Final = """
-SELECT 'TAX_RATE_MISMATCH' AS category, o.payment_code, o.province_code, o.portal_paid_date,
+SELECT 'TAX_RATE_MISMATCH' AS category, o.payment_code,
+       coalesce(o.province_code, o.agency_code) AS province_code, o.portal_paid_date,
        ((o.taxable_value_vnd::HUGEINT * r.rate_scaled + {half}) // {scale})::BIGINT AS expected_vnd,
        o.amount_vnd AS actual_vnd,
        'taxable value ' || o.taxable_value_vnd || ' × rate ' || r.rate || ' (' || o.asset_class
            || ', valid from ' || r.valid_from || ')' AS detail
 FROM obligations o
-JOIN tax_rates r ON r.province_code = o.province_code AND r.asset_class = o.asset_class
+JOIN tax_rates r ON r.province_code = coalesce(o.province_code, o.agency_code)
+ AND r.asset_class = o.asset_class
  AND o.issued_date BETWEEN r.valid_from AND coalesce(r.valid_to, DATE '9999-12-31')
 WHERE o.kind = 'registration_tax' AND o.taxable_value_vnd IS NOT NULL
   AND o.amount_vnd <> ((o.taxable_value_vnd::HUGEINT * r.rate_scaled + {half}) // {scale})
 """
 
 _FEE: Final = """
-SELECT 'FEE_SCHEDULE_MISMATCH' AS category, o.payment_code, o.province_code, o.portal_paid_date,
+SELECT 'FEE_SCHEDULE_MISMATCH' AS category, o.payment_code,
+       coalesce(o.province_code, o.agency_code) AS province_code, o.portal_paid_date,
        f.amount_vnd AS expected_vnd, o.amount_vnd AS actual_vnd,
        'schedule for ' || o.procedure_code || ' valid from ' || f.valid_from AS detail
 FROM obligations o
-JOIN fee_schedule f ON f.province_code = o.province_code AND f.procedure_code = o.procedure_code
+JOIN fee_schedule f ON f.province_code = coalesce(o.province_code, o.agency_code)
+ AND f.procedure_code = o.procedure_code
  AND o.issued_date BETWEEN f.valid_from AND coalesce(f.valid_to, DATE '9999-12-31')
 WHERE o.kind IN ('fee', 'charge') AND o.amount_vnd <> f.amount_vnd
 """

@@ -35,8 +35,13 @@ def statement_of_run(
     run: RunRecord,
     verdict: RunVerdict,
     discrepancies: pa.Table,
+    payee_kind: str = "province",
 ) -> SettlementStatement:
-    """The statement of ``province_code`` for ``run``'s date, from what ``run`` stored."""
+    """The statement of ``province_code`` for ``run``'s date, from what ``run`` stored.
+
+    For a central agency (``payee_kind="agency"``) the run stored its batches under the
+    agency's code and its discrepancy rows with that ``agency_code`` (and no province).
+    """
     batches = verdict.batches.filter(pc.equal(verdict.batches.column("province_code"), province_code))
     credits = _credits_by_batch(verdict.credits)
     sections: dict[str, list[StatementBatch]] = {}
@@ -44,7 +49,8 @@ def statement_of_run(
     for row in batches.to_pylist():
         sections.setdefault(row["gateway"], []).append(_batch(row, credits.get(row["batch_id"], ())))
         fee_modes[row["gateway"]] = row["fee_mode"]
-    rows = discrepancies.filter(pc.equal(discrepancies.column("province_code"), province_code))
+    column = "agency_code" if payee_kind == "agency" else "province_code"
+    rows = discrepancies.filter(pc.fill_null(pc.equal(discrepancies.column(column), province_code), False))
     return SettlementStatement(
         province_code=province_code,
         province_name=province_name,
@@ -57,6 +63,7 @@ def statement_of_run(
         discrepancies=tuple(_discrepancy(row) for row in rows.to_pylist()),
         run_id=run.id,
         run_version=run.version,
+        payee_kind=payee_kind,
     )
 
 

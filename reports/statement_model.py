@@ -170,6 +170,34 @@ class StatementDiscrepancy:
 
 
 @dataclass(frozen=True, slots=True)
+class BudgetLine:
+    """The collections of the statement's batches booked under one budget sub-item (tiểu mục).
+
+    Attributes:
+        sub_item: the 4-digit sub-item of the state budget index (``2802``: registration tax on
+            cars), ``None`` for what ``budget_items.csv`` does not classify (and payments of no
+            known obligation).
+        name: what the sub-item is (``Lệ phí trước bạ ô tô``).
+        transactions, collected, refunded: the SUCCESS and REFUND transactions and their amounts.
+    """
+
+    sub_item: str | None
+    name: str
+    transactions: int
+    collected: int
+    refunded: int
+
+
+@dataclass(frozen=True, slots=True)
+class Treasury:
+    """The State Treasury that books the payee's revenue on the date (SHKB), and the chapter (chương)."""
+
+    code: str
+    name: str
+    chapter: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class SettlementStatement:
     """The settlement statement of one province for one business date.
 
@@ -181,6 +209,10 @@ class SettlementStatement:
         gateways: one section per gateway, ordered by gateway name.
         discrepancies: the province's discrepancies for D (and those still open).
         run_id, run_version: the reconciliation run the statuses come from, if any.
+        payee_kind: ``province``, or ``agency`` for a central agency (a ministry of
+            ``agencies.csv``), whose code and name stand in ``province_code`` and ``province_name``.
+        treasury: the treasury (SHKB) and chapter the payee's revenue is booked under on the date.
+        budget_lines: the batches' collections by budget sub-item, as the treasury books them.
     """
 
     province_code: str
@@ -191,6 +223,13 @@ class SettlementStatement:
     discrepancies: tuple[StatementDiscrepancy, ...] = ()
     run_id: str | None = None
     run_version: int | None = None
+    payee_kind: str = "province"  # or "agency": a ministry's statement, ``province_code`` its code
+    treasury: Treasury | None = None
+    budget_lines: tuple[BudgetLine, ...] = ()
+
+    @property
+    def is_agency(self) -> bool:
+        return self.payee_kind == "agency"
 
     @property
     def batches(self) -> tuple[StatementBatch, ...]:

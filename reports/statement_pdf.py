@@ -98,6 +98,26 @@ def statement_pdf_bytes(statement: SettlementStatement) -> bytes:
         _note(pdf, "Không có lô quyết toán nào cho tài khoản này trong ngày.")
     _write_discrepancies(pdf, statement.discrepancies)
     _write_differences(pdf, statement.discrepancy_differences)
+    if statement.budget_lines:
+        _section_title(pdf, "Theo mục lục ngân sách (tiểu mục)")
+        rows = [
+            (
+                line.sub_item or "—",
+                line.name,
+                str(line.transactions),
+                format_vnd(line.collected),
+                format_vnd(line.refunded),
+            )
+            for line in statement.budget_lines
+        ]
+        columns = [
+            ("Tiểu mục", 22),
+            ("Nội dung", 120),
+            ("Số giao dịch", 30),
+            ("Đã thu", 45),
+            ("Hoàn tiền", 45),
+        ]
+        _table(pdf, columns, rows, numeric_from=2, numeric_to=4)
     return bytes(pdf.output())
 
 
@@ -122,10 +142,14 @@ def _write_heading(pdf: FPDF, statement: SettlementStatement) -> None:
     pdf.multi_cell(0, 8, _printable(statement.title), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FAMILY, size=10)
     lines = [
-        f"Tỉnh/thành phố: {statement.province_code} — {statement.province_name}",
+        f"{'Cơ quan trung ương' if statement.is_agency else 'Tỉnh/thành phố'}: "
+        f"{statement.province_code} — {statement.province_name}",
         f"Tài khoản Kho bạc Nhà nước: {statement.treasury_account}",
         f"Ngày nghiệp vụ: {_date(statement.business_date)}",
     ]
+    if statement.treasury is not None:
+        chapter = f", chương {statement.treasury.chapter}" if statement.treasury.chapter else ""
+        lines.append(f"Kho bạc: {statement.treasury.code} — {statement.treasury.name}{chapter}")
     if statement.run_id is not None:
         lines.append(f"Lần đối chiếu: {statement.run_id} (phiên bản {statement.run_version or 1})")
     for line in lines:

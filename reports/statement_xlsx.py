@@ -92,6 +92,8 @@ def statement_xlsx_bytes(statement: SettlementStatement) -> bytes:
     _write_batches(workbook.create_sheet("Lô quyết toán"), statement)
     _write_credits(workbook.create_sheet("Ghi có ngân hàng"), statement)
     _write_discrepancies(workbook.create_sheet("Chênh lệch"), statement)
+    if statement.budget_lines:
+        _write_budget_lines(workbook.create_sheet("Mục lục NSNN"), statement)
     midnight = dt.datetime.combine(statement.business_date, dt.time(), tzinfo=LOCAL_TZ)
     return workbook_bytes(workbook, midnight)
 
@@ -100,11 +102,14 @@ def _write_summary(sheet: Worksheet, statement: SettlementStatement) -> None:
     sheet["A1"] = excel_value(statement.title)
     sheet["A1"].font = Font(bold=True, size=14)
     facts: list[tuple[str, object]] = [
-        ("Mã tỉnh", statement.province_code),
-        ("Tỉnh/thành phố", statement.province_name),
+        ("Mã cơ quan" if statement.is_agency else "Mã tỉnh", statement.province_code),
+        ("Cơ quan trung ương" if statement.is_agency else "Tỉnh/thành phố", statement.province_name),
         ("Tài khoản Kho bạc Nhà nước", statement.treasury_account),
         ("Ngày nghiệp vụ", statement.business_date),
     ]
+    if statement.treasury is not None:
+        facts += [("Mã kho bạc (SHKB)", statement.treasury.code), ("Kho bạc", statement.treasury.name)]
+        facts += [("Chương", statement.treasury.chapter)] if statement.treasury.chapter else []
     if statement.run_id is not None:
         facts += [("Lần đối chiếu", statement.run_id), ("Phiên bản", statement.run_version or 1)]
     facts += [
@@ -172,4 +177,15 @@ def _write_credits(sheet: Worksheet, statement: SettlementStatement) -> None:
 def _write_discrepancies(sheet: Worksheet, statement: SettlementStatement) -> None:
     rows = [[getattr(d, name) for name in DISCREPANCY_HEADERS] for d in statement.discrepancies]
     write_table(sheet, DISCREPANCY_HEADERS, rows, money=("expected_vnd", "actual_vnd", "difference_vnd"))
+    fit_columns(sheet)
+
+
+def _write_budget_lines(sheet: Worksheet, statement: SettlementStatement) -> None:
+    """The batches' collections by budget sub-item (tiểu mục), as the treasury books them."""
+    rows = [
+        [line.sub_item, line.name, line.transactions, line.collected, line.refunded]
+        for line in statement.budget_lines
+    ]
+    headers = ("sub_item", "name", "transactions", "collected_vnd", "refunded_vnd")
+    write_table(sheet, headers, rows, money=("collected_vnd", "refunded_vnd"))
     fit_columns(sheet)

@@ -43,10 +43,15 @@ def write_statement_xml(statement: SettlementStatement, path: Path) -> None:
 def statement_xml_bytes(statement: SettlementStatement) -> bytes:
     root = etree.Element(_NS + "SettlementStatement", nsmap={None: NAMESPACE})  # type: ignore[dict-item]
     _set(root, "schemaVersion", "1")
-    province = _sub(root, "Province")
+    province = _sub(root, "Agency" if statement.is_agency else "Province")
     _set(province, "code", statement.province_code)
     _sub(province, "Name", statement.province_name)
     _sub(province, "TreasuryAccount", statement.treasury_account)
+    if statement.treasury is not None:
+        treasury = _sub(province, "Treasury", statement.treasury.name)
+        _set(treasury, "code", statement.treasury.code)
+        if statement.treasury.chapter:
+            _set(treasury, "chapter", statement.treasury.chapter)
     _sub(root, "BusinessDate", statement.business_date.isoformat())
     _sub(root, "Currency", "VND")
     if statement.run_id is not None:
@@ -68,6 +73,16 @@ def statement_xml_bytes(statement: SettlementStatement) -> bytes:
     differences = statement.discrepancy_differences
     _sub(discrepancies, "NetDifference", differences.net)
     _sub(discrepancies, "AbsoluteDifference", differences.absolute)
+    if statement.budget_lines:
+        classification = _sub(root, "BudgetClassification")
+        for line in statement.budget_lines:
+            element = _sub(classification, "Line")
+            if line.sub_item is not None:
+                _set(element, "subItem", line.sub_item)
+            _sub(element, "Name", line.name)
+            _sub(element, "Transactions", line.transactions)
+            _sub(element, "Collected", line.collected)
+            _sub(element, "Refunded", line.refunded)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 

@@ -8,33 +8,49 @@ tests may implement them in memory.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
+
+from reports.statement_model import BudgetLine, Treasury
 
 
 @dataclass(frozen=True, slots=True)
 class Province:
-    """A province of the reference data: its code, Vietnamese name, treasury account, and if connected."""
+    """A payee of the reference data: its code, Vietnamese name, treasury account, and if connected.
+
+    ``kind`` is ``"province"`` or ``"agency"`` (a central agency of ``agencies.csv``,
+    a ministry, whose collections settle to its own account like a province's).
+    """
 
     code: str
     name: str
     treasury_account: str
     active: bool
+    kind: str = "province"
 
 
 class ProvinceDirectory(Protocol):
-    """The provinces the reference data knows."""
+    """The payees the reference data knows (provinces, then central agencies), and their treasury books."""
 
     def names(self) -> dict[str, str]:
         """``code → name`` of every province."""
         ...
 
     def find(self, code: str) -> Province | None:
-        """The province with that code, or ``None``."""
+        """The province, else the central agency, with that code, or ``None``."""
         ...
 
     def active(self) -> list[str]:
-        """The codes of the connected provinces, in order."""
+        """The codes of the connected provinces, then of the active central agencies, in order."""
+        ...
+
+    def treasury(self, payee: Province, on: dt.date) -> Treasury | None:
+        """The treasury (SHKB) and budget chapter that book ``payee``'s revenue on ``on``, if known."""
+        ...
+
+    def budget_lines(self, batch_ids: Sequence[str]) -> tuple[BudgetLine, ...]:
+        """The current transactions of ``batch_ids`` grouped by their obligations' budget sub-item."""
         ...
 
 

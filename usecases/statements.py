@@ -1,5 +1,8 @@
 """Use cases: write one province's statement, or every active province's statements for a day.
 
+A central agency (a ministry of ``agencies.csv``) is a payee like a province:
+its statement is written under its own code, beside the provinces'.
+
 What the CLI, the web application, the demo and the scheduler's publish job
 (:mod:`usecases.publish`) call alike: read the province's latest result for the date (the newest run that
 covered it) and what that run stored, its verdict on every batch and its
@@ -13,6 +16,7 @@ with :class:`~reconcile.errors.NoRunError`, never rendered as an empty statement
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import multiprocessing
 import os
@@ -41,21 +45,33 @@ def load_statement(
     *,
     cache: _RunCache | None = None,
 ) -> SettlementStatement:
-    """The province's statement from its latest run of the date.
+    """The province's (or central agency's) statement from its latest run of the date.
 
-    An unknown province is :class:`~reconcile.errors.NotFoundError`; a date no run
-    covered the province on is :class:`~reconcile.errors.NoRunError`. ``cache``
-    keeps each run's verdict and rows for the next province of the same run.
+    ``province_code`` may name a central agency of ``agencies.csv`` (``BCA``): its
+    statement is read the same way, from the runs of every province (a run limited
+    to some provinces never covers an agency). The statement names the payee's
+    treasury and chapter on the date and groups its batches' collections by budget
+    sub-item, as the treasury books them. An unknown code is
+    :class:`~reconcile.errors.NotFoundError`; a date no run covered the province
+    on is :class:`~reconcile.errors.NoRunError`. ``cache`` keeps each run's
+    verdict and rows for the next province of the same run.
     """
     found = directory.find(province_code)
     if found is None:
-        raise NotFoundError("province", province_code)
+        raise NotFoundError("province or agency", province_code)
     run = store.latest_run_covering(business_date, province_code)
     cache = {} if cache is None else cache
     if run.id not in cache:
         cache[run.id] = (store.verdict(run.id), store.discrepancies(run.id))
     verdict, rows = cache[run.id]
-    return statement_of_run(province_code, found.name, found.treasury_account, run, verdict, rows)
+    statement = statement_of_run(
+        province_code, found.name, found.treasury_account, run, verdict, rows, found.kind
+    )
+    return dataclasses.replace(
+        statement,
+        treasury=directory.treasury(found, business_date),
+        budget_lines=directory.budget_lines([batch.batch_id for batch in statement.batches]),
+    )
 
 
 def write_province_statement(
@@ -85,7 +101,7 @@ def write_day_statements(
     provinces: Iterable[str] | None = None,
     on_progress: Callable[[str, int, int], None] | None = None,
 ) -> dict[str, list[Path]]:
-    """Every active province's statement (or those of ``provinces``) in each format under ``out_dir``.
+    """Every active province's and agency's statement (or those of ``provinces``) in each format.
 
     Returns ``code → files``. A province no run of the date covered is left out; a date with no run at all
     is refused (:class:`~reconcile.errors.NoRunError`). Each run's result is read

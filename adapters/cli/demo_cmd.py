@@ -200,7 +200,7 @@ def write_reports(parts: Parts, run: RunSummary, folder: Path, step: Progress) -
         fmt: write_report(report, fmt, folder / f"discrepancies-{run.id}.{fmt}", names)
         for fmt in ("json", "csv", "xlsx")
     }
-    step(6, "writing the settlement statements of the 54 provinces (PDF, Excel, XML)")
+    step(6, "writing the settlement statements of the 54 provinces and the ministries (PDF, Excel, XML)")
     statements_dir = folder.parent / "statements"
     write_day_statements(
         store,

@@ -76,10 +76,14 @@ def _print_categories(rows: list[dict[str, Any]]) -> None:
 
 
 def _print_provinces(rows: list[dict[str, Any]], names: Mapping[str, str]) -> None:
-    by_province = Counter(row.get("province_code") or "??" for row in rows)
+    by_province = Counter(row.get("province_code") or "??" for row in rows if not row.get("agency_code"))
     print(f"  provinces with the most breaks ({len(by_province)} with any):")
     for code, number in sorted(by_province.items(), key=lambda item: (-item[1], item[0]))[:TOP_PROVINCES]:
         print(f"    {code} {names.get(code, ''):<26} {number:>6}")
+    by_agency = Counter(row["agency_code"] for row in rows if row.get("agency_code"))
+    if by_agency:
+        listed = ", ".join(f"{code} {number}" for code, number in sorted(by_agency.items()))
+        print(f"  central agencies (ministries) with breaks: {listed}")
 
 
 def _ground_truth_line(rows: list[dict[str, Any]], ground_truth: Path) -> str:

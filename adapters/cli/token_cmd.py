@@ -1,4 +1,5 @@
-"""``recon token add NAME --role treasury|ops|province [--province CODE]`` and ``recon token revoke NAME``.
+"""``recon token add NAME --role treasury|ops|province|agency [--province CODE] [--agency CODE]``
+and ``recon token revoke NAME``.
 
 API tokens let a province's or ministry's own system read
 ``GET /api/v1/discrepancies`` (``Authorization: Bearer TOKEN``), scoped
@@ -30,6 +31,9 @@ def register(subparsers: Any) -> None:
     add.add_argument("name", metavar="NAME", help="a name for the system that will use it")
     add.add_argument("--role", required=True, choices=TOKEN_ROLES)
     add.add_argument("--province", metavar="CODE", help="the province a province token is bound to")
+    add.add_argument(
+        "--agency", metavar="CODE", help="the central agency (agencies.csv) an agency token is bound to"
+    )
     add.set_defaults(handler=handle_add)
     revoke = actions.add_parser("revoke", help="revoke a token", description="Revoke an API token.")
     revoke.add_argument("name", metavar="NAME")
@@ -39,7 +43,7 @@ def register(subparsers: Any) -> None:
 def handle_add(args: argparse.Namespace, parts: Parts) -> int:
     engine = parts.engine
     require_schema(engine)
-    token, _ = SqlTokenStore(engine).add(args.name, args.role, args.province, cli_actor())
+    token, _ = SqlTokenStore(engine).add(args.name, args.role, args.province, cli_actor(), args.agency)
     print(token)
     return 0
 

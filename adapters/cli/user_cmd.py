@@ -1,10 +1,12 @@
-"""``recon user add NAME --role treasury|ops|province|admin [--province CODE] [--password-stdin]``
+"""``recon user add NAME --role treasury|ops|province|agency|admin [--province CODE] [--agency CODE]
+[--password-stdin]``
 and ``recon user deactivate NAME``.
 
 ``add`` adds a web login (DESIGN.md §1, §7). The password is asked twice on the
 terminal (never echoed), or read as the first line of standard input with
-``--password-stdin`` (for scripts). A province user must name its province;
-no other role may. An unknown province, a taken name or a short password
+``--password-stdin`` (for scripts). A province user must name its province,
+an agency user (a ministry's login) its agency with ``--agency``; no other
+role may name either. An unknown province, a taken name or a short password
 ends with one line and a non-zero exit code. ``deactivate`` switches a
 login off and ends its sessions at once. Both are recorded in the audit log
 as ``cli:OSUSER``.
@@ -36,6 +38,9 @@ def register(subparsers: Any) -> None:
     add.add_argument("--role", required=True, choices=ROLES)
     add.add_argument("--province", metavar="CODE", help="the province a province user is bound to")
     add.add_argument(
+        "--agency", metavar="CODE", help="the central agency (agencies.csv) an agency user is bound to"
+    )
+    add.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input, not a prompt"
     )
     add.set_defaults(handler=handle)
@@ -49,13 +54,16 @@ def register(subparsers: Any) -> None:
 
 
 def handle(args: argparse.Namespace, parts: Parts) -> int:
-    check_role(args.role, args.province)  # before asking for a password
+    check_role(args.role, args.province, args.agency)  # before asking for a password
     password = _read_password(args.password_stdin)
     password_hash = hash_password(password)
     engine = parts.engine
     require_schema(engine)
-    user = SqlUserStore(engine).add(args.name, password_hash, args.role, args.province, actor=cli_actor())
+    user = SqlUserStore(engine).add(
+        args.name, password_hash, args.role, args.province, actor=cli_actor(), agency_code=args.agency
+    )
     where = f" for province {user.province_code}" if user.province_code else ""
+    where += f" for agency {user.agency_code}" if user.agency_code else ""
     print(f"user {user.username} added ({user.role}{where})")
     return 0
 

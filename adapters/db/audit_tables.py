@@ -53,6 +53,7 @@ api_tokens = Table(
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("role", String(16), nullable=False),
     Column("province_code", String(8)),
+    Column("agency_code", String(16)),  # only for role = agency
     Column("created_at", UtcDateTime, nullable=False),
     Column("revoked_at", UtcDateTime),
 )

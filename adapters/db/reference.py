@@ -61,10 +61,14 @@ def _one_of(*allowed: str) -> Callable[[str], str]:
     return read
 
 
+def _text_or_none(text: str) -> str | None:
+    return text.strip() or None
+
+
 #: ``fee_schedule.csv`` ``channel``: the amount due online through the portal (default) or at a counter.
 CHANNELS = ("online", "counter")
 #: Optional columns: absent from a file, they read as empty (so as their default).
-_OPTIONAL = frozenset({"channel", "kind"})
+_OPTIONAL = frozenset({"channel", "kind", "treasury_code", "chapter"})
 
 
 #: file name → (table, how each column is read), in the order files are loaded.
@@ -72,6 +76,39 @@ _FILES: Mapping[str, tuple[Table, Mapping[str, Callable[[str], Any]]]] = {
     "provinces.csv": (
         schema.provinces,
         {"code": str.strip, "name": str.strip, "treasury_account": str.strip, "active": _flag},
+    ),
+    "agencies.csv": (
+        schema.agencies,
+        {
+            "code": str.strip,
+            "name": str.strip,
+            "level": str.strip,
+            "province_code": _text_or_none,
+            "treasury_account": str.strip,
+            "active": _flag,
+            "treasury_code": _text_or_none,
+            "chapter": _text_or_none,
+        },
+    ),
+    "treasuries.csv": (
+        schema.treasuries,
+        {
+            "province_code": str.strip,
+            "treasury_code": str.strip,
+            "treasury_name": str.strip,
+            "chapter": _text_or_none,
+            "valid_from": _date,
+            "valid_to": _date,
+        },
+    ),
+    "budget_items.csv": (
+        schema.budget_items,
+        {
+            "kind": str.strip,
+            "key": str.strip,
+            "sub_item": str.strip,
+            "name": str.strip,
+        },
     ),
     "province_merges.csv": (
         schema.province_merges,
@@ -153,7 +190,7 @@ def load_reference_data(conn: Connection, directory: Path | None = None) -> dict
         if not path.is_file():
             continue
         rows = read_reference_csv(path)
-        if table is schema.provinces:
+        if table is schema.provinces or table is schema.agencies:
             _upsert(conn, table, rows)
         else:
             conn.execute(delete(table))
@@ -240,6 +277,31 @@ def business_calendar(conn: Connection) -> BusinessCalendar:
     """Business days with the stored holidays, swapped days off and Saturdays worked."""
     h = schema.holidays.c
     return BusinessCalendar.from_kinds((day, kind) for day, kind in conn.execute(select(h.date, h.kind)))
+
+
+AGENCIES = pa.schema(
+    [
+        ("code", pa.string()),
+        ("name", pa.string()),
+        ("treasury_account", pa.string()),
+        ("active", pa.bool_()),
+        ("treasury_code", pa.string()),
+        ("chapter", pa.string()),
+    ]
+)
+
+
+def agencies_table(conn: Connection) -> pa.Table:
+    """Every central agency: code, name, treasury_account, active, treasury_code, chapter."""
+    a = schema.agencies.c
+    statement = select(a.code, a.name, a.treasury_account, a.active, a.treasury_code, a.chapter)
+    return fetch_arrow(conn, statement.order_by(a.code), AGENCIES)
+
+
+def agency_codes(conn: Connection) -> dict[str, bool]:
+    """Every known agency code and whether it is active (empty when no ``agencies.csv`` was loaded)."""
+    a = schema.agencies.c
+    return {row.code: bool(row.active) for row in conn.execute(select(a.code, a.active))}
 
 
 def province_codes(conn: Connection) -> dict[str, bool]:

@@ -39,7 +39,7 @@ from adapters.db.schema import (
 from reconcile.columns import BANK_ENTRIES, BANK_ENTRY_DETAILS, GATEWAY_TXNS, OBLIGATIONS
 from reconcile.gateways import GatewayTerms
 from reconcile.history import history_range
-from reconcile.ports import COVERAGE, FEE_SCHEDULE, PROVINCES, DayInputs
+from reconcile.ports import AGENCIES, COVERAGE, FEE_SCHEDULE, PROVINCES, DayInputs
 
 _WITH_FILE = TXNS_WITH_FILE
 #: Keys per ``IN (...)`` list: well under every database's limit on bound parameters.
@@ -210,4 +210,5 @@ def load_day_inputs(
         fingerprint=fingerprint(conn, txns, obligations_table, entries, carried_from=carried_from),
         merges=reference.province_merges(conn),
         decisions=decisions,
+        agencies=reference.agencies_table(conn).select(AGENCIES.names).cast(AGENCIES),
     )

@@ -57,6 +57,7 @@ discrepancies = Table(
     Column("severity", String(16), nullable=False),
     Column("status", String(16), nullable=False),
     Column("province_code", String(8)),
+    Column("agency_code", String(16)),  # a central agency's row: province_code is empty
     Column("business_date", Date),
     Column("payment_code", String(128)),
     Column("txn_id", String(128)),

@@ -58,7 +58,7 @@ files = Table(
 
 def _obligation_columns() -> list[Column[object]]:
     return [
-        Column("province_code", String(8), nullable=False),
+        Column("province_code", String(8)),  # empty for a central agency's obligation (agency_code)
         Column("kind", String(32), nullable=False),
         Column("agency_code", String(64)),
         Column("procedure_code", String(64)),
@@ -230,6 +230,42 @@ provinces = Table(
     Column("name", Text, nullable=False),
     Column("treasury_account", String(64), nullable=False, unique=True),
     Column("active", Boolean, nullable=False),
+)
+
+#: ``agencies.csv``: ministries and central agencies collecting beside the provinces (DESIGN.md §3).
+agencies = Table(
+    "agencies",
+    metadata,
+    Column("code", String(16), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("level", String(16), nullable=False),  # central
+    Column("province_code", String(8)),
+    Column("treasury_account", String(64), nullable=False, unique=True),
+    Column("active", Boolean, nullable=False),
+    Column("treasury_code", String(8)),  # SHKB of the treasury holding the account
+    Column("chapter", String(8)),  # chương of the budget classification
+)
+
+#: ``treasuries.csv``: the State Treasury (SHKB) that books a province's revenue, and its chapter, by date.
+treasuries = Table(
+    "treasuries",
+    metadata,
+    Column("province_code", String(8), primary_key=True),
+    Column("valid_from", Date, primary_key=True),
+    Column("treasury_code", String(8), nullable=False),
+    Column("treasury_name", Text, nullable=False),
+    Column("chapter", String(8)),
+    Column("valid_to", Date),
+)
+
+#: ``budget_items.csv``: the budget sub-item (tiểu mục) an obligation is booked under.
+budget_items = Table(
+    "budget_items",
+    metadata,
+    Column("kind", String(32), primary_key=True),
+    Column("key", String(64), primary_key=True),  # the asset class (registration tax), else the procedure
+    Column("sub_item", String(8), nullable=False),
+    Column("name", Text, nullable=False),
 )
 
 province_merges = Table(

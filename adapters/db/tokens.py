@@ -22,11 +22,10 @@ from sqlalchemy.exc import IntegrityError
 from adapters.db import audit
 from adapters.db.audit_tables import api_tokens
 from adapters.db.engine import write_transaction
-from adapters.db.schema import provinces
-from adapters.db.users import check_role
+from adapters.db.users import check_bound, check_role
 from reconcile.errors import ConfigError, NotFoundError
 
-TOKEN_ROLES = ("treasury", "ops", "province")
+TOKEN_ROLES = ("treasury", "ops", "province", "agency")
 PREFIX = "rcn_"
 
 
@@ -36,6 +35,7 @@ class ApiToken:
     name: str
     role: str
     province_code: str | None
+    agency_code: str | None = None
 
 
 def token_hash(token: str) -> str:
@@ -48,19 +48,18 @@ class SqlTokenStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def add(self, name: str, role: str, province_code: str | None, actor: str) -> tuple[str, ApiToken]:
+    def add(
+        self, name: str, role: str, province_code: str | None, actor: str, agency_code: str | None = None
+    ) -> tuple[str, ApiToken]:
         """A new token: its text (to show once) and its record."""
         if role not in TOKEN_ROLES:
             raise ConfigError(f"unknown token role {role!r} (expected one of {', '.join(TOKEN_ROLES)})")
-        check_role(role, province_code)
+        check_role(role, province_code, agency_code)
         if not name or name != name.strip():
             raise ConfigError(f"token name {name!r} is empty or has surrounding spaces")
         token = PREFIX + secrets.token_urlsafe(32)
         with write_transaction(self.engine) as conn:
-            if province_code is not None:
-                known = conn.execute(select(provinces.c.code).where(provinces.c.code == province_code))
-                if known.first() is None:
-                    raise NotFoundError("province", province_code)
+            check_bound(conn, province_code, agency_code)
             try:
                 new_id = conn.execute(
                     insert(api_tokens).values(
@@ -68,15 +67,18 @@ class SqlTokenStore:
                         token_hash=token_hash(token),
                         role=role,
                         province_code=province_code,
+                        agency_code=agency_code,
                         created_at=dt.datetime.now(dt.UTC),
                     )
                 ).inserted_primary_key
             except IntegrityError as exc:
                 raise ConfigError(f"a token named {name!r} already exists (names are never reused)") from exc
             details = {"role": role, "province_code": province_code}
+            if agency_code is not None:
+                details["agency_code"] = agency_code
             audit.append(conn, actor, "token_add", f"token:{name}", details)
         assert new_id is not None
-        return token, ApiToken(int(new_id[0]), name, role, province_code)
+        return token, ApiToken(int(new_id[0]), name, role, province_code, agency_code)
 
     def revoke(self, name: str, actor: str) -> None:
         t = api_tokens.c
@@ -93,9 +95,11 @@ class SqlTokenStore:
     def by_token(self, token: str) -> ApiToken | None:
         """The live token with that text, else ``None``."""
         t = api_tokens.c
-        statement = select(t.id, t.name, t.role, t.province_code).where(
+        statement = select(t.id, t.name, t.role, t.province_code, t.agency_code).where(
             t.token_hash == token_hash(token), t.revoked_at.is_(None)
         )
         with self.engine.connect() as conn:
             row = conn.execute(statement).first()
-        return None if row is None else ApiToken(int(row.id), row.name, row.role, row.province_code)
+        if row is None:
+            return None
+        return ApiToken(int(row.id), row.name, row.role, row.province_code, row.agency_code)

@@ -1,8 +1,9 @@
 """The web application's tables: who may sign in, and what people did about a discrepancy.
 
 - ``users``: one row per login. ``role`` is ``treasury``, ``ops``,
-  ``province`` or ``admin``; a ``province`` user is bound to one province
-  (``province_code``), every other role has none. Passwords are stored as
+  ``province``, ``agency`` or ``admin``; a ``province`` user is bound to one province
+  (``province_code``), an ``agency`` user to one central agency
+  (``agency_code``, a ministry), every other role has neither. Passwords are stored as
   scrypt hashes with a per-user salt (:mod:`adapters.web.auth`), never as
   text. A user is switched off with ``active = false``, never deleted, so
   the history below keeps its author.
@@ -19,7 +20,7 @@ from sqlalchemy import Boolean, Column, ForeignKey, Index, String, Table, Text
 
 from adapters.db.meta import Id, UtcDateTime, metadata
 
-ROLES = ("treasury", "ops", "province", "admin")
+ROLES = ("treasury", "ops", "province", "agency", "admin")
 
 users = Table(
     "users",
@@ -29,6 +30,7 @@ users = Table(
     Column("password_hash", Text, nullable=False),  # scrypt$n$r$p$salt_hex$hash_hex
     Column("role", String(16), nullable=False),
     Column("province_code", String(8)),  # only for role = province
+    Column("agency_code", String(16)),  # only for role = agency
     Column("active", Boolean, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
 )

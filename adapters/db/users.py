@@ -13,12 +13,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from adapters.db import audit
 from adapters.db.engine import write_transaction
-from adapters.db.schema import provinces
+from adapters.db.schema import agencies, provinces
 from adapters.db.sessions import end_user_sessions
 from adapters.db.user_tables import ROLES, users
 from reconcile.errors import ConfigError, NotFoundError
@@ -29,8 +29,9 @@ class User:
     """A login.
 
     Attributes:
-        role: ``treasury``, ``ops``, ``province`` or ``admin``.
+        role: ``treasury``, ``ops``, ``province``, ``agency`` or ``admin``.
         province_code: the one province a ``province`` user is bound to; ``None`` otherwise.
+        agency_code: the one central agency (a ministry) an ``agency`` user is bound to.
     """
 
     id: int
@@ -39,16 +40,29 @@ class User:
     role: str
     province_code: str | None
     active: bool
+    agency_code: str | None = None
 
 
-def check_role(role: str, province_code: str | None) -> None:
-    """A province user needs a province; no other role may have one."""
+def check_role(role: str, province_code: str | None, agency_code: str | None = None) -> None:
+    """A province user needs a province, an agency user an agency; no other role may have either."""
     if role not in ROLES:
         raise ConfigError(f"unknown role {role!r} (expected one of {', '.join(ROLES)})")
     if role == "province" and not province_code:
         raise ConfigError("a province user needs --province CODE")
     if role != "province" and province_code:
         raise ConfigError(f"only province users are bound to a province, not {role} users")
+    if role == "agency" and not agency_code:
+        raise ConfigError("an agency user needs --agency CODE")
+    if role != "agency" and agency_code:
+        raise ConfigError(f"only agency users are bound to an agency, not {role} users")
+
+
+def check_bound(conn: Connection, province_code: str | None, agency_code: str | None) -> None:
+    """:class:`NotFoundError` unless the province or agency a login is bound to is known."""
+    for kind, table, code in (("province", provinces, province_code), ("agency", agencies, agency_code)):
+        known = code is None or conn.execute(select(table.c.code).where(table.c.code == code)).first()
+        if not known:
+            raise NotFoundError(kind, code)
 
 
 class SqlUserStore:
@@ -65,15 +79,13 @@ class SqlUserStore:
         province_code: str | None = None,
         *,
         actor: str = "system",
+        agency_code: str | None = None,
     ) -> User:
-        check_role(role, province_code)
+        check_role(role, province_code, agency_code)
         if not username or username != username.strip():
             raise ConfigError(f"username {username!r} is empty or has surrounding spaces")
         with write_transaction(self.engine) as conn:
-            if province_code is not None:
-                known = conn.execute(select(provinces.c.code).where(provinces.c.code == province_code))
-                if known.first() is None:
-                    raise NotFoundError("province", province_code)
+            check_bound(conn, province_code, agency_code)
             try:
                 new_id = conn.execute(
                     insert(users).values(
@@ -81,6 +93,7 @@ class SqlUserStore:
                         password_hash=password_hash,
                         role=role,
                         province_code=province_code,
+                        agency_code=agency_code,
                         active=True,
                         created_at=dt.datetime.now(dt.UTC),
                     )
@@ -88,9 +101,11 @@ class SqlUserStore:
             except IntegrityError as exc:
                 raise ConfigError(f"a user named {username!r} already exists") from exc
             details = {"role": role, "province_code": province_code}
+            if agency_code is not None:
+                details["agency_code"] = agency_code
             audit.append(conn, actor, "user_add", f"user:{username}", details)
         assert new_id is not None
-        return User(int(new_id[0]), username, password_hash, role, province_code, True)
+        return User(int(new_id[0]), username, password_hash, role, province_code, True, agency_code)
 
     def deactivate(self, username: str, actor: str) -> int:
         """Switch ``username`` off and end their sessions at once; how many sessions ended."""
@@ -137,4 +152,5 @@ def _user(row: Any) -> User:
         row["role"],
         row["province_code"],
         bool(row["active"]),
+        row.get("agency_code"),
     )

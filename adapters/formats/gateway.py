@@ -49,7 +49,8 @@ GATEWAY_TEMPLATES: Mapping[str, ColumnSpec] = {
     "txn_id": Text("txn_id", label="txn_id"),
     "payment_code": Text("payment_code", label="payment_code"),
     "gateway": Text("gateway", label="gateway"),
-    "province_code": Code("province_code", label="province code"),
+    # Empty for a central agency's collection (DESIGN.md §4): its treasury_account says whose.
+    "province_code": Code("province_code", label="province code", nullable=True),
     "treasury_account": Text("treasury_account", label="treasury_account"),
     "amount_vnd": Amount("amount_vnd", label="amount_vnd"),
     "fee_vnd": Amount("fee_vnd", label="fee_vnd"),

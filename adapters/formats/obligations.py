@@ -25,7 +25,8 @@ from reconcile.records import Parsed
 
 OBLIGATION_TEMPLATES: Mapping[str, ColumnSpec] = {
     "payment_code": Text("payment_code", label="payment_code"),
-    "province_code": Code("province_code", label="province code"),
+    # Empty for an obligation owed to a central agency (DESIGN.md §4): its agency_code names it.
+    "province_code": Code("province_code", label="province code", nullable=True),
     "kind": Text("kind", label="kind", choices=OBLIGATION_KINDS),
     "agency_code": Text("agency_code", label="agency_code"),
     "procedure_code": Text("procedure_code", label="procedure_code", nullable=True),

@@ -7,6 +7,8 @@ treasury   see every province; download reports and statements; work on items
 ops        see every province; download reports and statements
 admin      everything treasury may
 province   see its own province only: its rows and its statements; no reports
+agency     see its own central agency (a ministry) only, as a province user
+           sees its province: its rows (``agency_code``) and its statements
 =========  ==================================================================
 
 Every database query of the web application that returns discrepancy rows
@@ -48,9 +50,14 @@ def is_staff(user: User) -> bool:
 
 
 def may_see_province(user: User, province_code: str | None) -> bool:
+    """Whether ``user`` may see the payee ``province_code`` (a province's code, or an agency's)."""
     if is_staff(user):
         return True
-    return user.role == "province" and province_code is not None and province_code == user.province_code
+    if province_code is None:
+        return False
+    if user.role == "agency":
+        return province_code == user.agency_code
+    return user.role == "province" and province_code == user.province_code
 
 
 def may_download_reports(user: User) -> bool:
@@ -64,13 +71,29 @@ def may_work_items(user: User) -> bool:
 
 
 def province_clause(user: User, column: Any) -> ColumnElement[bool]:
-    """The ``WHERE`` part that keeps ``user`` inside its provinces (rows without a province are staff's)."""
+    """The ``WHERE`` part that keeps ``user`` inside its provinces (rows without a province are staff's).
+
+    An agency user's rows are those whose table's ``agency_code`` is its agency (a
+    ministry's rows have no province); a table without that column shows it nothing.
+    """
     if is_staff(user):
         return true()
+    result: ColumnElement[bool]
     if user.role == "province" and user.province_code:
-        result: ColumnElement[bool] = column == user.province_code
+        result = column == user.province_code
+        return result
+    agency_column = _agency_column(column)
+    if user.role == "agency" and user.agency_code and agency_column is not None:
+        result = agency_column == user.agency_code
         return result
     return false()
+
+
+def _agency_column(column: Any) -> Any:
+    """The ``agency_code`` column beside ``column`` in its table (or alias), else ``None``."""
+    table = getattr(column, "table", None)
+    columns = getattr(table, "c", None)
+    return None if columns is None else columns.get("agency_code")
 
 
 def current_user(request: Request, *, download: bool = False) -> User:

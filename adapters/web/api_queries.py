@@ -60,6 +60,7 @@ COLUMNS: dict[str, ColumnElement[Any]] = {
     "difference_vnd": _D.difference_vnd,
     "age_days": _D.age_days,
     "detail": _D.detail,
+    "agency_code": _D.agency_code,
     "assignee": _W.assignee,
     "run_status": _D.status,
     "run_id": _D.run_id,

@@ -70,7 +70,7 @@ def api_caller(request: Request) -> User:
     )
     if found is None:
         raise SignInRequired(download=True)
-    return User(0, f"token:{found.name}", "", found.role, found.province_code, True)
+    return User(0, f"token:{found.name}", "", found.role, found.province_code, True, found.agency_code)
 
 
 async def discrepancies(request: Request) -> Response:

@@ -33,7 +33,11 @@ def test_the_demo_runs_in_an_empty_folder_and_reports_every_planted_problem(tmp_
     assert report_json.with_suffix(".csv").is_file()
     assert report_json.with_suffix(".xlsx").read_bytes().startswith(b"PK")
     statements = sorted(p.suffix for p in (out / "statements").iterdir())
-    assert statements == [".pdf"] * 54 + [".xlsx"] * 54 + [".xml"] * 54
+    payees = 54 + 4  # the connected provinces and the demo's four ministries
+    assert statements == [".pdf"] * payees + [".xlsx"] * payees + [".xml"] * payees
+    ministry = json.loads(report_json.read_text(encoding="utf-8"))["discrepancies"]
+    assert any(row["agency_code"] == "BCA" and row["province_code"] is None for row in ministry)
+    assert (out / "statements" / f"statement-BCA-{report_json.stem.split('-', 1)[1][:10]}.xml").is_file()
 
     report = json.loads(report_json.read_text(encoding="utf-8"))
     reported = {(row["category"], row[KEY_OF[Category(row["category"])]]) for row in report["discrepancies"]}
@@ -44,5 +48,6 @@ def test_the_demo_runs_in_an_empty_folder_and_reports_every_planted_problem(tmp_
     assert planted <= reported, sorted(planted - reported)[:10]
 
     assert f"all {len(planted)} reported" in finished.stdout
+    assert "central agencies (ministries) with breaks: BCA 1" in finished.stdout
     assert "[7/7]" in finished.stdout
     assert "₫" in finished.stdout

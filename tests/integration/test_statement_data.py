@@ -155,7 +155,8 @@ def test_every_active_province_gets_a_statement_that_validates(world, tmp_path: 
     written = write_day_statements(
         SqlRunStore(world), SqlProvinceDirectory(world), D, tmp_path / "out", formats=("xml",)
     )
-    assert len(written) == 54
+    assert len(written) == 54 + 4  # the connected provinces and the four active ministries
+    assert {"BCA", "BNG", "BTP", "BCT"} <= set(written)
     for paths in written.values():
         validate_statement_xml(paths[0])
     root = etree.parse(str(written["01"][0])).getroot()

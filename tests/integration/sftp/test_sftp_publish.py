@@ -64,3 +64,18 @@ def test_an_outbox_with_another_host_key_gets_nothing(sftp_inbox: ServedInbox, t
     assert not summary.ok
     assert "not the pinned key" in (summary.provinces[0].failure or "")
     assert list(sftp_inbox.root.iterdir()) == []
+
+
+def test_a_ministry_receives_its_own_statements_in_its_outbox(
+    sftp_inbox: ServedInbox, tmp_path: Path
+) -> None:
+    """A central agency's outbox is configured under its code (``agencies.csv``), as a province's."""
+    settings = Settings(publish=(sftp_inbox.outbox("BCA"),))
+    mine = statements(tmp_path, "BCA")
+
+    summary = publish_statements(settings, {"BCA": mine, "01": statements(tmp_path, "01")}, connect=connect)
+
+    assert summary.ok
+    assert summary.provinces[0].province == "BCA"
+    assert summary.unconfigured == ("01",)
+    assert sorted(p.name for p in sftp_inbox.root.iterdir()) == sorted(p.name for p in mine)

@@ -1,7 +1,7 @@
 """The workbench: indexes for paging a day's breaks by province and assignee; the pair of a manual match.
 
 Revision ID: 0016_workbench
-Revises: 0014_audit
+Revises: 0015_agencies
 Create Date: 2026-12-05 07:20:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0016_workbench"
-down_revision: str | None = "0014_audit"
+down_revision: str | None = "0015_agencies"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
