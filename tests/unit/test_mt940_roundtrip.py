@@ -38,8 +38,8 @@ def bank_entries(draw: st.DrawFn, currency: str) -> BankEntry:
         booking_date=value_date + dt.timedelta(days=draw(st.integers(-10, 10))),
         value_date=value_date,
         reversal=draw(st.booleans()),
-        bank_ref=draw(st.none() | _words(ALNUM, 16).filter(lambda ref: ref != "NONREF")),
-        end_to_end_id=draw(st.none() | _words(ALNUM + "-", 35)),
+        bank_ref=draw(st.none() | _words(ALNUM, 16).filter(lambda ref: ref not in PLACEHOLDERS)),
+        end_to_end_id=draw(st.none() | _words(ALNUM + "-", 35).filter(lambda ref: ref not in PLACEHOLDERS)),
         remittance=draw(st.none() | _words(TEXT, 150)),
         owner_ref=draw(st.none() | _words(ALNUM + "-.", 16).filter(lambda ref: ref not in PLACEHOLDERS)),
     )
