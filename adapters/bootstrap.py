@@ -23,7 +23,7 @@ from adapters.db.engine import create_engine_for
 from adapters.db.provinces import SqlProvinceDirectory
 from adapters.db.runs import SqlRunStore
 from adapters.formats.registry import FileFormats, parsers_for
-from adapters.settings import PublishSettings, ScheduleSettings, Settings, SourceSettings
+from adapters.settings import PublishSettings, ScheduleSettings, Settings, SourceSettings, WebSettings
 from reconcile.gateways import GatewayTerms
 
 
@@ -48,6 +48,7 @@ class Parts:
         publish: the provinces' SFTP outboxes.
         schedule: the scheduled jobs' cron expressions.
         data_dir: where inboxes, statements and the web session key live.
+        web: the web application's policy (approval threshold, secure cookies).
     """
 
     def __init__(self, settings: Settings, *, engine: Engine | None = None) -> None:
@@ -59,6 +60,7 @@ class Parts:
         self.publish: tuple[PublishSettings, ...] = settings.publish
         self.schedule: ScheduleSettings = settings.schedule
         self.data_dir = Path(settings.data_dir)
+        self.web: WebSettings = settings.web
         self._engine = engine
         self._owns_engine = engine is None
 

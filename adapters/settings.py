@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -88,6 +88,21 @@ class ScheduleSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class WebSettings:
+    """The web application's policy (``[web]``).
+
+    Attributes:
+        approval_threshold_vnd: resolving a high-severity item whose absolute
+            difference reaches this many đồng needs a second person's approval;
+            ``None`` is the workflow's default (50.000.000 ₫).
+        secure_cookies: mark the session cookie ``Secure`` (the app is behind TLS).
+    """
+
+    approval_threshold_vnd: int | None = None
+    secure_cookies: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """The whole configuration, validated."""
 
@@ -98,6 +113,7 @@ class Settings:
     publish: tuple[PublishSettings, ...] = ()
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     data_dir: str = "recon-data"
+    web: WebSettings = field(default_factory=WebSettings)
     path: str | None = None
 
     def source(self, name: str) -> SourceSettings:
@@ -116,7 +132,9 @@ def source_named(sources: Sequence[SourceSettings], name: str) -> SourceSettings
 def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
     """Read ``path``, else ``recon.toml`` in the working directory, else the defaults.
 
-    ``RECON_DATABASE_URL`` overrides ``[database] url``.
+    ``RECON_DATABASE_URL`` overrides ``[database] url``,
+    ``RECON_APPROVAL_THRESHOLD_VND`` ``[web] approval_threshold_vnd`` and
+    ``RECON_SECURE_COOKIES=1`` ``[web] secure_cookies``.
     """
     if path is None and Path(DEFAULT_CONFIG_NAME).is_file():
         path = DEFAULT_CONFIG_NAME
@@ -130,6 +148,11 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
             raise ConfigError(f"{os.fspath(path)}: not valid TOML: {exc}") from exc
     settings = settings_from_mapping(raw)
     url = os.environ.get("RECON_DATABASE_URL") or settings.database_url
+    web = settings.web
+    if threshold := os.environ.get("RECON_APPROVAL_THRESHOLD_VND", "").strip():
+        web = replace(web, approval_threshold_vnd=_whole_dong(threshold, "RECON_APPROVAL_THRESHOLD_VND"))
+    if os.environ.get("RECON_SECURE_COOKIES") == "1":
+        web = replace(web, secure_cookies=True)
     return Settings(
         database_url=url,
         gateways=settings.gateways,
@@ -138,6 +161,7 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
         publish=settings.publish,
         schedule=settings.schedule,
         data_dir=settings.data_dir,
+        web=web,
         path=os.fspath(path) if path is not None else None,
     )
 
@@ -182,7 +206,31 @@ def settings_from_mapping(raw: Mapping[str, Any]) -> Settings:
         publish=publish,
         schedule=_build(ScheduleSettings, _table(raw, "schedule"), "schedule"),
         data_dir=str(_table(raw, "storage").get("data_dir", "recon-data")),
+        web=_web(_table(raw, "web")),
     )
+
+
+def _web(table: Mapping[str, Any]) -> WebSettings:
+    unknown = set(table) - {"approval_threshold_vnd", "secure_cookies"}
+    if unknown:
+        raise ConfigError(f"[web] has unknown keys: {', '.join(sorted(unknown))}")
+    threshold = table.get("approval_threshold_vnd")
+    if threshold is not None:
+        threshold = _whole_dong(threshold, "[web] approval_threshold_vnd")
+    secure = table.get("secure_cookies", False)
+    if not isinstance(secure, bool):
+        raise ConfigError("[web] secure_cookies must be true or false")
+    return WebSettings(approval_threshold_vnd=threshold, secure_cookies=secure)
+
+
+def _whole_dong(value: object, name: str) -> int:
+    """A non-negative whole number of đồng, from TOML (an integer) or the environment (ASCII digits)."""
+    if isinstance(value, bool) or not (
+        (isinstance(value, int) and value >= 0)
+        or (isinstance(value, str) and value.isascii() and value.isdigit())
+    ):
+        raise ConfigError(f"{name}={value!r} is not a whole number of đồng")
+    return int(value)
 
 
 def _table(raw: Mapping[str, Any], key: str) -> Mapping[str, Any]:

@@ -34,7 +34,12 @@ def handle(args: argparse.Namespace, parts: Parts) -> int:
 
     engine = parts.engine
     require_schema(engine)
-    app = create_app(engine, secret_key(parts.data_dir))
+    app = create_app(
+        engine,
+        secret_key(parts.data_dir),
+        secure_cookies=parts.web.secure_cookies,
+        approval_threshold_vnd=parts.web.approval_threshold_vnd,
+    )
     print(f"serving on http://{args.host}:{args.port}/", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=False)
     return 0

@@ -2,7 +2,7 @@
 
 Layers, outermost first: security headers, the server-side session (a
 signed random id in an HttpOnly, SameSite=Lax cookie, eight hours; ``Secure``
-when ``RECON_SECURE_COOKIES=1``, for a deployment behind TLS; see
+when ``[web] secure_cookies`` (or ``RECON_SECURE_COOKIES=1``), for a deployment behind TLS; see
 :mod:`adapters.web.sessions`), then the CSRF check of every state-changing
 request. Without a session, pages redirect
 to ``/login`` (303) and downloads answer ``401``; whatever the user may not
@@ -11,7 +11,6 @@ see answers ``404``.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from sqlalchemy import Engine
@@ -40,15 +39,24 @@ from adapters.web.csrf import CsrfMiddleware
 from adapters.web.headers import SecurityHeadersMiddleware
 from adapters.web.pages import template_environment
 from adapters.web.sessions import ServerSessionMiddleware
-from reconcile.errors import ConfigError, NotFoundError
+from reconcile.errors import NotFoundError
 
 SESSION_COOKIE = "recon_session"
 
 
-def create_app(engine: Engine, session_key: str, *, secure_cookies: bool | None = None) -> Starlette:
-    """The web application over ``engine`` (``recon init``), its sessions signed with ``session_key``."""
-    if secure_cookies is None:
-        secure_cookies = os.environ.get("RECON_SECURE_COOKIES") == "1"
+def create_app(
+    engine: Engine,
+    session_key: str,
+    *,
+    secure_cookies: bool = False,
+    approval_threshold_vnd: int | None = None,
+) -> Starlette:
+    """The web application over ``engine`` (``recon init``), its sessions signed with ``session_key``.
+
+    ``secure_cookies`` marks the session cookie ``Secure``; resolving a high-severity
+    item from ``approval_threshold_vnd`` đồng up (default: the workflow's) needs a
+    second person.
+    """
     routes: list[BaseRoute] = [
         *routes_auth.ROUTES,
         *routes_dashboard.ROUTES,
@@ -82,18 +90,10 @@ def create_app(engine: Engine, session_key: str, *, secure_cookies: bool | None 
     app.state.engine = engine
     app.state.templates = template_environment()
     app.state.login_throttle = LoginThrottle()
-    app.state.approval_threshold_vnd = approval_threshold()
+    app.state.approval_threshold_vnd = (
+        workflow.DEFAULT_APPROVAL_THRESHOLD_VND if approval_threshold_vnd is None else approval_threshold_vnd
+    )
     return app
-
-
-def approval_threshold() -> int:
-    """``RECON_APPROVAL_THRESHOLD_VND`` (whole đồng), else the workflow's default."""
-    text = os.environ.get("RECON_APPROVAL_THRESHOLD_VND", "").strip()
-    if not text:
-        return workflow.DEFAULT_APPROVAL_THRESHOLD_VND
-    if not text.isascii() or not text.isdigit():
-        raise ConfigError(f"RECON_APPROVAL_THRESHOLD_VND={text!r} is not a whole number of đồng")
-    return int(text)
 
 
 async def _sign_in(request: Request, exc: Exception) -> Response:

@@ -64,3 +64,44 @@ def test_an_invalid_fee_mode_is_refused() -> None:
 def test_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="does not exist"):
         load_settings(tmp_path / "nope.toml")
+
+
+def test_the_web_policy_comes_from_its_table_and_the_environment_overrides_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("RECON_APPROVAL_THRESHOLD_VND", raising=False)
+    monkeypatch.delenv("RECON_SECURE_COOKIES", raising=False)
+    config = tmp_path / "recon.toml"
+    config.write_text("[web]\napproval_threshold_vnd = 2000000\n", encoding="utf-8")
+    web = bootstrap(load_settings(config)).web
+    assert (web.approval_threshold_vnd, web.secure_cookies) == (2_000_000, False)
+    monkeypatch.setenv("RECON_APPROVAL_THRESHOLD_VND", "100000")
+    monkeypatch.setenv("RECON_SECURE_COOKIES", "1")
+    web = load_settings(config).web
+    assert (web.approval_threshold_vnd, web.secure_cookies) == (100_000, True)
+    assert settings_from_mapping({}).web.approval_threshold_vnd is None  # the workflow's default
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ({"approval_threshold_vnd": -1}, "approval_threshold_vnd=-1 is not a whole number"),
+        ({"approval_threshold_vnd": 1.5}, "is not a whole number"),
+        ({"approval_threshold_vnd": True}, "is not a whole number"),
+        ({"secure_cookies": "yes"}, "secure_cookies must be true or false"),
+        ({"threshold": 5}, "[web] has unknown keys: threshold"),
+    ],
+)
+def test_a_bad_web_policy_is_refused_by_name(table: dict[str, object], message: str) -> None:
+    with pytest.raises(ConfigError) as refused:
+        settings_from_mapping({"web": table})
+    assert message in str(refused.value)
+
+
+def test_a_threshold_in_the_environment_that_is_not_whole_dong_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("RECON_APPROVAL_THRESHOLD_VND", "5e7")
+    with pytest.raises(ConfigError, match="RECON_APPROVAL_THRESHOLD_VND='5e7' is not a whole number"):
+        load_settings()

@@ -52,14 +52,15 @@ def app_client(world: Engine, web_settings: Settings) -> Iterator[TestClient]:
 
 
 @pytest.fixture
-def signed_in(world: Engine, web_settings: Settings) -> Iterator[Callable[[str], TestClient]]:
-    """``signed_in("hanoi")``: a client with that user's session."""
+def signed_in(world: Engine, web_settings: Settings) -> Iterator[Callable[..., TestClient]]:
+    """``signed_in("hanoi")``: a client with that user's session (``approval_threshold_vnd=`` for its app)."""
     clients: list[TestClient] = []
 
-    def make(username: str) -> TestClient:
-        client = TestClient(
-            create_app(world, secret_key(web_settings.data_dir)), base_url="http://testserver"
+    def make(username: str, *, approval_threshold_vnd: int | None = None) -> TestClient:
+        app = create_app(
+            world, secret_key(web_settings.data_dir), approval_threshold_vnd=approval_threshold_vnd
         )
+        client = TestClient(app, base_url="http://testserver")
         client.__enter__()
         clients.append(client)
         sign_in(client, username)

@@ -16,7 +16,7 @@ from adapters.db.run_tables import discrepancies, run_batches, run_credits, work
 from adapters.db.schema import bank_entries, bank_statements
 from adapters.db.user_tables import discrepancy_actions
 
-Client = Callable[[str], TestClient]
+Client = Callable[..., TestClient]
 
 
 @pytest.fixture
@@ -206,11 +206,11 @@ def test_the_assignee_and_live_status_show_at_once_on_the_page_the_dashboard_and
 
 
 def test_resolving_a_large_high_severity_item_needs_a_second_person(
-    signed_in: Client, world: Engine, item: int, monkeypatch: pytest.MonkeyPatch
+    signed_in: Client, world: Engine, item: int
 ) -> None:
-    monkeypatch.setenv("RECON_APPROVAL_THRESHOLD_VND", "100000")
     high = row_id(world, "HN-1")  # UNDERPAID, high, -100.000 ₫
-    thu, vien = signed_in("thu"), signed_in("vien")
+    threshold = {"approval_threshold_vnd": 100_000}
+    thu, vien = signed_in("thu", **threshold), signed_in("vien", **threshold)
     assert "needs-approval" in thu.get(f"/discrepancies/{high}").text
     post(thu, f"/discrepancies/{high}/resolve", note="paid at the counter")
     assert statuses(world) == {}
@@ -238,10 +238,9 @@ def bulk(client: TestClient, fields: list[tuple[str, str]]) -> Any:
 
 
 def test_bulk_assignment_of_ticked_items_and_bulk_resolution_of_a_filter(
-    signed_in: Client, world: Engine, item: int, monkeypatch: pytest.MonkeyPatch
+    signed_in: Client, world: Engine, item: int
 ) -> None:
-    monkeypatch.setenv("RECON_APPROVAL_THRESHOLD_VND", "100000")
-    client = signed_in("thu")
+    client = signed_in("thu", approval_threshold_vnd=100_000)
     ticked = [item, row_id(world, "HCM-2")]
     response = bulk(
         client,
