@@ -35,6 +35,7 @@ import reports
 from adapters.db.engine import create_engine_for
 from adapters.settings import GatewaySettings, Settings
 from adapters.web.app import create_app
+from adapters.web.auth import secret_key
 from reconcile.discrepancies import KEY_OF
 
 DAY = "2026-08-28"
@@ -340,7 +341,7 @@ def web(day: Day) -> Iterator[tuple[TestClient, TestClient]]:
     engine = create_engine_for(day.database_url)
     clients = []
     for name in ("bca", "hanoi"):
-        client = TestClient(create_app(settings, engine), base_url="http://testserver")
+        client = TestClient(create_app(engine, secret_key(settings.data_dir)), base_url="http://testserver")
         client.__enter__()
         page = client.get("/login").text
         csrf = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
@@ -377,7 +378,9 @@ def test_a_ministry_token_is_scoped_like_its_login(day: Day) -> None:
     settings = Settings(database_url=day.database_url, gateways={"vnpay": GatewaySettings("vnpay")})
     engine = create_engine_for(day.database_url)
     try:
-        with TestClient(create_app(settings, engine), base_url="http://testserver") as client:
+        with TestClient(
+            create_app(engine, secret_key(settings.data_dir)), base_url="http://testserver"
+        ) as client:
             answer = client.get(
                 "/api/v1/discrepancies",
                 params={"date": DAY},
