@@ -10,7 +10,8 @@ payment the portal recorded), wherever their dates fall. A second payment of
 an obligation more than ``LOOKBACK_DAYS`` after a first one the portal did
 not record is therefore not seen as a duplicate: the price of reading a day
 without scanning the whole history. Each piece is one
-SQLAlchemy Core statement read in bulk (:func:`adapters.db.bulk.fetch_arrow`).
+SQLAlchemy Core statement read in bulk (:func:`adapters.db.bulk.fetch_arrow`), or a columnar
+copy of the rows (gateway files, obligations exports) where the rows agree with it.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from adapters.db import reference
 from adapters.db.bulk import fetch_arrow
 from adapters.db.gateway_copies import TXNS_WITH_FILE, read_copies
 from adapters.db.gateway_identity import current_rows
+from adapters.db.obligation_copies import OBLIGATIONS_WITH_FILE, read_paid_on
 from adapters.db.schema import (
     bank_entries,
     bank_entry_details,
@@ -52,7 +54,7 @@ from reconcile.ports import (
 _WITH_FILE = TXNS_WITH_FILE
 #: Keys per ``IN (...)`` list: well under every database's limit on bound parameters.
 _CHUNK = 500
-_OBLIGATIONS_WITH_FILE = pa.schema([*OBLIGATIONS, ("file_id", pa.int64())])
+_OBLIGATIONS_WITH_FILE = OBLIGATIONS_WITH_FILE
 _ENTRIES_WITH_FILE = pa.schema([*BANK_ENTRIES, ("file_id", pa.int64())])
 
 
@@ -138,10 +140,8 @@ def _read_by_key(conn: Connection, column: Column[str], keys: list[str]) -> pa.T
 
 
 def read_obligations(conn: Connection, day: dt.date) -> pa.Table:
-    """The obligations the portal says were paid on ``day``: one indexed read."""
-    o = obligations.c
-    statement = select(*_obligation_columns()).where(o.portal_paid_date == day)
-    return fetch_arrow(conn, statement, _OBLIGATIONS_WITH_FILE)
+    """The obligations the portal says were paid on ``day``, from the exports' columnar copies."""
+    return read_paid_on(conn, day)
 
 
 def with_named_obligations(conn: Connection, table: pa.Table, named: pa.Array) -> pa.Table:
