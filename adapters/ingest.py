@@ -46,6 +46,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -106,13 +107,43 @@ def ingest_files(
     """
     parsers = parsers if parsers is not None else parsers_for(settings)
     outcomes = []
-    for index, path in enumerate(paths):
-        name = names[index] if names is not None else None
-        outcome = ingest_file(path, settings, engine, parsers=parsers, name=name)
-        outcomes.append(outcome)
-        if on_progress is not None:
-            on_progress(outcome)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="recon-read-ahead") as ahead:
+        reading = ahead.submit(read_file, Path(paths[0]), parsers) if paths else None
+        for index, path in enumerate(paths):
+            name = names[index] if names is not None else None
+            current, reading = reading, None
+            if index + 1 < len(paths):  # the next file is read while this one is stored
+                reading = ahead.submit(read_file, Path(paths[index + 1]), parsers)
+            outcome = ingest_file(path, settings, engine, parsers=parsers, name=name, read=current)
+            outcomes.append(outcome)
+            if on_progress is not None:
+                on_progress(outcome)
     return outcomes
+
+
+@dataclass(frozen=True, slots=True)
+class FileRead:
+    """What detecting and parsing one file gave: its parser (if detected) and its content, or the error."""
+
+    parser: Parser | None
+    parsed: Parsed | None
+    error: Exception | None
+
+
+def read_file(path: Path, parsers: list[Parser]) -> FileRead:
+    """Detect and parse ``path``; touches no database, so it may run ahead in another thread.
+
+    :func:`ingest_files` reads the next file while the current one is stored: parsing is
+    mostly Arrow and lxml work outside the GIL, storing mostly the database's, so on two
+    cores the two overlap. A file found to be a duplicate was read for nothing; the
+    outcome is the same as reading it in turn.
+    """
+    parser: Parser | None = None
+    try:
+        parser = detect(path, parsers)
+        return FileRead(parser, parser.parse(path), None)
+    except Exception as exc:  # handed to ingest_file, which decides what it means
+        return FileRead(parser, None, exc)
 
 
 def ingest_file(
@@ -122,10 +153,12 @@ def ingest_file(
     *,
     parsers: list[Parser] | None = None,
     name: str | None = None,
+    read: Future[FileRead] | None = None,
 ) -> IngestOutcome:
     """Ingest one file (see the module docstring for what each status means).
 
-    ``name`` is the file's name for its identity and record, by default the path's base name.
+    ``name`` is the file's name for its identity and record, by default the path's base name;
+    ``read``, the file already being read (:func:`read_file`), else it is read here.
     """
     require_schema(engine)
     path = Path(path)
@@ -138,10 +171,15 @@ def ingest_file(
         stored = find_by_sha256(conn, sha256)
     if stored is not None and stored.status != "rejected":
         return _duplicate(path, stored)
-    parser: Parser | None = None
+    if read is None:
+        done = read_file(path, parsers if parsers is not None else parsers_for(settings))
+    else:
+        done = read.result()
+    parser = done.parser
     try:
-        parser = detect(path, parsers if parsers is not None else parsers_for(settings))
-        parsed = parser.parse(path)
+        if done.parsed is None:
+            raise done.error or RuntimeError("the file was neither parsed nor refused")
+        parsed = done.parsed
         with engine.connect() as conn:
             warnings = check_parsed(conn, parsed, settings, path.name)
     except InputError as exc:
