@@ -185,19 +185,28 @@ def read_entries(conn: Connection, start: dt.date, end: dt.date) -> tuple[pa.Tab
     return entries, details
 
 
-def read_coverage(conn: Connection, start: dt.date) -> tuple[pa.Table, pa.Table]:
-    """How far the data reaches: per account (statements' ``to_date``), per gateway (``paid_date``)."""
+def read_coverage(conn: Connection, dates: HistoryRange, in_range: pa.Table) -> tuple[pa.Table, pa.Table]:
+    """How far the data reaches: per account (statements' ``to_date``), per gateway (``paid_date``).
+
+    A gateway's reach is its latest current transaction paid from ``dates.start`` on:
+    the latest of ``in_range`` (the current transactions paid in the run's range, already
+    read) and of those paid after the range, the only rows read here.
+    """
     s = bank_statements.c
     bank = fetch_arrow(
         conn,
         select(s.account, func.max(s.to_date)).where(s.current.is_(True)).group_by(s.account),
         COVERAGE,
     )
-    current = _current_txns().where(gateway_txns.c.paid_date >= start).subquery()
-    gateways = fetch_arrow(
-        conn, select(current.c.gateway, func.max(current.c.paid_date)).group_by(current.c.gateway), COVERAGE
+    later = _current_txns().where(gateway_txns.c.paid_date > dates.end).subquery()
+    beyond = fetch_arrow(
+        conn, select(later.c.gateway, func.max(later.c.paid_date)).group_by(later.c.gateway), COVERAGE
     )
-    return bank, gateways
+    inside = in_range.group_by("gateway").aggregate([("paid_date", "max")])
+    inside = inside.select(["gateway", "paid_date_max"]).rename_columns(COVERAGE.names).cast(COVERAGE)
+    both = pa.concat_tables([inside, beyond]).group_by("name").aggregate([("covered_to", "max")])
+    gateways = both.select(["name", "covered_to_max"]).rename_columns(COVERAGE.names).cast(COVERAGE)
+    return bank, gateways.sort_by("name")
 
 
 def fingerprint(conn: Connection, *tables: pa.Table, carried_from: str | None) -> str:
@@ -221,7 +230,7 @@ def load_day_inputs(
     """Everything a run of ``business_date`` looks at, read in one connection."""
     calendar = reference.business_calendar(conn)
     dates = history_range(business_date, carried, calendar, gateways)
-    txns = read_txns(conn, dates.start, dates.end)
+    txns = in_range = read_txns(conn, dates.start, dates.end)
     on_day = pc.filter(txns.column("payment_code"), pc.equal(txns.column("paid_date"), business_date))
     named = pa.chunked_array([*on_day.chunks, *carried.column("payment_code").chunks], pa.string())
     obligations_table = with_named_obligations(
@@ -233,7 +242,7 @@ def load_day_inputs(
         codes = pa.chunked_array(tied.column("payment_code")).combine_chunks()
         obligations_table = with_named_obligations(conn, obligations_table, codes)
     entries, details = read_entries(conn, dates.start, dates.entries_end)
-    bank, gateway = read_coverage(conn, dates.start)
+    bank, gateway = read_coverage(conn, dates, in_range)
     provinces = reference.provinces_table(conn).select(PROVINCES.names).cast(PROVINCES)
     return DayInputs(
         business_date=business_date,
