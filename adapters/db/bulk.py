@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 from sqlalchemy import Connection, Executable, Table, func, select
 from sqlalchemy.exc import CompileError
@@ -50,9 +51,23 @@ def _copy_in(conn: Connection, table: Table, rows: pa.Table) -> None:
     with cursor.copy(sql) as copy:
         for batch in rows.to_batches(max_chunksize=CHUNK_ROWS):
             buffer = io.BytesIO()
-            # CSV tells NULL (unquoted empty) from '' (quoted), and writes timestamps with "Z"
-            pa_csv.write_csv(pa.Table.from_batches([batch]), buffer, options)
+            # CSV tells NULL (unquoted empty) from '' (quoted)
+            pa_csv.write_csv(_utc_text(pa.Table.from_batches([batch])), buffer, options)
             copy.write(buffer.getbuffer())
+
+
+def _utc_text(batch: pa.Table) -> pa.Table:
+    """``batch`` with its zoned timestamps as UTC text (``2026-11-26 04:51:42.000000+00``).
+
+    pyarrow's CSV writer formats a zoned timestamp value by value through the
+    time-zone database: ten times slower than this cast, and most of a COPY's time.
+    """
+    for index, field in enumerate(batch.schema):
+        if pa.types.is_timestamp(field.type) and field.type.tz is not None:
+            naive = batch.column(index).cast(pa.timestamp("us", tz="UTC")).cast(pa.timestamp("us"))
+            text = pc.binary_join_element_wise(naive.cast(pa.string()), "+00", "")
+            batch = batch.set_column(index, field.name, text)
+    return batch
 
 
 def _executemany(conn: Connection, table: Table, rows: pa.Table) -> None:

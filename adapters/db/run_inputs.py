@@ -11,7 +11,8 @@ payment the portal recorded), wherever their dates fall. A second payment of
 an obligation more than ``LOOKBACK_DAYS`` after a first one the portal did
 not record is therefore not seen as a duplicate: the price of reading a day
 without scanning the whole history. Each piece is one
-SQLAlchemy Core statement read in bulk (:func:`adapters.db.bulk.fetch_arrow`).
+SQLAlchemy Core statement read in bulk (:func:`adapters.db.bulk.fetch_arrow`), or a columnar
+copy of the rows (gateway files, obligations exports) where the rows agree with it.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from adapters.db import reference
 from adapters.db.bulk import fetch_arrow
 from adapters.db.gateway_copies import TXNS_WITH_FILE, read_copies
 from adapters.db.gateway_identity import current_rows
+from adapters.db.obligation_copies import OBLIGATIONS_WITH_FILE, read_paid_on
 from adapters.db.schema import (
     bank_entries,
     bank_entry_details,
@@ -38,13 +40,13 @@ from adapters.db.schema import (
 )
 from reconcile.columns import BANK_ENTRIES, BANK_ENTRY_DETAILS, GATEWAY_TXNS, OBLIGATIONS
 from reconcile.gateways import GatewayTerms
-from reconcile.history import history_range
+from reconcile.history import HistoryRange, history_range
 from reconcile.ports import AGENCIES, COVERAGE, FEE_SCHEDULE, PROVINCES, DayInputs
 
 _WITH_FILE = TXNS_WITH_FILE
 #: Keys per ``IN (...)`` list: well under every database's limit on bound parameters.
 _CHUNK = 500
-_OBLIGATIONS_WITH_FILE = pa.schema([*OBLIGATIONS, ("file_id", pa.int64())])
+_OBLIGATIONS_WITH_FILE = OBLIGATIONS_WITH_FILE
 _ENTRIES_WITH_FILE = pa.schema([*BANK_ENTRIES, ("file_id", pa.int64())])
 
 
@@ -96,10 +98,8 @@ def _read_by_key(conn: Connection, column: Column[str], keys: list[str]) -> pa.T
 
 
 def read_obligations(conn: Connection, day: dt.date) -> pa.Table:
-    """The obligations the portal says were paid on ``day``: one indexed read."""
-    o = obligations.c
-    statement = select(*_obligation_columns()).where(o.portal_paid_date == day)
-    return fetch_arrow(conn, statement, _OBLIGATIONS_WITH_FILE)
+    """The obligations the portal says were paid on ``day``, from the exports' columnar copies."""
+    return read_paid_on(conn, day)
 
 
 def with_named_obligations(conn: Connection, table: pa.Table, named: pa.Array) -> pa.Table:
@@ -143,19 +143,28 @@ def read_entries(conn: Connection, start: dt.date, end: dt.date) -> tuple[pa.Tab
     return entries, details
 
 
-def read_coverage(conn: Connection, start: dt.date) -> tuple[pa.Table, pa.Table]:
-    """How far the data reaches: per account (statements' ``to_date``), per gateway (``paid_date``)."""
+def read_coverage(conn: Connection, dates: HistoryRange, in_range: pa.Table) -> tuple[pa.Table, pa.Table]:
+    """How far the data reaches: per account (statements' ``to_date``), per gateway (``paid_date``).
+
+    A gateway's reach is its latest current transaction paid from ``dates.start`` on:
+    the latest of ``in_range`` (the current transactions paid in the run's range, already
+    read) and of those paid after the range, the only rows read here.
+    """
     s = bank_statements.c
     bank = fetch_arrow(
         conn,
         select(s.account, func.max(s.to_date)).where(s.current.is_(True)).group_by(s.account),
         COVERAGE,
     )
-    current = _current_txns().where(gateway_txns.c.paid_date >= start).subquery()
-    gateways = fetch_arrow(
-        conn, select(current.c.gateway, func.max(current.c.paid_date)).group_by(current.c.gateway), COVERAGE
+    later = _current_txns().where(gateway_txns.c.paid_date > dates.end).subquery()
+    beyond = fetch_arrow(
+        conn, select(later.c.gateway, func.max(later.c.paid_date)).group_by(later.c.gateway), COVERAGE
     )
-    return bank, gateways
+    inside = in_range.group_by("gateway").aggregate([("paid_date", "max")])
+    inside = inside.select(["gateway", "paid_date_max"]).rename_columns(COVERAGE.names).cast(COVERAGE)
+    both = pa.concat_tables([inside, beyond]).group_by("name").aggregate([("covered_to", "max")])
+    gateways = both.select(["name", "covered_to_max"]).rename_columns(COVERAGE.names).cast(COVERAGE)
+    return bank, gateways.sort_by("name")
 
 
 def fingerprint(conn: Connection, *tables: pa.Table, carried_from: str | None) -> str:
@@ -179,7 +188,7 @@ def load_day_inputs(
     """Everything a run of ``business_date`` looks at, read in one connection."""
     calendar = reference.business_calendar(conn)
     dates = history_range(business_date, carried, calendar, gateways)
-    txns = read_txns(conn, dates.start, dates.end)
+    txns = in_range = read_txns(conn, dates.start, dates.end)
     on_day = pc.filter(txns.column("payment_code"), pc.equal(txns.column("paid_date"), business_date))
     named = pa.chunked_array([*on_day.chunks, *carried.column("payment_code").chunks], pa.string())
     obligations_table = with_named_obligations(
@@ -191,7 +200,7 @@ def load_day_inputs(
         codes = pa.chunked_array(tied.column("payment_code")).combine_chunks()
         obligations_table = with_named_obligations(conn, obligations_table, codes)
     entries, details = read_entries(conn, dates.start, dates.entries_end)
-    bank, gateway = read_coverage(conn, dates.start)
+    bank, gateway = read_coverage(conn, dates, in_range)
     provinces = reference.provinces_table(conn).select(PROVINCES.names).cast(PROVINCES)
     return DayInputs(
         business_date=business_date,

@@ -96,6 +96,18 @@ obligation_history = Table(
     # and the history is read by file (an id range) or, rarely, by an auditor
 )
 
+#: A columnar copy of each obligations export's rows (an Arrow IPC stream), written in the same
+#: transaction as its rows, with the range of its ``portal_paid_date``: a run reads a day's
+#: obligations from it (:mod:`adapters.db.obligation_copies`). ``obligations`` stays the record.
+obligation_copies = Table(
+    "obligation_copies",
+    metadata,
+    Column("file_id", Id, ForeignKey("files.id"), primary_key=True, autoincrement=False),
+    Column("first_paid_date", Date),
+    Column("last_paid_date", Date),
+    Column("arrow", LargeBinary),
+)
+
 #: Gateway transactions; a row is current when its file is.
 gateway_txns = Table(
     "gateway_txns",

@@ -59,7 +59,10 @@ def first_true(mask: pa.Array) -> int | None:
 def trimmed(column: pa.Array) -> pa.Array:
     """Text without surrounding blanks; an empty cell becomes null."""
     text = pc.utf8_trim_whitespace(column)
-    return pc.if_else(pc.equal(text, ""), _NULL, text)
+    empty = pc.equal(text, "")
+    if not pc.any(empty).as_py():
+        return text  # no empty cell: spare a copy of the whole column
+    return pc.if_else(empty, _NULL, text)
 
 
 def mapped(text: pa.Array, words: Mapping[str, str]) -> pa.Array:

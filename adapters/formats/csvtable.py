@@ -92,6 +92,8 @@ def first_duplicate(column: pa.Array) -> int | None:
     """The first row whose value already appeared on an earlier row (nulls ignored)."""
     if len(column) < 2:
         return None
+    if pc.count_distinct(column).as_py() == len(column) - column.null_count:
+        return None  # one hash pass answers for almost every file; only a repeat needs the sort
     order = pc.sort_indices(column)  # stable: equal values keep their row order
     ranked = column.take(order)
     repeats = pc.fill_null(pc.equal(ranked.slice(1), ranked.slice(0, len(ranked) - 1)), False)

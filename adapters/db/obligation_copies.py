@@ -1,0 +1,101 @@
+"""A columnar copy of each obligations export, so a run reads a day's obligations in bulk.
+
+A run reads the obligations the portal says were paid on its day: a million
+rows on a busy day. Out of SQLite that costs seconds whatever the query (the
+driver builds a Python object for every value), as it does for gateway
+transactions (:mod:`adapters.db.gateway_copies`). The rows of an export are
+kept, in the same transaction, as one LZ4-compressed Arrow IPC stream, with
+the range of its ``portal_paid_date`` so a run opens only the exports that can
+hold its day.
+
+``obligations`` stays the record: the newest version of each payment code is
+the row a later export wrote there. An export's rows in its copy are current
+unless a later export carried the same payment code again, so a run trusts a
+copy only as far as the register agrees: per export, the number of its rows
+paid on the day must equal the register's count of current rows of that
+export paid on the day (one indexed count). Every current row of an export is
+one of the export's own rows, so equal counts mean the same rows. An export
+where the counts differ (some of its payment codes were updated by a later
+export), or that has no copy (stored before copies existed), is read from the
+register's rows instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlalchemy import Connection, func, insert, select
+
+from adapters.db.bulk import fetch_arrow
+from adapters.db.schema import obligation_copies, obligations
+from reconcile.columns import OBLIGATIONS
+
+#: The obligations as a run reads them: the canonical columns and the export they came from.
+OBLIGATIONS_WITH_FILE = pa.schema([*OBLIGATIONS, ("file_id", pa.int64())])
+_WRITE = pa.ipc.IpcWriteOptions(compression="lz4")
+
+
+def write_copy(conn: Connection, file_id: int, rows: pa.Table) -> None:
+    """Keep ``rows`` (one export's obligations, as stored, ``file_id`` included) as the export's copy."""
+    table = _as_stored(rows)
+    paid = pc.min_max(table.column("portal_paid_date"))
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, OBLIGATIONS_WITH_FILE, options=_WRITE) as writer:
+        writer.write_table(table)
+    conn.execute(
+        insert(obligation_copies).values(
+            file_id=file_id,
+            first_paid_date=paid["min"].as_py(),
+            last_paid_date=paid["max"].as_py(),
+            arrow=sink.getvalue().to_pybytes(),
+        )
+    )
+
+
+def _as_stored(rows: pa.Table) -> pa.Table:
+    columns = [
+        rows.column(field.name).cast(field.type)
+        if field.name in rows.column_names
+        else pa.nulls(rows.num_rows, field.type)
+        for field in OBLIGATIONS_WITH_FILE
+    ]
+    return pa.Table.from_arrays(columns, schema=OBLIGATIONS_WITH_FILE)
+
+
+def read_paid_on(conn: Connection, day: dt.date) -> pa.Table:
+    """The current obligations paid on ``day``: from the exports' copies where the register agrees."""
+    o = obligations.c
+    counted = conn.execute(
+        select(o.file_id, func.count()).where(o.portal_paid_date == day).group_by(o.file_id)
+    ).all()
+    expected = {int(file_id): int(count) for file_id, count in counted}
+    if not expected:
+        return OBLIGATIONS_WITH_FILE.empty_table()
+    c = obligation_copies.c
+    found = conn.execute(
+        select(c.file_id, c.arrow).where(
+            c.file_id.in_(sorted(expected)),
+            c.arrow.is_not(None),
+            c.first_paid_date <= day,
+            c.last_paid_date >= day,
+        )
+    ).all()
+    parts, trusted = [], set()
+    for file_id, blob in found:
+        table = _paid_on(blob, day)
+        if table.num_rows == expected[file_id]:
+            parts.append(table)
+            trusted.add(file_id)
+    rest = sorted(set(expected) - trusted)
+    if rest:
+        columns = [*(o[name] for name in OBLIGATIONS.names), o.file_id]
+        statement = select(*columns).where(o.portal_paid_date == day, o.file_id.in_(rest))
+        parts.append(fetch_arrow(conn, statement, OBLIGATIONS_WITH_FILE))
+    return pa.concat_tables(parts)
+
+
+def _paid_on(blob: bytes, day: dt.date) -> pa.Table:
+    table = pa.ipc.open_stream(pa.py_buffer(blob)).read_all()
+    return table.filter(pc.equal(table.column("portal_paid_date"), pa.scalar(day)))

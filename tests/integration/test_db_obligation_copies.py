@@ -1,0 +1,104 @@
+"""A run reads a day's obligations from the exports' columnar copies: exactly the register's current rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pyarrow as pa
+from sqlalchemy import Connection, Engine, delete, select
+
+from adapters.db import schema
+from adapters.db.bulk import fetch_arrow
+from adapters.db.engine import write_transaction
+from adapters.db.files import FileFacts, record_file
+from adapters.db.obligation_copies import OBLIGATIONS_WITH_FILE
+from adapters.db.run_inputs import read_obligations
+from adapters.db.stores import store_obligations
+from reconcile.columns import OBLIGATIONS
+
+DAY = dt.date(2026, 11, 26)
+
+
+def exported(codes: list[str], *, paid_on: dt.date, amount: int = 50_000) -> pa.Table:
+    """Obligations for ``codes``; every third one unpaid, the rest paid on ``paid_on``, with awkward text."""
+    tricky = ["plain", 'quote " inside', "comma, and\nnewline", "Hà Nội ₫"]
+    paid_at = dt.datetime.combine(paid_on, dt.time(23, 59, 59, 999999), tzinfo=dt.UTC) - dt.timedelta(hours=7)
+    paid = [i % 3 != 0 for i in range(len(codes))]
+    ts = OBLIGATIONS.field("issued_at").type
+    return pa.table(
+        {
+            "payment_code": codes,
+            "province_code": ["01"] * len(codes),
+            "kind": ["fee"] * len(codes),
+            "agency_code": [tricky[i % len(tricky)] for i in range(len(codes))],
+            "procedure_code": [None if i % 2 else "CAP_SO_DO" for i in range(len(codes))],
+            "amount_vnd": pa.array([amount + i for i in range(len(codes))], pa.int64()),
+            "issued_at": pa.array([paid_at - dt.timedelta(days=3)] * len(codes), ts),
+            "issued_date": pa.array([paid_on - dt.timedelta(days=3)] * len(codes), pa.date32()),
+            "portal_status": ["paid" if p else "unpaid" for p in paid],
+            "portal_txn_id": [f"T-{code}" if p else None for code, p in zip(codes, paid, strict=True)],
+            "portal_paid_at": pa.array([paid_at if p else None for p in paid], ts),
+            "portal_paid_date": pa.array([paid_on if p else None for p in paid], pa.date32()),
+            "asset_class": pa.nulls(len(codes), pa.string()),
+            "taxable_value_vnd": pa.nulls(len(codes), pa.int64()),
+        },
+        schema=OBLIGATIONS,
+    )
+
+
+def store(conn: Connection, name: str, table: pa.Table) -> int:
+    facts = FileFacts(
+        sha256=name.ljust(64, "0"), path=name, format="obligations", status="accepted", current=True
+    )
+    file_id = record_file(conn, facts)
+    store_obligations(conn, file_id, table)
+    return file_id
+
+
+def from_rows(conn: Connection) -> pa.Table:
+    """The register's current rows paid on the day (the way runs read before the copies)."""
+    o = schema.obligations.c
+    columns = [*(o[name] for name in OBLIGATIONS.names), o.file_id]
+    return fetch_arrow(conn, select(*columns).where(o.portal_paid_date == DAY), OBLIGATIONS_WITH_FILE)
+
+
+def by_code(table: pa.Table) -> pa.Table:
+    return table.sort_by("payment_code")
+
+
+def test_the_copies_give_a_run_the_current_obligations_of_its_day(migrated_engine: Engine) -> None:
+    with write_transaction(migrated_engine) as conn:
+        first = store(conn, "first", exported([f"A{i:03d}" for i in range(60)], paid_on=DAY))
+        other_day = store(
+            conn, "other", exported([f"B{i:03d}" for i in range(30)], paid_on=DAY + dt.timedelta(1))
+        )
+    with migrated_engine.connect() as conn:
+        copied, rows = read_obligations(conn, DAY), from_rows(conn)
+    assert rows.num_rows == 40
+    assert set(copied.column("file_id").to_pylist()) == {first} != {other_day}
+    assert by_code(copied).equals(by_code(rows))
+
+
+def test_codes_a_later_export_updated_are_read_as_the_register_holds_them(migrated_engine: Engine) -> None:
+    with write_transaction(migrated_engine) as conn:
+        store(conn, "first", exported([f"A{i:03d}" for i in range(60)], paid_on=DAY))
+        # a later export moves five of them to the next day and changes the amount of five more
+        store(conn, "moved", exported([f"A{i:03d}" for i in range(1, 6)], paid_on=DAY + dt.timedelta(1)))
+        store(conn, "changed", exported([f"A{i:03d}" for i in range(10, 15)], paid_on=DAY, amount=70_000))
+    with migrated_engine.connect() as conn:
+        copied, rows = read_obligations(conn, DAY), from_rows(conn)
+    assert by_code(copied).equals(by_code(rows))
+    assert "A002" not in copied.column("payment_code").to_pylist()
+    changed = by_code(copied).filter(pa.compute.equal(by_code(copied).column("payment_code"), "A011"))
+    assert changed.column("amount_vnd").to_pylist() == [70_001]
+
+
+def test_an_export_without_a_copy_is_read_from_the_register(migrated_engine: Engine) -> None:
+    with write_transaction(migrated_engine) as conn:
+        old = store(conn, "old", exported([f"A{i:03d}" for i in range(20)], paid_on=DAY))
+        conn.execute(delete(schema.obligation_copies).where(schema.obligation_copies.c.file_id == old))
+        store(conn, "new", exported([f"C{i:03d}" for i in range(20)], paid_on=DAY))
+    with migrated_engine.connect() as conn:
+        copied, rows = read_obligations(conn, DAY), from_rows(conn)
+    assert rows.num_rows == 26
+    assert by_code(copied).equals(by_code(rows))
