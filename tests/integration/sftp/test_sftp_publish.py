@@ -73,7 +73,9 @@ def test_a_ministry_receives_its_own_statements_in_its_outbox(
     settings = Settings(publish=(sftp_inbox.outbox("BCA"),))
     mine = statements(tmp_path, "BCA")
 
-    summary = publish_statements(settings, {"BCA": mine, "01": statements(tmp_path, "01")}, connect=connect)
+    summary = publish_statements(
+        settings.publish, {"BCA": mine, "01": statements(tmp_path, "01")}, connect=connect
+    )
 
     assert summary.ok
     assert summary.provinces[0].province == "BCA"
