@@ -68,7 +68,7 @@ class ManualPairings:
 
 def _column_and_value(item_key: str) -> tuple[str, str] | None:
     category, _, value = item_key.partition(":")
-    if not value or category not in KEY_OF.keys():
+    if not value or category not in KEY_OF:
         return None
     return KEY_OF[Category(category)], value
 
