@@ -7,10 +7,12 @@ import datetime as dt
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from matching_world import D, World, account, found
+from matching_world import D, FakeRunStore, World, account, found
 
 from reconcile.manual import ManualPairings, Pairing, pairing_of
 from reconcile.matching import reconcile_inputs
+from reconcile.runs import reconcile_day
+from usecases.runs import rerun_after_decision
 
 BATCH = "B-01-20261125"
 NEXT = dt.date(2026, 11, 26)
@@ -160,3 +162,24 @@ def test_a_paired_credit_is_judged_by_the_amounts_alone(amounts: list[int], cred
     assert ("UNEXPECTED_BANK_CREDIT", "BANK1") not in found(
         reconcile_inputs(world.inputs(NEXT)).discrepancies
     )
+
+
+def test_a_rerun_after_a_decision_runs_each_date_of_the_items_for_their_provinces() -> None:
+    world = unexplained_credit()
+    store = FakeRunStore(world)
+    reconcile_day(store, D)
+    assert ("MISSING_BANK_CREDIT", BATCH) in found(store.discrepancies(store.latest_run(D).id))
+    world.manual = ManualPairings(credits={"BANK1": BATCH})
+    done = rerun_after_decision(store, [(NEXT, "01"), (D, "01"), (D, "79")], "vien")
+    assert [(s.run.business_date, s.run.provinces, s.run.reason) for s in done] == [
+        (D, ("01", "79"), "manual match approved by vien"),
+        (NEXT, ("01",), "manual match approved by vien"),
+    ]
+    assert found(store.discrepancies(done[0].id)) == set()
+    assert found(store.discrepancies(done[1].id)) == {("UNEXPECTED_BANK_CREDIT", "BANK2")}
+
+
+def test_an_item_of_no_province_reruns_every_province_of_its_date() -> None:
+    store = FakeRunStore(unexplained_credit())
+    (summary,) = rerun_after_decision(store, [(D, "01"), (D, None)], "vien", decision="write-off")
+    assert (summary.run.provinces, summary.run.reason) == ((), "write-off approved by vien")
