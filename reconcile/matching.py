@@ -33,7 +33,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from reconcile import payments, rules, settlement, verdict
+from reconcile import manual, payments, rules, settlement, verdict
 from reconcile.discrepancies import DISCREPANCIES, KEY_OF, Category, Severity
 from reconcile.history import MAX_CARRY_DAYS
 from reconcile.money import difference_totals
@@ -108,8 +108,9 @@ def _verdict(con: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> verdict.
 
 
 def _register(con: duckdb.DuckDBPyConnection, inputs: DayInputs, provinces: Sequence[str]) -> None:
-    con.register("obligations", inputs.obligations)
-    txns = inputs.txns.append_column("i", pa.array(np.arange(inputs.txns.num_rows, dtype=np.int64)))
+    txns_in, obligations = manual.paid_as_paired(inputs.txns, inputs.obligations, inputs.manual.payments)
+    con.register("obligations", obligations)
+    txns = txns_in.append_column("i", pa.array(np.arange(txns_in.num_rows, dtype=np.int64)))
     con.register("txns", txns)
     con.register("entries", inputs.entries)
     con.register("details", inputs.details)
@@ -128,6 +129,15 @@ def _register(con: duckdb.DuckDBPyConnection, inputs: DayInputs, provinces: Sequ
             {
                 "old_code": pa.array(list(inputs.merges), pa.string()),
                 "new_code": pa.array(list(inputs.merges.values()), pa.string()),
+            }
+        ),
+    )
+    con.register(
+        "manual_credits",
+        pa.table(
+            {
+                "bank_ref": pa.array(list(inputs.manual.credits), pa.string()),
+                "batch_id": pa.array(list(inputs.manual.credits.values()), pa.string()),
             }
         ),
     )

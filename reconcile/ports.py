@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from reconcile.calendar import BusinessCalendar
 from reconcile.gateways import GatewayTerms
+from reconcile.manual import ManualPairings
 from reconcile.verdict import RunVerdict
 
 #: Reference data tables the core expects (columns, in :class:`DayInputs`).
@@ -79,6 +80,8 @@ class DayInputs:
             ``written_off``); a row still found keeps that status instead of ``open``/``pending``.
         agencies: the central agencies (:data:`AGENCIES`): an obligation with no province is owed
             to the agency its ``agency_code`` names and settles to that agency's account.
+        manual: the approved manual matches (:mod:`reconcile.manual`): credits linked to batches,
+            transactions paying obligations, whatever their references say.
     """
 
     business_date: dt.date
@@ -98,6 +101,7 @@ class DayInputs:
     merges: Mapping[str, str] = field(default_factory=dict)
     decisions: Mapping[str, str] = field(default_factory=dict)
     agencies: pa.Table = field(default_factory=AGENCIES.empty_table)
+    manual: ManualPairings = field(default_factory=ManualPairings)
 
 
 @dataclass(frozen=True, slots=True)

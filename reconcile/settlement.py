@@ -6,7 +6,8 @@ gateway settles ``net``. Its business date is the latest ``paid_date`` of its
 transactions, and it must be credited by ``calendar.add(date, settlement_days)``.
 
 A credit (or a reversal debit, which counts negative: it negates what it
-reverses) is linked to a batch by, in this order: the batch id as the entry's
+reverses) is linked to a batch by, in this order: an approved manual match
+(:mod:`reconcile.manual`, ``manual_credits``); the batch id as the entry's
 or a detail's ``EndToEndId`` or as the entry's MT940 reference for the
 account owner (``owner_ref``); the batch id as a word of the remittance text;
 the transactions named by a batch-booked entry's ``TxDtls``; and only then by
@@ -74,8 +75,16 @@ WHERE currency = 'VND' AND coalesce(status, 'BOOK') = 'BOOK'
   AND ((direction = 'CRDT' AND NOT reversal) OR (direction = 'DBIT' AND reversal))
 """
 
-_LINK_BY_REFERENCE: Final = """
+#: A person's approved pairing (:mod:`reconcile.manual`) comes first: no rule below relinks its credit.
+_LINK_BY_HAND: Final = """
 CREATE TEMP TABLE links AS
+SELECT c.entry_id, m.batch_id, 'manual' AS how FROM credits c
+JOIN manual_credits m ON m.bank_ref = coalesce(c.bank_ref, 'entry-' || c.entry_id)
+WHERE m.batch_id IN (SELECT batch_id FROM batches)
+"""
+
+_LINK_BY_REFERENCE: Final = """
+INSERT INTO links
 WITH refs AS (
     SELECT entry_id, end_to_end_id AS ref, 1 AS step FROM credits
     UNION ALL
@@ -92,6 +101,7 @@ WITH refs AS (
 )
 SELECT entry_id, min(batch_id) AS batch_id, 'reference' AS how FROM hits h
 WHERE step = (SELECT min(step) FROM hits x WHERE x.entry_id = h.entry_id)
+  AND entry_id NOT IN (SELECT entry_id FROM links)
 GROUP BY entry_id
 """
 
@@ -244,6 +254,7 @@ def prepare(
     )
     con.execute(_BOOKINGS)
     con.execute(_CREDITS)
+    con.execute(_LINK_BY_HAND)
     con.execute(_LINK_BY_REFERENCE)
     con.execute(_LINK_BY_DETAILS)
     con.execute(_LINK_REVERSALS)

@@ -37,8 +37,10 @@ class BatchStatus(StrEnum):
 
 
 class CreditLink(StrEnum):
-    """How a credit was tied to its batch (``reversed``: negated by a reversal, settles nothing)."""
+    """How a credit was tied to its batch (``reversed``: negated by a reversal, settles nothing;
+    ``manual``: an approved manual match, :mod:`reconcile.manual`)."""
 
+    MANUAL = "manual"
     REFERENCE = "reference"
     DETAILS = "details"
     REVERSAL = "reversal"

@@ -19,6 +19,7 @@ from reconcile.calendar import BusinessCalendar
 from reconcile.columns import BANK_ENTRIES, BANK_ENTRY_DETAILS, GATEWAY_TXNS, OBLIGATIONS
 from reconcile.discrepancies import DISCREPANCIES
 from reconcile.errors import NoRunError, NotFoundError
+from reconcile.manual import ManualPairings
 from reconcile.ports import COVERAGE, FEE_SCHEDULE, PROVINCES, TAX_RATES, DayInputs, GatewayTerms, RunRecord
 from reconcile.verdict import RunVerdict
 
@@ -54,6 +55,7 @@ class World:
     bank_covered: dict[str, dt.date] = field(default_factory=dict)
     gateway_covered: dict[str, dt.date] = field(default_factory=dict)
     decisions: dict[str, str] = field(default_factory=dict)
+    manual: ManualPairings = field(default_factory=ManualPairings)
 
     def obligation(self, code: str, amount: int = 100_000, **values: Any) -> dict[str, Any]:
         row = {
@@ -174,6 +176,7 @@ class World:
             fingerprint="test",
             merges={"10": "15", "15": "15"},
             decisions=dict(self.decisions),
+            manual=self.manual,
         )
 
     @staticmethod

@@ -8,6 +8,11 @@ those files. Its late discoveries are then reported under their own date,
 and the items it leaves open are the ones the later runs carry. ``recon run``
 and the scheduler's daily run both go through :func:`run_day`; ``recon rerun``
 reruns only the date it is given.
+
+A decision that changes what a run sees (an approved manual match, which the next run
+honours: docs/reconciliation.md, "Manual matches") takes effect in the result people see
+through :func:`rerun_after_decision`: each date of the items it touches is run again, for
+the provinces of those items, as a new version whose reason names the decision and its approver.
 """
 
 from __future__ import annotations
@@ -91,6 +96,37 @@ def catch_up(
             store, late.business_date, scope, reason=late_reason(late.files), on_step=on_step
         )
         done.append(CatchUp(late, summary))
+    return tuple(done)
+
+
+def decision_reason(decision: str, approver: str) -> str:
+    """``manual match approved by vien``."""
+    return f"{decision} approved by {approver}"
+
+
+def rerun_after_decision(
+    store: RunStore,
+    items: Sequence[tuple[dt.date, str | None]],
+    approver: str,
+    *,
+    decision: str = "manual match",
+    on_step: Callable[[str], None] | None = None,
+) -> tuple[RunSummary, ...]:
+    """Run again the dates of the decided ``items`` (``(business_date, province_code)`` each), oldest first.
+
+    Each date becomes a new version for the provinces of its items; an item with no province
+    (a central agency's) reruns every province of its date. Both items of a manual match are
+    given, so a credit booked on another day than its batch's date reruns both dates.
+    """
+    by_date: dict[dt.date, set[str | None]] = {}
+    for business_date, province in items:
+        by_date.setdefault(business_date, set()).add(province)
+    reason = decision_reason(decision, approver)
+    done = []
+    for business_date in sorted(by_date):
+        provinces = by_date[business_date]
+        scope = () if None in provinces else tuple(sorted(p for p in provinces if p is not None))
+        done.append(reconcile_day(store, business_date, scope, reason=reason, on_step=on_step))
     return tuple(done)
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -38,9 +38,11 @@ from adapters.db.schema import (
     gateway_txns,
     obligations,
 )
+from adapters.db.user_tables import discrepancy_actions
 from reconcile.columns import BANK_ENTRIES, BANK_ENTRY_DETAILS, GATEWAY_TXNS, OBLIGATIONS
 from reconcile.gateways import GatewayTerms
 from reconcile.history import HistoryRange, history_range
+from reconcile.manual import ManualPairings, pairing_of
 from reconcile.ports import AGENCIES, COVERAGE, FEE_SCHEDULE, PROVINCES, DayInputs
 
 _WITH_FILE = TXNS_WITH_FILE
@@ -72,8 +74,11 @@ def read_txns(conn: Connection, start: dt.date, end: dt.date) -> pa.Table:
     return table.take(pc.sort_indices(table, [("paid_date", "ascending")]))  # a stable sort
 
 
-def read_tied_txns(conn: Connection, txns: pa.Table, obligations_table: pa.Table) -> pa.Table:
-    """Transactions outside the range the range's data names by id: refunds' originals, portal records.
+def read_tied_txns(
+    conn: Connection, txns: pa.Table, obligations_table: pa.Table, paired: Sequence[str] = ()
+) -> pa.Table:
+    """Transactions outside the range the range's data names by id: refunds' originals, portal records,
+    transactions a manual match pairs (``paired``).
 
     Only the ids not already loaded are asked for, a few hundred at a time,
     so the cost follows the (few) ties, not the day's size.
@@ -83,6 +88,7 @@ def read_tied_txns(conn: Connection, txns: pa.Table, obligations_table: pa.Table
         [
             pa.chunked_array(txns.column("original_txn_id")).combine_chunks(),
             pa.chunked_array(obligations_table.column("portal_txn_id")).combine_chunks(),
+            pa.array(list(paired), pa.string()),
         ]
     )
     wanted = pc.unique(pc.filter(named, pc.invert(pc.is_in(named, value_set=loaded)))).drop_null()
@@ -167,14 +173,43 @@ def read_coverage(conn: Connection, dates: HistoryRange, in_range: pa.Table) -> 
     return bank, gateways.sort_by("name")
 
 
-def fingerprint(conn: Connection, *tables: pa.Table, carried_from: str | None) -> str:
-    """SHA-256 over the input files the run read (their own SHA-256s) and the run it carried from."""
+def fingerprint(
+    conn: Connection, *tables: pa.Table, carried_from: str | None, manual: ManualPairings | None = None
+) -> str:
+    """SHA-256 over the input files the run read (their own SHA-256s), the run it carried from and
+    the manual matches it honoured (none: nothing added, so a run without them keeps its digest)."""
     ids: set[int] = set()
     for table in tables:
         ids |= set(table.column("file_id").drop_null().to_pylist())
     digests = sorted(conn.execute(select(files.c.sha256).where(files.c.id.in_(sorted(ids)))).scalars())
-    text = "\n".join([*digests, f"carried:{carried_from or ''}"])
+    pairs = []
+    if manual:
+        pairs = sorted(
+            [f"manual-credit:{ref}:{batch}" for ref, batch in manual.credits.items()]
+            + [f"manual-payment:{txn}:{code}" for txn, code in manual.payments.items()]
+        )
+    text = "\n".join([*digests, f"carried:{carried_from or ''}", *pairs])
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def read_manual_pairings(conn: Connection) -> ManualPairings:
+    """The approved manual matches (:mod:`reconcile.manual`), older approvals first.
+
+    A manual match is a ``request_manual_match`` row of ``discrepancy_actions`` naming its
+    item (``item_key``) and the other item (``match_key``), approved by an ``approve`` row whose
+    ``request_id`` is the request's id (the web's four-eyes workflow). A rejected or still
+    pending request pairs nothing; a pair the core cannot honour is skipped.
+    """
+    request = discrepancy_actions.alias("request")
+    approval = discrepancy_actions.alias("approval")
+    statement = (
+        select(request.c.item_key, request.c.match_key)
+        .join(approval, and_(approval.c.request_id == request.c.id, approval.c.kind == "approve"))
+        .where(request.c.kind == "request_manual_match", request.c.match_key.is_not(None))
+        .order_by(approval.c.created_at, approval.c.id)
+    )
+    found = (pairing_of(item_key, match_key) for item_key, match_key in conn.execute(statement))
+    return ManualPairings.of(pairing for pairing in found if pairing is not None)
 
 
 def load_day_inputs(
@@ -187,14 +222,18 @@ def load_day_inputs(
 ) -> DayInputs:
     """Everything a run of ``business_date`` looks at, read in one connection."""
     calendar = reference.business_calendar(conn)
+    manual = read_manual_pairings(conn)
     dates = history_range(business_date, carried, calendar, gateways)
     txns = in_range = read_txns(conn, dates.start, dates.end)
     on_day = pc.filter(txns.column("payment_code"), pc.equal(txns.column("paid_date"), business_date))
-    named = pa.chunked_array([*on_day.chunks, *carried.column("payment_code").chunks], pa.string())
+    paired_codes = pa.array(list(manual.payments.values()), pa.string())
+    named = pa.chunked_array(
+        [*on_day.chunks, *carried.column("payment_code").chunks, paired_codes], pa.string()
+    )
     obligations_table = with_named_obligations(
         conn, read_obligations(conn, business_date), named.combine_chunks()
     )
-    tied = read_tied_txns(conn, txns, obligations_table)
+    tied = read_tied_txns(conn, txns, obligations_table, list(manual.payments))
     if tied.num_rows:
         txns = pa.concat_tables([txns, tied])
         codes = pa.chunked_array(tied.column("payment_code")).combine_chunks()
@@ -216,8 +255,11 @@ def load_day_inputs(
         carried=carried,
         calendar=calendar,
         gateways=gateways,
-        fingerprint=fingerprint(conn, txns, obligations_table, entries, carried_from=carried_from),
+        fingerprint=fingerprint(
+            conn, txns, obligations_table, entries, carried_from=carried_from, manual=manual
+        ),
         merges=reference.province_merges(conn),
         decisions=decisions,
         agencies=reference.agencies_table(conn).select(AGENCIES.names).cast(AGENCIES),
+        manual=manual,
     )
