@@ -89,11 +89,12 @@ class DiscrepancyQuery:
     and ``date_to`` bound the items' own business dates (an aged item keeps
     the date it arose); ``amount_min``/``amount_max`` bound the absolute
     difference in đồng; ``mine`` is the signed-in user's queue (assigned to
-    them, still open or pending).
+    them, still open or pending); ``agency`` keeps a central agency's rows (they have no province).
     """
 
     business_date: dt.date
     province: str | None = None
+    agency: str | None = None
     category: str | None = None
     status: str | None = None
     severity: str | None = None
@@ -305,6 +306,7 @@ def filtered(
     statement = statement.select_from(source).where(in_result, province_clause(user, _D.province_code))
     for column, wanted in (
         (_D.province_code, query.province),
+        (_D.agency_code, query.agency),
         (_D.category, query.category),
         (LIVE_STATUS, query.status),
         (_D.severity, query.severity),

@@ -23,7 +23,7 @@ MAX_AMOUNT = 10**18
 QUERY_PARAMETERS = frozenset(
     {
         "date", "province", "category", "status", "severity", "gateway", "q", "sort", "page", "page_size",
-        "assignee", "from", "to", "amount_min", "amount_max", "age", "mine",
+        "assignee", "from", "to", "amount_min", "amount_max", "age", "mine", "agency",
     }
 )  # fmt: skip
 CHOICES = {
@@ -62,7 +62,7 @@ def parse_query(
     for name, choices in CHOICES.items():
         if values.get(name) is not None and values[name] not in choices:
             raise BadParameter(f"{name} {values[name]!r} is not one of {', '.join(sorted(choices))}")
-    for name in ("province", "gateway", "q", "assignee"):
+    for name in ("province", "agency", "gateway", "q", "assignee"):
         if values.get(name) is not None and len(str(values[name])) > MAX_TEXT:
             raise BadParameter(f"{name} is longer than {MAX_TEXT} characters")
     sort = values.get("sort") or "id"
@@ -75,6 +75,7 @@ def parse_query(
     return DiscrepancyQuery(
         business_date=business_date,
         province=values.get("province"),
+        agency=values.get("agency"),
         category=values.get("category"),
         status=values.get("status"),
         severity=values.get("severity"),

@@ -368,10 +368,14 @@ def test_a_ministry_login_sees_only_its_own_rows_and_statements(web: tuple[TestC
     assert ministry.get(f"/statements/BCA/{DAY}.xml").status_code == 200
     assert ministry.get(f"/statements/01/{DAY}.xml").status_code == 404
     assert ministry.get("/api/v1/discrepancies", params={"date": DAY, "province": "01"}).json()["total"] == 0
+    by_agency = ministry.get("/api/v1/discrepancies", params={"date": DAY, "agency": "BCA"}).json()
+    assert sorted(item["txn_id"] for item in by_agency["items"]) == ["TB2", "TB3"]
+    assert ministry.get("/api/v1/discrepancies", params={"date": DAY, "agency": "BNG"}).json()["total"] == 0
     theirs = hanoi.get("/api/v1/discrepancies", params={"date": DAY, "page_size": 500}).json()["items"]
     assert theirs
     assert all(item["province_code"] == "01" and item["agency_code"] is None for item in theirs)
     assert hanoi.get(f"/statements/BCA/{DAY}.xml").status_code == 404
+    assert hanoi.get("/api/v1/discrepancies", params={"date": DAY, "agency": "BCA"}).json()["total"] == 0
 
 
 def test_a_ministry_token_is_scoped_like_its_login(day: Day) -> None:
