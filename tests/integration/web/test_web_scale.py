@@ -26,7 +26,7 @@ from adapters.db.reference import fixtures_dir, load_reference_data
 from adapters.db.run_tables import discrepancies
 from adapters.db.users import SqlUserStore
 from adapters.web.app import create_app
-from adapters.web.auth import hash_password
+from adapters.web.auth import hash_password, secret_key
 from fixtures import web_day
 
 pytestmark = pytest.mark.slow
@@ -101,7 +101,8 @@ def clients(national_day: tuple[Engine, Any]) -> Iterator[Callable[[str], TestCl
 
     def make(username: str) -> TestClient:
         if username not in made:
-            client = TestClient(create_app(settings, engine), base_url="http://testserver")
+            app = create_app(engine, secret_key(settings.data_dir))
+            client = TestClient(app, base_url="http://testserver")
             client.__enter__()
             sign_in(client, username)
             made[username] = client
