@@ -58,9 +58,7 @@ class SqlWorkItems:
     ) -> None:
         with write_transaction(self.engine) as conn:
             if pending is not None:
-                item_key, request_id = pending
-                if not any(r["id"] == request_id for r in pending_requests(item_actions(conn, item_key))):
-                    raise FourEyesError(f"request {request_id} is not pending on {item_key}")
+                _still_pending(conn, *pending)
             for action in actions:
                 _append(conn, action)
             for change in changes:
@@ -87,6 +85,19 @@ def item_actions(conn: Connection, item_key: str) -> list[Mapping[str, Any]]:
     a = discrepancy_actions.c
     statement = select(discrepancy_actions).where(a.item_key == item_key).order_by(a.created_at, a.id)
     return [dict(row) for row in conn.execute(statement).mappings()]
+
+
+def _still_pending(conn: Connection, item_key: str, request_id: int) -> None:
+    """Refuse a decision on a request decided meanwhile.
+
+    The request's row is locked first (PostgreSQL; SQLite's write transaction
+    holds the whole database), so of two people deciding at once the second
+    waits, then sees the first one's decision.
+    """
+    a = discrepancy_actions.c
+    conn.execute(select(a.id).where(a.id == request_id).with_for_update()).first()
+    if not any(r["id"] == request_id for r in pending_requests(item_actions(conn, item_key))):
+        raise FourEyesError(f"request {request_id} is not pending on {item_key}")
 
 
 def _append(conn: Connection, action: WorkAction) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from sqlalchemy import Engine, select
 from workflow_contract import WorkflowContract
@@ -10,7 +12,7 @@ from adapters.db.audit_tables import audit_log
 from adapters.db.run_tables import work_items
 from adapters.db.users import SqlUserStore
 from adapters.db.workflow import SqlWorkItems
-from reconcile.errors import ConfigError, NotFoundError
+from reconcile.errors import ConfigError, FourEyesError, NotFoundError
 from usecases import workflow
 from usecases.ports import LiveState, WorkItems
 
@@ -79,3 +81,31 @@ def test_each_workflow_action_is_audited_with_its_item(migrated_engine: Engine) 
         ("binh", "workflow_approve", ROW["item_key"]),
     ]
     assert tuple(state) == ("written_off", "binh", "binh")
+
+
+def test_of_two_people_approving_one_request_at_once_only_one_decides(migrated_engine: Engine) -> None:
+    users = SqlUserStore(migrated_engine)
+    for name in ("binh", "an", "mai"):
+        users.add(name, "scrypt$hash", "treasury")
+    store = SqlWorkItems(migrated_engine)
+    workflow.request(store, ROW, "lan", "write_off", "rounding")
+    (request,) = workflow.pending_requests(store.actions(ROW["item_key"]))
+    start = threading.Barrier(3)
+    outcomes: list[str] = []
+
+    def approve(decider: str) -> None:
+        start.wait()
+        try:
+            workflow.decide(store, ROW, decider, request["id"], approve=True)
+            outcomes.append("decided")
+        except FourEyesError:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=approve, args=(name,)) for name in ("binh", "an", "mai")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["decided", "refused", "refused"]
+    kinds = [row["kind"] for row in store.actions(ROW["item_key"])]
+    assert kinds == ["request_write_off", "approve"]
