@@ -22,6 +22,7 @@ from adapters.db.arrivals import SqlArrivals
 from adapters.db.engine import create_engine_for
 from adapters.db.provinces import SqlProvinceDirectory
 from adapters.db.runs import SqlRunStore
+from adapters.db.workflow import SqlWorkItems
 from adapters.formats.registry import FileFormats, parsers_for
 from adapters.settings import PublishSettings, ScheduleSettings, Settings, SourceSettings, WebSettings
 from reconcile.gateways import GatewayTerms
@@ -95,6 +96,10 @@ class Parts:
 
     def provinces(self) -> SqlProvinceDirectory:
         return SqlProvinceDirectory(self.engine)
+
+    def work_items(self) -> SqlWorkItems:
+        """The treasury workflow's record: what the reports overlay and the workflow's use cases write."""
+        return SqlWorkItems(self.engine)
 
     def close(self) -> None:
         """Dispose of the engine if this object built it."""

@@ -9,6 +9,8 @@
     ├── NotFoundError (LookupError)      a run, province or source that does not exist
     │   └── NoRunError                   a date (and province) that no run has reconciled
     ├── StorageError (RuntimeError)      the database refused or is not initialised
+    ├── RefusedAction (ValueError)       a workflow action that cannot be taken as asked
+    ├── FourEyesError (PermissionError)  a request decided by its requester, or decided twice
     └── TransferError (OSError)          SFTP and network failures
         ├── HostKeyError                 unknown or changed host key: never retried
         └── AuthenticationFailed         wrong credentials: never retried
@@ -82,6 +84,14 @@ class NoRunError(NotFoundError):
 
 class StorageError(ReconError, RuntimeError):
     """The database is unreachable, not initialised, or refused a write."""
+
+
+class RefusedAction(ReconError, ValueError):
+    """A workflow action refused as asked: no note, an assignee who may not have items, an unknown kind."""
+
+
+class FourEyesError(ReconError, PermissionError):
+    """A request decided by the person who made it, or a request that is no longer pending."""
 
 
 class TransferError(ReconError, OSError):

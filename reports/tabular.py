@@ -29,7 +29,9 @@ import pyarrow as pa
 from reconcile.discrepancies import DISCREPANCIES, KEY_OF, Category
 from reports.safe import safe_text
 
-COLUMNS: Final = tuple(DISCREPANCIES.names)
+#: Who holds the item now (the live workflow, ``usecases.reports.with_live_state``); empty for nobody.
+ASSIGNEE: Final = "assignee"
+COLUMNS: Final = (*DISCREPANCIES.names, ASSIGNEE)
 DIFF_COLUMNS: Final = ("change", "changes", *COLUMNS)
 _INTEGER_COLUMNS: Final = frozenset(f.name for f in DISCREPANCIES if pa.types.is_integer(f.type))
 

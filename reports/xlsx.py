@@ -30,7 +30,7 @@ from reconcile.money import ABSOLUTE_DIFFERENCE, NET_DIFFERENCE, difference_tota
 from reports import labels
 from reports.workbook import TOTAL_FONT, fit_columns, new_workbook, save_workbook, write_table
 
-COLUMNS: Final = tuple(DISCREPANCIES.names)
+COLUMNS: Final = (*DISCREPANCIES.names, "assignee")
 AMOUNTS: Final = ("expected_vnd", "actual_vnd", "difference_vnd")
 _SUMMARY_COUNTS: Final = ("discrepancies", "high", "medium", "low", "open", "pending", "closed")
 _SUMMARY_AMOUNTS: Final = ("expected_vnd", "actual_vnd", NET_DIFFERENCE, ABSOLUTE_DIFFERENCE)
@@ -59,6 +59,7 @@ HEADERS_VI: Final = {
     "difference_vnd": "Chênh lệch (₫)",
     "age_days": "Tuổi (ngày làm việc)",
     "detail": "Chi tiết",
+    "assignee": "Người được giao",
     "province_name": "Tên tỉnh",
     "key": "Trường khoá",
     "discrepancies": "Số sai lệch",

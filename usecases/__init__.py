@@ -1,8 +1,10 @@
 """The use cases: what the service does, once, over ports (DESIGN.md §9).
 
 Run a date (bringing earlier dates up to date when late files arrived),
-write a discrepancy report, write a province's settlement statements,
-publish them. Each is a function that takes its ports as parameters
+write a discrepancy report (with each item's live workflow status), write a
+province's settlement statements, publish them, and the treasury workflow's
+decisions on an item (comment, assign, resolve, four-eyes requests). Each
+is a function that takes its ports as parameters
 (:class:`reconcile.ports.RunStore`, :mod:`usecases.ports`), so the command
 line, the web application, the scheduler and the demo call the same
 function and get the same file. The layer sits between the core and the

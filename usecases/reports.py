@@ -5,6 +5,11 @@ the demo and the scheduler call these same functions, so the same request
 gives the same file everywhere, province names in the Excel summary included
 (:meth:`usecases.ports.ProvinceDirectory.names`). The rows are the run's stored
 rows (:meth:`reconcile.ports.RunStore.discrepancies`); nothing here judges them again.
+Given the workflow's record (:class:`usecases.ports.WorkItems`), each row's
+``status`` is its live status and ``assignee`` who holds it now, as on the web
+pages: an item resolved this morning is not ``open`` in the file written this
+afternoon, whichever door the file was asked for through. A diff compares the
+runs' stored rows, before the overlay.
 """
 
 from __future__ import annotations
@@ -16,22 +21,39 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
 
+import pyarrow as pa
+
+from reconcile.discrepancies import KEY_OF, Category
 from reconcile.errors import ConfigError, NoRunError
 from reconcile.ports import RunRecord, RunStore
 from reconcile.results import ResultPart, compose, composed_run, latest_parts
 from reconcile.runs import diff_runs
-from reports.tabular import DiscrepancyReport, csv_bytes, json_bytes, sort_key, write_csv, write_json
+from reports.tabular import (
+    ASSIGNEE,
+    DiscrepancyReport,
+    csv_bytes,
+    json_bytes,
+    sort_key,
+    write_csv,
+    write_json,
+)
+from usecases.ports import WorkItems
 
 FORMATS = ("json", "csv", "xlsx")
 
 
-def build_report(store: RunStore, run: RunRecord, diff_against: str | None = None) -> DiscrepancyReport:
+def build_report(
+    store: RunStore, run: RunRecord, diff_against: str | None = None, *, work: WorkItems | None = None
+) -> DiscrepancyReport:
     """The run's report, with the diff against the run ``diff_against`` if given.
 
     A run limited to provinces is compared with the same provinces of the other run.
+    With ``work``, the rows carry their live status and assignee (:func:`with_live_state`).
     """
     report = DiscrepancyReport(run.as_dict(), store.discrepancies(run.id))
-    return report if diff_against is None else with_diff(store, report, diff_against, run.provinces)
+    if diff_against is not None:
+        report = with_diff(store, report, diff_against, run.provinces)
+    return report if work is None else with_live_state(work, report, [run.id])
 
 
 def with_diff(
@@ -45,14 +67,50 @@ def with_diff(
     return DiscrepancyReport(report.run, report.discrepancies, diff_against=other_id, diff=diff.rows())
 
 
-def latest_report(store: RunStore, business_date: dt.date) -> DiscrepancyReport:
-    """The latest result of the date (each province's latest version), or :class:`NoRunError`."""
+def latest_report(
+    store: RunStore,
+    business_date: dt.date,
+    diff_against: str | None = None,
+    *,
+    work: WorkItems | None = None,
+) -> DiscrepancyReport:
+    """The latest result of the date (each province's latest version), or :class:`NoRunError`.
+
+    With ``diff_against``, plus what changed since that run; with ``work``, live (:func:`with_live_state`).
+    """
     runs = store.runs_of_date(business_date)
     if not runs:
         raise NoRunError(business_date.isoformat())
     parts = latest_parts(runs)
     rows = compose(parts, store.discrepancies)
-    return DiscrepancyReport(composed_run(runs, parts, rows), rows)
+    report = DiscrepancyReport(composed_run(runs, parts, rows), rows)
+    if diff_against is not None:
+        report = with_diff(store, report, diff_against)
+    return report if work is None else with_live_state(work, report, [part.run_id for part in parts])
+
+
+def with_live_state(work: WorkItems, report: DiscrepancyReport, run_ids: Sequence[str]) -> DiscrepancyReport:
+    """``report`` with each row's ``status`` its work item's, where one exists, and its ``assignee``.
+
+    Rows nobody has touched keep the run's status and have no assignee; the
+    diff, if any, is left as it was (it compares the runs' stored rows).
+    """
+    live = work.live(list(run_ids))
+    table = report.discrepancies
+    categories = table.column("category").to_pylist()
+    keys = {name: table.column(name).to_pylist() for name in set(KEY_OF.values())}
+    item_keys = [f"{c}:{keys[KEY_OF[Category(c)]][i]}" for i, c in enumerate(categories)]
+    states = [live.get(key) for key in item_keys]
+    statuses = table.column("status").to_pylist()
+    overlaid = [state.status if state else status for state, status in zip(states, statuses, strict=True)]
+    index = table.schema.get_field_index("status")
+    table = table.set_column(index, "status", pa.array(overlaid, type=table.schema.field("status").type))
+    assignees = pa.array([state.assignee if state else None for state in states], type=pa.string())
+    if ASSIGNEE in table.column_names:
+        table = table.set_column(table.schema.get_field_index(ASSIGNEE), ASSIGNEE, assignees)
+    else:
+        table = table.append_column(ASSIGNEE, assignees)
+    return DiscrepancyReport(report.run, table, report.diff_against, report.diff)
 
 
 def write_report(

@@ -193,7 +193,7 @@ def check_fetch(fetched: FetchSummary) -> None:
 def write_reports(parts: Parts, run: RunSummary, folder: Path, step: Progress) -> dict[str, Path]:
     """The discrepancy report in every format, and every province's statements."""
     store, directory = parts.run_store(), parts.provinces()
-    report = build_report(store, store.get_run(run.id))
+    report = build_report(store, store.get_run(run.id), work=parts.work_items())
     step(5, f"writing the discrepancy report of run {run.id} (JSON, CSV, Excel)")
     names = directory.names()
     written = {

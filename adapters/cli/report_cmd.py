@@ -7,7 +7,8 @@ province's rows and leaves the others' (the ``run`` object then lists, under
 ``results``, which run gave which provinces).
 ``--diff`` adds what changed since the other run: items new, gone and changed.
 The report is built and written by :mod:`usecases.reports`, as the web
-application and the demo write it. A date without a run is refused in one line.
+application and the demo write it: each row with its live workflow ``status``
+and ``assignee``. A date without a run is refused in one line.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 from adapters.bootstrap import Parts
 from adapters.cli.run_cmd import business_date
 from adapters.db.engine import require_schema
-from usecases.reports import FORMATS, build_report, latest_report, with_diff, write_report
+from usecases.reports import FORMATS, build_report, latest_report, write_report
 
 
 def register(subparsers: Any) -> None:
@@ -44,13 +45,11 @@ def register(subparsers: Any) -> None:
 
 def handle(args: argparse.Namespace, parts: Parts) -> int:
     require_schema(parts.engine)
-    store = parts.run_store()
+    store, work = parts.run_store(), parts.work_items()
     if args.run:
-        report = build_report(store, store.get_run(args.run), args.diff)
+        report = build_report(store, store.get_run(args.run), args.diff, work=work)
     else:
-        report = latest_report(store, args.date)
-        if args.diff:
-            report = with_diff(store, report, args.diff)
+        report = latest_report(store, args.date, args.diff, work=work)
     names = parts.provinces().names()
     path = write_report(report, args.format, args.out, names)
     print(f"report {report.run['id']} ({args.format}): {path}")

@@ -31,7 +31,6 @@ from adapters.web import (
     routes_downloads,
     routes_overview,
     routes_runs,
-    workflow,
 )
 from adapters.web.access import SESSION_USER, Hidden, SignInRequired
 from adapters.web.auth import LoginThrottle
@@ -40,6 +39,7 @@ from adapters.web.headers import SecurityHeadersMiddleware
 from adapters.web.pages import template_environment
 from adapters.web.sessions import ServerSessionMiddleware
 from reconcile.errors import NotFoundError
+from usecases.workflow import DEFAULT_APPROVAL_THRESHOLD_VND
 
 SESSION_COOKIE = "recon_session"
 
@@ -91,7 +91,7 @@ def create_app(
     app.state.templates = template_environment()
     app.state.login_throttle = LoginThrottle()
     app.state.approval_threshold_vnd = (
-        workflow.DEFAULT_APPROVAL_THRESHOLD_VND if approval_threshold_vnd is None else approval_threshold_vnd
+        DEFAULT_APPROVAL_THRESHOLD_VND if approval_threshold_vnd is None else approval_threshold_vnd
     )
     return app
 

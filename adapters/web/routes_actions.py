@@ -11,7 +11,10 @@ shows the page again with the reason and ``409`` or ``400``.
 Resolving a high-severity item whose absolute difference reaches the
 approval threshold (``RECON_APPROVAL_THRESHOLD_VND``, default 50.000.000 ₫)
 records a request for a second person's approval instead, one by one or in
-bulk alike.
+bulk alike. The decisions are :mod:`usecases.workflow`'s, over the database's
+:class:`adapters.db.workflow.SqlWorkItems`; these routes parse the form, find
+the items in the user's scope, and map a refusal to its answer
+(:class:`~reconcile.errors.FourEyesError` ``409``, any other ``ValueError`` ``400``).
 """
 
 from __future__ import annotations
@@ -27,10 +30,13 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from adapters.db.users import User
-from adapters.web import api_queries, queries, workflow
+from adapters.db.workflow import SqlWorkItems
+from adapters.web import api_queries, queries
 from adapters.web.access import Hidden, current_user, may_work_items, require
 from adapters.web.query_params import QUERY_PARAMETERS, BadParameter, parse_query
 from adapters.web.routes_dashboard import discrepancy_view, row_id_of
+from reconcile.errors import FourEyesError, RefusedAction
+from usecases import workflow
 
 MAX_NOTE = 2000
 #: The most items one bulk action may touch (a filter matching more is refused).
@@ -46,7 +52,7 @@ async def act(request: Request) -> Response:
     action = request.path_params["action"]
     try:
         await run_in_threadpool(_apply, request, user, row_id, action, form)
-    except workflow.FourEyesError as exc:
+    except FourEyesError as exc:
         return discrepancy_view(request, user, row_id, 409, error=str(exc))
     except ValueError as exc:
         return discrepancy_view(request, user, row_id, 400, error=str(exc))
@@ -63,29 +69,24 @@ def _apply(request: Request, user: User, row_id: int, action: str, form: FormDat
         row = queries.discrepancy(conn, user, row_id)
     if row is None:
         raise Hidden
+    store = SqlWorkItems(engine)
     note = _note(form)
     if action == "comment":
-        _need(note, "Cần nội dung / a comment needs text")
-        workflow.record(engine, row, user.username, "comment", note=note)
+        workflow.comment(store, row, user.username, note)
     elif action == "assign":
-        assignee = _assignee(request, form)
-        workflow.record(engine, row, user.username, "assign", assignee=assignee)
+        workflow.assign(store, row, user.username, _text(form, "assignee"))
     elif action == "resolve":
-        _need(note, "Cần ghi chú / say how it was resolved")
-        kind = "request_resolve" if workflow.needs_approval(row, threshold_of(request)) else "resolve"
-        workflow.record(engine, row, user.username, kind, note=note)
+        workflow.resolve(store, row, user.username, note, threshold_of(request))
     elif action == "request":
-        asked = workflow.REQUEST_KINDS.get(str(form.get("kind") or ""))
-        _need(asked, "Loại đề nghị không hợp lệ / unknown request kind")
-        _need(note, "Cần lý do / a request needs a reason")
-        match_key = _match_key(engine, user, row, form) if asked == "request_manual_match" else None
-        workflow.record(engine, row, user.username, str(asked), note=note, match_key=match_key)
+        kind = str(form.get("kind") or "")
+        match_key = _match_key(engine, user, form) if kind == "manual_match" and note else None
+        workflow.request(store, row, user.username, kind, note, match_key)
     elif action == "decide":
         decision = str(form.get("decision") or "")
         _need(decision in ("approve", "reject"), "approve or reject")
         request_id = str(form.get("request_id") or "")
         _need(request_id.isdigit(), "which request?")
-        workflow.decide(engine, row, user.username, int(request_id), decision == "approve")
+        workflow.decide(store, row, user.username, int(request_id), decision == "approve")
     else:
         raise Hidden
 
@@ -94,25 +95,18 @@ def _note(form: FormData) -> str | None:
     return str(form.get("note") or "").strip()[:MAX_NOTE] or None
 
 
-def _assignee(request: Request, form: FormData, field: str = "assignee") -> str:
-    """The named assignee, who must be an active treasury or admin user."""
-    assignee = str(form.get(field) or "").strip()[:128]
-    _need(assignee, "Cần người nhận / name someone to assign to")
-    with request.app.state.engine.connect() as conn:
-        known = queries.active_usernames(conn)
-    _need(assignee in known, f"Không có người dùng đang hoạt động / no active treasury user {assignee!r}")
-    return assignee
+def _text(form: FormData, field: str) -> str | None:
+    return str(form.get(field) or "").strip()[:128] or None
 
 
-def _match_key(engine: Any, user: User, row: Mapping[str, Any], form: FormData) -> str:
-    """The item a manual match pairs ``row`` with: ``match_with``, the other row's id, in scope."""
+def _match_key(engine: Any, user: User, form: FormData) -> str:
+    """The item a manual match pairs the row with: ``match_with``, the other row's id, in scope."""
     other_id = str(form.get("match_with") or "").strip()
     _need(other_id.isdigit(), "Khớp với mục nào? / a manual match names the other item's number")
     with engine.connect() as conn:
         other = queries.discrepancy(conn, user, int(other_id))
     _need(other is not None, f"Không tìm thấy mục / no item {other_id}")
     assert other is not None
-    _need(other["item_key"] != row["item_key"], "Không thể khớp một mục với chính nó / not with itself")
     return str(other["item_key"])
 
 
@@ -136,23 +130,18 @@ async def bulk(request: Request) -> Response:
 
 def _bulk(request: Request, user: User, form: FormData) -> int:
     engine = request.app.state.engine
+    store = SqlWorkItems(engine)
     action = str(form.get("action") or "")
     _need(action in BULK_ACTIONS, "Chọn hành động / choose assign, comment or resolve")
     note = _note(form)
-    assignee = _assignee(request, form, "assign_to") if action == "assign" else None
-    if action in ("comment", "resolve"):
-        _need(note, "Cần ghi chú / a note is needed")
     with engine.connect() as conn:
         rows = _selected(conn, user, form)
-    _need(rows, "Chưa chọn mục nào / nothing selected")
-    if action == "resolve":
-        threshold = threshold_of(request)
-        now = [r for r in rows if not workflow.needs_approval(r, threshold)]
-        later = [r for r in rows if workflow.needs_approval(r, threshold)]
-        workflow.record_many(engine, now, user.username, "resolve", note=note)
-        workflow.record_many(engine, later, user.username, "request_resolve", note=note)
+    if action == "assign":
+        workflow.assign_many(store, rows, user.username, _text(form, "assign_to"))
+    elif action == "comment":
+        workflow.comment_many(store, rows, user.username, note)
     else:
-        workflow.record_many(engine, rows, user.username, action, note=note, assignee=assignee)
+        workflow.resolve_many(store, rows, user.username, note, threshold_of(request))
     return len(rows)
 
 
@@ -178,7 +167,7 @@ def _rows(conn: Any, user: User, ids: Sequence[int]) -> list[Mapping[str, Any]]:
 
 def _need(value: object, reason: str) -> None:
     if not value:
-        raise ValueError(reason)
+        raise RefusedAction(reason)
 
 
 ROUTES = [

@@ -21,21 +21,17 @@ from starlette.routing import Route
 
 from adapters.db.runs import runs_of_date
 from adapters.db.users import User
+from adapters.db.workflow import item_actions
 from adapters.web import api_queries, queries
 from adapters.web.access import Hidden, current_user, is_staff, may_work_items
 from adapters.web.evidence import evidence
 from adapters.web.pages import render
 from adapters.web.query_params import QUERY_PARAMETERS, BadParameter, parse_query
-from adapters.web.workflow import (
-    DEFAULT_APPROVAL_THRESHOLD_VND,
-    item_actions,
-    needs_approval,
-    pending_requests,
-)
 from reconcile.columns import LOCAL_TZ
 from reconcile.discrepancies import Category, Severity, Status
 from reconcile.money import ABSOLUTE_DIFFERENCE, DIFFERENCE_LABELS, NET_DIFFERENCE
 from reconcile.results import ResultPart, latest_parts
+from usecases.workflow import DEFAULT_APPROVAL_THRESHOLD_VND, needs_approval, pending_requests
 
 
 def dashboard(request: Request) -> Response:

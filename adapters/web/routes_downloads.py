@@ -23,9 +23,9 @@ from starlette.routing import Route
 from adapters.db import audit
 from adapters.db.provinces import SqlProvinceDirectory
 from adapters.db.runs import SqlRunStore
+from adapters.db.workflow import SqlWorkItems
 from adapters.web import queries
 from adapters.web.access import Hidden, current_user, may_download_reports, may_see_province, require
-from adapters.web.live import with_live_status
 from reports.statements import MEDIA_TYPES, render_statement, statement_file_name
 from usecases.reports import build_report, report_bytes
 from usecases.statements import load_statement
@@ -65,10 +65,11 @@ def report(request: Request) -> Response:
     require(match is not None and may_download_reports(user))
     assert match is not None
     run_id, fmt = match[1], match[2]
-    store = SqlRunStore(request.app.state.engine)
+    engine = request.app.state.engine
+    store = SqlRunStore(engine)
     run = store.get_run(run_id)  # NotFoundError answers 404
-    with request.app.state.engine.connect() as conn:
-        document = with_live_status(conn, build_report(store, run), [run.id])
+    document = build_report(store, run, work=SqlWorkItems(engine))
+    with engine.connect() as conn:
         names = queries.province_names(conn, user)
     body = report_bytes(document, fmt, names)
     details = {"kind": "report", "run": run.id, "format": fmt}

@@ -21,6 +21,7 @@ client, what the ministry's login and token may see.
 from __future__ import annotations
 
 import json
+import secrets
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -33,9 +34,7 @@ from starlette.testclient import TestClient
 
 import reports
 from adapters.db.engine import create_engine_for
-from adapters.settings import GatewaySettings, Settings
 from adapters.web.app import create_app
-from adapters.web.auth import secret_key
 from reconcile.discrepancies import KEY_OF
 
 DAY = "2026-08-28"
@@ -43,6 +42,9 @@ PAID_AT = f"{DAY}T10:00:00+07:00"
 ON_TIME, LATE = "2026-09-03", "2026-09-04"
 BCA = "7111902600001"  # the ministry's account in agencies.csv
 PASSWORD = "correct horse battery"
+
+#: The web application's session key in these tests (recon serve keeps one in its data folder).
+SESSION_KEY = secrets.token_hex(32)
 
 
 def account(province: str) -> str:
@@ -337,11 +339,10 @@ def test_an_unknown_agency_has_no_statement(day: Day) -> None:
 @pytest.fixture
 def web(day: Day) -> Iterator[tuple[TestClient, TestClient]]:
     """Clients signed in as the ministry's login and as Hà Nội's."""
-    settings = Settings(database_url=day.database_url, gateways={"vnpay": GatewaySettings("vnpay")})
     engine = create_engine_for(day.database_url)
     clients = []
     for name in ("bca", "hanoi"):
-        client = TestClient(create_app(engine, secret_key(settings.data_dir)), base_url="http://testserver")
+        client = TestClient(create_app(engine, SESSION_KEY), base_url="http://testserver")
         client.__enter__()
         page = client.get("/login").text
         csrf = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
@@ -379,12 +380,9 @@ def test_a_ministry_login_sees_only_its_own_rows_and_statements(web: tuple[TestC
 
 
 def test_a_ministry_token_is_scoped_like_its_login(day: Day) -> None:
-    settings = Settings(database_url=day.database_url, gateways={"vnpay": GatewaySettings("vnpay")})
     engine = create_engine_for(day.database_url)
     try:
-        with TestClient(
-            create_app(engine, secret_key(settings.data_dir)), base_url="http://testserver"
-        ) as client:
+        with TestClient(create_app(engine, SESSION_KEY), base_url="http://testserver") as client:
             answer = client.get(
                 "/api/v1/discrepancies",
                 params={"date": DAY},

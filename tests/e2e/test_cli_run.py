@@ -104,6 +104,7 @@ def test_the_json_report_has_the_run_and_every_discrepancy_with_the_contract_key
         "age_days": 0,
         "detail": "paid less than the amount due",
         "agency_code": None,  # a province's row: no central agency
+        "assignee": None,  # nobody has taken it up
     }
 
 

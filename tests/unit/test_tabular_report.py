@@ -51,7 +51,8 @@ def test_the_json_report_has_the_run_and_rows_with_every_contract_key() -> None:
     assert document["run"] == RUN
     assert [r["category"] for r in document["discrepancies"]] == ["ORPHAN_PAYMENT", "UNDERPAID"]
     first = document["discrepancies"][0]
-    assert set(first) == set(DISCREPANCIES.names)
+    assert set(first) == {*DISCREPANCIES.names, "assignee"}
+    assert first["assignee"] is None  # nobody holds it: the report was built without the workflow
     assert (first["expected_vnd"], first["actual_vnd"], first["bank_ref"]) == (None, 5, None)
     assert first["business_date"] == "2026-11-25"
 
@@ -68,7 +69,7 @@ def test_csv_text_cells_cannot_start_a_formula_but_negative_amounts_stay_numbers
     assert lines[0]["payment_code"] == "'=cmd|' /C calc'!A0"
     assert lines[1]["difference_vnd"] == "-10"
     assert lines[0]["expected_vnd"] == ""
-    assert list(lines[0]) == DISCREPANCIES.names
+    assert list(lines[0]) == [*DISCREPANCIES.names, "assignee"]
 
 
 def test_a_diff_goes_beside_the_rows_in_json_and_replaces_them_in_csv() -> None:

@@ -101,9 +101,8 @@ def clients(national_day: tuple[Engine, Any]) -> Iterator[Callable[[str], TestCl
 
     def make(username: str) -> TestClient:
         if username not in made:
-            client = TestClient(
-                create_app(engine, secret_key(settings.data_dir)), base_url="http://testserver"
-            )
+            app = create_app(engine, secret_key(settings.data_dir))
+            client = TestClient(app, base_url="http://testserver")
             client.__enter__()
             sign_in(client, username)
             made[username] = client
