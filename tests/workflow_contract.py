@@ -140,9 +140,26 @@ class WorkflowContract:
         request = self._only_request(store, BIG)
         assert request["match_key"] == CREDIT["item_key"]
         assert self.live(store, CREDIT["item_key"]) is None
-        workflow.decide(store, BIG, "an", request["id"], approve=True)
+        # UNMATCHED_CREDIT is not a category a run pairs by: nothing to run again
+        assert workflow.decide(store, BIG, "an", request["id"], approve=True) is None
         assert self.live(store, BIG["item_key"]) == LiveState("resolved", None)
         assert self.live(store, CREDIT["item_key"]) == LiveState("resolved", None)
+
+    def test_an_approved_match_of_a_credit_with_a_batch_names_the_other_item_to_run_again(
+        self, store: WorkItems
+    ) -> None:
+        stray = {**CREDIT, "id": 4, "item_key": "UNEXPECTED_BANK_CREDIT:FT9"}
+        workflow.request(store, BIG, "lan", "manual_match", "cùng số tiền", stray["item_key"])
+        request = self._only_request(store, BIG)
+        assert workflow.decide(store, BIG, "an", request["id"], approve=True) == stray["item_key"]
+        assert self.live(store, stray["item_key"]) == LiveState("resolved", None)
+
+    def test_a_rejected_manual_match_names_nothing_to_run_again(self, store: WorkItems) -> None:
+        stray = {**CREDIT, "id": 4, "item_key": "UNEXPECTED_BANK_CREDIT:FT9"}
+        workflow.request(store, BIG, "lan", "manual_match", "cùng số tiền", stray["item_key"])
+        request = self._only_request(store, BIG)
+        assert workflow.decide(store, BIG, "an", request["id"], approve=False) is None
+        assert self.live(store, stray["item_key"]) is None
 
     def test_a_bulk_resolution_asks_for_approval_where_it_is_needed(self, store: WorkItems) -> None:
         with pytest.raises(RefusedAction, match="nothing selected"):

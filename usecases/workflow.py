@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from reconcile.errors import FourEyesError, RefusedAction
+from reconcile.manual import pairing_of
 from usecases.ports import WorkAction, WorkChange, WorkItems
 
 Item = Mapping[str, Any]
@@ -83,8 +84,15 @@ def request(
     store.write([_action(item, actor, str(asked), note=note, match_key=match_key)], [])
 
 
-def decide(store: WorkItems, item: Item, actor: str, request_id: int, approve: bool) -> None:
-    """Approve or reject a pending request on the item; the decider must not be the requester."""
+def decide(store: WorkItems, item: Item, actor: str, request_id: int, approve: bool) -> str | None:
+    """Approve or reject a pending request on the item; the decider must not be the requester.
+
+    Returns the other item's key when an approved manual match pairs it with this one
+    in a way a run honours (a credit with a batch, a transaction with an obligation:
+    :func:`reconcile.manual.pairing_of`): the caller then runs their dates again
+    (:func:`usecases.runs.rerun_after_decision`), so the pairing takes effect in the
+    result everyone sees. Any other pair is only resolved together.
+    """
     found = next(
         (r for r in pending_requests(store.actions(item["item_key"])) if r["id"] == request_id), None
     )
@@ -99,6 +107,10 @@ def decide(store: WorkItems, item: Item, actor: str, request_id: int, approve: b
         if found["kind"] == "request_manual_match" and found["match_key"]:
             changes.append(WorkChange(found["match_key"], actor, status="resolved"))
     store.write([decision], changes, pending=(item["item_key"], request_id))
+    paired = found["match_key"] if approve and found["kind"] == "request_manual_match" else None
+    if paired and pairing_of(item["item_key"], paired) is not None:
+        return str(paired)
+    return None
 
 
 def assign_many(store: WorkItems, items: Sequence[Item], actor: str, assignee: str | None) -> None:

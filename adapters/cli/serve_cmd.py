@@ -39,6 +39,7 @@ def handle(args: argparse.Namespace, parts: Parts) -> int:
         secret_key(parts.data_dir),
         secure_cookies=parts.web.secure_cookies,
         approval_threshold_vnd=parts.web.approval_threshold_vnd,
+        gateways=parts.gateways,
     )
     print(f"serving on http://{args.host}:{args.port}/", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=False)

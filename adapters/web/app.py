@@ -11,6 +11,7 @@ see answers ``404``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Engine
@@ -39,6 +40,7 @@ from adapters.web.headers import SecurityHeadersMiddleware
 from adapters.web.pages import template_environment
 from adapters.web.sessions import ServerSessionMiddleware
 from reconcile.errors import NotFoundError
+from reconcile.gateways import GatewayTerms
 from usecases.workflow import DEFAULT_APPROVAL_THRESHOLD_VND
 
 SESSION_COOKIE = "recon_session"
@@ -50,12 +52,14 @@ def create_app(
     *,
     secure_cookies: bool = False,
     approval_threshold_vnd: int | None = None,
+    gateways: Mapping[str, GatewayTerms] | None = None,
 ) -> Starlette:
     """The web application over ``engine`` (``recon init``), its sessions signed with ``session_key``.
 
     ``secure_cookies`` marks the session cookie ``Secure``; resolving a high-severity
     item from ``approval_threshold_vnd`` đồng up (default: the workflow's) needs a
-    second person.
+    second person. ``gateways`` are the configured settlement terms a rerun started
+    from the web reconciles with, as ``recon rerun`` does.
     """
     routes: list[BaseRoute] = [
         *routes_auth.ROUTES,
@@ -88,6 +92,7 @@ def create_app(
     }
     app = Starlette(routes=routes, middleware=middleware, exception_handlers=handlers)
     app.state.engine = engine
+    app.state.gateways = dict(gateways or {})
     app.state.templates = template_environment()
     app.state.login_throttle = LoginThrottle()
     app.state.approval_threshold_vnd = (

@@ -23,20 +23,25 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
+from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, QueryParams
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from adapters.db import audit
+from adapters.db.run_tables import discrepancies
 from adapters.db.users import User
 from adapters.db.workflow import SqlWorkItems
 from adapters.web import api_queries, queries
 from adapters.web.access import Hidden, current_user, may_work_items, require
 from adapters.web.query_params import QUERY_PARAMETERS, BadParameter, parse_query
 from adapters.web.routes_dashboard import discrepancy_view, row_id_of
+from adapters.web.routes_runs import run_store
 from reconcile.errors import FourEyesError, RefusedAction
 from usecases import workflow
+from usecases.runs import rerun_after_decision
 
 MAX_NOTE = 2000
 #: The most items one bulk action may touch (a filter matching more is refused).
@@ -86,9 +91,38 @@ def _apply(request: Request, user: User, row_id: int, action: str, form: FormDat
         _need(decision in ("approve", "reject"), "approve or reject")
         request_id = str(form.get("request_id") or "")
         _need(request_id.isdigit(), "which request?")
-        workflow.decide(store, row, user.username, int(request_id), decision == "approve")
+        paired = workflow.decide(store, row, user.username, int(request_id), decision == "approve")
+        if paired is not None:
+            _rerun_paired(request, user, row, paired)
     else:
         raise Hidden
+
+
+def _rerun_paired(request: Request, user: User, row: Mapping[str, Any], paired: str) -> None:
+    """An approved manual match takes effect at once: the dates of both items are run again.
+
+    Each new version's reason is "manual match approved by <user>"; each is audited
+    as a rerun, like one started by ``recon rerun`` or ``POST /runs/{id}/rerun``.
+    """
+    store = run_store(request)
+    d = discrepancies.c
+    with store.engine.connect() as conn:
+        other = conn.execute(
+            select(d.business_date, d.province_code)
+            .where(d.item_key == paired)
+            .order_by(d.id.desc())
+            .limit(1)
+        ).first()
+    items = [(row["business_date"], row.get("province_code"))]
+    if other is not None:
+        items.append((other.business_date, other.province_code))
+    for summary in rerun_after_decision(store, items, user.username):
+        details = {
+            "date": summary.run.business_date.isoformat(),
+            "provinces": list(summary.run.provinces),
+            "reason": summary.run.reason,
+        }
+        audit.record(store.engine, user.username, "rerun", summary.id, details)
 
 
 def _note(form: FormData) -> str | None:

@@ -79,8 +79,13 @@ async def rerun(request: Request) -> Response:
     return RedirectResponse(f"/runs/{new_id}/changes", status_code=303)
 
 
+def run_store(request: Request) -> SqlRunStore:
+    """The run store a run started from the web reconciles with: the configured gateway terms."""
+    return SqlRunStore(request.app.state.engine, getattr(request.app.state, "gateways", None))
+
+
 def _rerun(request: Request, user: User, run_id: str, reason: str) -> str:
-    store = SqlRunStore(request.app.state.engine)
+    store = run_store(request)
     run = store.get_run(run_id)  # NotFoundError answers 404
     summary = reconcile_day(store, run.business_date, run.provinces, reason=reason)
     details = {

@@ -5,7 +5,7 @@ portal shows HS-9 paid by an id no gateway knows (``PAID_NOT_SETTLED``); the bat
 credit arrives the next day with no reference, beside a second credit of the same
 amount, so the batch is ``MISSING_BANK_CREDIT`` on the 25th and both credits are
 ``UNEXPECTED_BANK_CREDIT`` on the 26th. The workflow records the requests and
-approvals as the web does (:mod:`adapters.web.workflow`), and
+approvals through the workflow's use case (:mod:`usecases.workflow`), and
 :func:`usecases.runs.rerun_after_decision` runs both dates again.
 """
 
@@ -20,10 +20,11 @@ from sqlalchemy import Engine, select
 from adapters.bootstrap import file_formats, gateway_terms
 from adapters.db.runs import SqlRunStore
 from adapters.db.user_tables import discrepancy_actions
+from adapters.db.workflow import SqlWorkItems
 from adapters.ingest import ingest_file
 from adapters.settings import GatewaySettings, Settings
-from adapters.web import workflow
 from reconcile.runs import item_key, reconcile_day
+from usecases import workflow
 from usecases.runs import rerun_after_decision
 
 D = dt.date(2026, 11, 25)
@@ -80,12 +81,13 @@ def keys(store: SqlRunStore, run_id: str) -> set[str]:
 def request_and_decide(engine: Engine, approve: bool) -> None:
     for item, other in PAIRED.items():
         row = {"item_key": item, "province_code": "01"}
-        workflow.record(engine, row, "thu", "request_manual_match", match_key=other)
+        work = SqlWorkItems(engine)
+        workflow.request(work, row, "thu", "manual_match", "the same payment", match_key=other)
         with engine.connect() as conn:
             request_id = conn.execute(
                 select(discrepancy_actions.c.id).where(discrepancy_actions.c.item_key == item)
             ).scalar_one()
-        workflow.decide(engine, row, "vien", request_id, approve)
+        workflow.decide(work, row, "vien", request_id, approve)
 
 
 def test_before_any_decision_the_four_items_are_reported(store: SqlRunStore) -> None:

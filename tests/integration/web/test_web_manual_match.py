@@ -4,7 +4,7 @@ Hà Nội's bank booked two credits of the batch's amount on 2026-11-25 with no
 reference (neither the batch id nor its transactions), so no rule can tell which
 one settles VNPay's batch: the run reports the batch ``MISSING_BANK_CREDIT`` and
 both credits ``UNEXPECTED_BANK_CREDIT``. A treasury user pairs the batch with the
-first credit on the web, a second approves, and the date is run again
+first credit on the web, a second approves, and the approval runs the date again
 (:func:`usecases.runs.rerun_after_decision`): the new version's report and the
 province's XML statement show the batch settled by that credit, and the two items gone.
 On SQLite and PostgreSQL.
@@ -31,7 +31,6 @@ from adapters.settings import GatewaySettings, Settings
 from adapters.web.app import create_app
 from adapters.web.auth import hash_password, secret_key
 from reconcile.runs import reconcile_day
-from usecases.runs import rerun_after_decision
 
 NS = {"s": "urn:recon:settlement-statement:1"}
 BATCH = "VNP-HN-1"
@@ -163,10 +162,14 @@ def test_an_approved_manual_match_settles_the_batch_in_the_rerun_report_and_stat
     )
     assert decided.status_code == 303
 
-    (summary,) = rerun_after_decision(store, [(DAY, "01"), (DAY, "01")], "vien")
-    assert summary.run.provinces == ("01",)
-    assert summary.run.reason == "manual match approved by vien"
-    report = clients["thu"].get(f"/reports/{summary.id}.json").json()
+    # The approval itself ran Hà Nội's date again: the pairing is in the result everyone sees.
+    rerun = store.latest_run(DAY)
+    assert rerun.id != first.id
+    assert rerun.provinces == ("01",)
+    assert rerun.reason == "manual match approved by vien"
+    audit_log = clients["thu"].get("/audit").text
+    assert rerun.id in audit_log
+    report = clients["thu"].get(f"/reports/{rerun.id}.json").json()
     assert report["run"]["reason"] == "manual match approved by vien"
     after = set(keys(report["discrepancies"]))
     assert ("MISSING_BANK_CREDIT", BATCH) not in after
@@ -177,8 +180,8 @@ def test_an_approved_manual_match_settles_the_batch_in_the_rerun_report_and_stat
     assert xml_batch(clients["thu"]) == ("matched", 1_400_000, ["VCB-01"])
     assert not PAIR & xml_items(clients["thu"])
     assert ("UNEXPECTED_BANK_CREDIT", "VCB-02") in xml_items(clients["thu"])
-    (stored,) = [b for b in store.verdict(summary.id).batches.to_pylist() if b["batch_id"] == BATCH]
+    (stored,) = [b for b in store.verdict(rerun.id).batches.to_pylist() if b["batch_id"] == BATCH]
     assert (stored["status"], stored["credited_vnd"]) == ("matched", 1_400_000)
-    assert [
-        c["link"] for c in store.verdict(summary.id).credits.to_pylist() if c["bank_ref"] == "VCB-01"
-    ] == ["manual"]
+    assert [c["link"] for c in store.verdict(rerun.id).credits.to_pylist() if c["bank_ref"] == "VCB-01"] == [
+        "manual"
+    ]
