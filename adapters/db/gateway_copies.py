@@ -20,8 +20,9 @@ import datetime as dt
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Connection, and_, insert, select
+from sqlalchemy import Connection, and_, select
 
+from adapters.db.arrow_copies import read_arrow_copy, write_arrow_copy
 from adapters.db.bulk import fetch_arrow
 from adapters.db.gateway_identity import superseded_rows
 from adapters.db.schema import files, gateway_txn_copies
@@ -29,36 +30,12 @@ from reconcile.columns import GATEWAY_TXNS
 
 #: The transactions as a run reads them: the canonical columns and the file they came from.
 TXNS_WITH_FILE = pa.schema([*GATEWAY_TXNS, ("file_id", pa.int64())])
-_WRITE = pa.ipc.IpcWriteOptions(compression="lz4")
 _SUPERSEDED = pa.schema([("file_id", pa.int64()), ("txn_id", pa.string())])
 
 
 def write_copy(conn: Connection, file_id: int, rows: pa.Table) -> None:
     """Keep ``rows`` (one file's transactions, as stored) as the file's copy."""
-    table = as_stored(rows)
-    paid = pc.min_max(table.column("paid_date"))
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, TXNS_WITH_FILE, options=_WRITE) as writer:
-        writer.write_table(table)
-    conn.execute(
-        insert(gateway_txn_copies).values(
-            file_id=file_id,
-            first_paid_date=paid["min"].as_py(),
-            last_paid_date=paid["max"].as_py(),
-            arrow=sink.getvalue().to_pybytes(),
-        )
-    )
-
-
-def as_stored(rows: pa.Table) -> pa.Table:
-    """``rows`` as reading them back gives them: every column, a missing one null, in schema order."""
-    columns = [
-        rows.column(field.name).cast(field.type)
-        if field.name in rows.column_names
-        else pa.nulls(rows.num_rows, field.type)
-        for field in TXNS_WITH_FILE
-    ]
-    return pa.Table.from_arrays(columns, schema=TXNS_WITH_FILE)
+    write_arrow_copy(conn, gateway_txn_copies, file_id, rows, TXNS_WITH_FILE, "paid_date")
 
 
 def read_copies(conn: Connection, start: dt.date, end: dt.date) -> tuple[pa.Table, list[int]]:
@@ -95,7 +72,7 @@ def _superseded(conn: Connection, start: dt.date, end: dt.date) -> dict[int, pa.
 
 
 def _paid_between(blob: bytes, start: dt.date, end: dt.date, hidden: pa.Array | None) -> pa.Table:
-    table = pa.ipc.open_stream(pa.py_buffer(blob)).read_all()
+    table = read_arrow_copy(blob)
     paid = table.column("paid_date")
     keep = pc.and_(pc.greater_equal(paid, pa.scalar(start)), pc.less_equal(paid, pa.scalar(end)))
     if hidden is not None:

@@ -26,42 +26,20 @@ import datetime as dt
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, select
 
+from adapters.db.arrow_copies import read_arrow_copy, write_arrow_copy
 from adapters.db.bulk import fetch_arrow
 from adapters.db.schema import obligation_copies, obligations
 from reconcile.columns import OBLIGATIONS
 
 #: The obligations as a run reads them: the canonical columns and the export they came from.
 OBLIGATIONS_WITH_FILE = pa.schema([*OBLIGATIONS, ("file_id", pa.int64())])
-_WRITE = pa.ipc.IpcWriteOptions(compression="lz4")
 
 
 def write_copy(conn: Connection, file_id: int, rows: pa.Table) -> None:
     """Keep ``rows`` (one export's obligations, as stored, ``file_id`` included) as the export's copy."""
-    table = _as_stored(rows)
-    paid = pc.min_max(table.column("portal_paid_date"))
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, OBLIGATIONS_WITH_FILE, options=_WRITE) as writer:
-        writer.write_table(table)
-    conn.execute(
-        insert(obligation_copies).values(
-            file_id=file_id,
-            first_paid_date=paid["min"].as_py(),
-            last_paid_date=paid["max"].as_py(),
-            arrow=sink.getvalue().to_pybytes(),
-        )
-    )
-
-
-def _as_stored(rows: pa.Table) -> pa.Table:
-    columns = [
-        rows.column(field.name).cast(field.type)
-        if field.name in rows.column_names
-        else pa.nulls(rows.num_rows, field.type)
-        for field in OBLIGATIONS_WITH_FILE
-    ]
-    return pa.Table.from_arrays(columns, schema=OBLIGATIONS_WITH_FILE)
+    write_arrow_copy(conn, obligation_copies, file_id, rows, OBLIGATIONS_WITH_FILE, "portal_paid_date")
 
 
 def read_paid_on(conn: Connection, day: dt.date) -> pa.Table:
@@ -97,5 +75,5 @@ def read_paid_on(conn: Connection, day: dt.date) -> pa.Table:
 
 
 def _paid_on(blob: bytes, day: dt.date) -> pa.Table:
-    table = pa.ipc.open_stream(pa.py_buffer(blob)).read_all()
+    table = read_arrow_copy(blob)
     return table.filter(pc.equal(table.column("portal_paid_date"), pa.scalar(day)))
