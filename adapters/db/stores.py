@@ -204,9 +204,14 @@ def _store_entries(conn: Connection, kept: list[tuple[int, BankStatement]]) -> N
             "end_to_end_id": [detail.end_to_end_id for _, detail in details],
             "amount": [detail.amount for _, detail in details],
             "remittance": [detail.remittance for _, detail in details],
-            "references": [json.dumps(list(detail.references), ensure_ascii=False) for _, detail in details],
+            "references": [_references(detail.references) for _, detail in details],
         },
     )
+
+
+def _references(references: tuple[str, ...]) -> str:
+    """A detail's references as a JSON list (most details have none: ``[]`` without the encoder)."""
+    return json.dumps(list(references), ensure_ascii=False) if references else "[]"
 
 
 def _bulk(conn: Connection, table: Table, columns: dict[str, list[object]]) -> None:

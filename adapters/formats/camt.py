@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import IO, Any, Final
 
 from adapters.formats.camt_elements import Scope, read_datetime
-from adapters.formats.camt_entries import has_status, read_entry
+from adapters.formats.camt_entries import read_entry
 from adapters.formats.camt_layout import (
     CHILDREN,
     SHOWN,
@@ -234,10 +234,10 @@ class _Reader:
             )
             where = f"{describe(parent, self.document.ns)}/Ntry" if parent is not None else "Ntry"
             raise self.scope.error(reason, where, element)
-        entry, found = read_entry(self.scope, element, position)
+        entry, found, stated = read_entry(self.scope, element, position)
         self.entries.append(entry)
         self.issues.extend(found)
-        self.unstated += not has_status(self.scope, element)
+        self.unstated += not stated
         release(element, siblings="Ntry")
 
     def _statement(self, element: Any) -> None:

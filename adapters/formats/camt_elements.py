@@ -21,9 +21,9 @@ from typing import Any, Final
 from lxml import etree
 
 from adapters.formats.camt_layout import (
-    CHILDREN,
     REPEATABLE,
     SHOWN,
+    allowed_tags,
     check_children,
     repeated,
     shown,
@@ -31,8 +31,9 @@ from adapters.formats.camt_layout import (
 )
 from adapters.formats.xmlsafe import localname
 from adapters.formats.xmlsafe import namespace as namespace_of
+from reconcile.bounds import AMOUNT_LIMIT
 from reconcile.errors import InputError
-from reconcile.money import to_minor
+from reconcile.money import exponent, to_minor
 from reconcile.records import Balance, Direction
 
 _ISO_DATE: Final = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})(?:Z|[+-][0-9]{2}:[0-9]{2})?")
@@ -65,10 +66,14 @@ class Scope:
     source: str
 
     def find(self, element: Any, path: str) -> Any:
-        return element.find(_qualified(self.ns, path))
+        if "/" in path:
+            return element.find(_qualified(self.ns, path))
+        return next(element.iterchildren(_qualified(self.ns, path)), None)  # one step: no ElementPath
 
     def findall(self, element: Any, path: str) -> list[Any]:
-        return list(element.findall(_qualified(self.ns, path)))
+        if "/" in path:
+            return list(element.findall(_qualified(self.ns, path)))
+        return list(element.iterchildren(_qualified(self.ns, path)))
 
     def text(self, element: Any, path: str) -> str | None:
         return self.value(self.find(element, path))
@@ -95,25 +100,27 @@ class Scope:
         (a key of :data:`~adapters.formats.camt_layout.CHILDREN`) a child the
         schema does not allow there refuses the file, naming it.
         """
-        prefix = f"{{{self.ns}}}"
-        cut = len(prefix)
-        allowed = CHILDREN[level] if level else None
-        repeatable = REPEATABLE[level] if level else frozenset()
         found: dict[str, Any] = {}
+        if level is None:
+            prefix = f"{{{self.ns}}}"
+            cut = len(prefix)
+            for child in element:
+                tag = child.tag
+                if isinstance(tag, str) and tag.startswith(prefix):
+                    found.setdefault(tag[cut:], child)
+            return found
+        allowed, repeatable = allowed_tags(level, self.ns), REPEATABLE[level]
         for child in element:
-            tag = child.tag
-            if not isinstance(tag, str):
-                continue
-            name = tag[cut:] if tag.startswith(prefix) else None
-            if allowed is None:
-                if name is not None:
-                    found.setdefault(name, child)
-                continue
-            if name not in allowed:
+            name = allowed.get(child.tag)
+            if name is None:
+                if not isinstance(child.tag, str):
+                    continue
                 raise self.stray(child, element, f"{where}/{localname(child)}")
-            if name in found and name not in repeatable:
-                raise repeated(child, element, source=self.source, where=f"{where}/{name}")
-            found.setdefault(name, child)
+            if name in found:
+                if name not in repeatable:
+                    raise repeated(child, element, source=self.source, where=f"{where}/{name}")
+                continue
+            found[name] = child
         return found
 
     def stray(self, element: Any, parent: Any, where: str) -> InputError:
@@ -156,6 +163,9 @@ def read_amount(scope: Scope, element: Any, where: str, *, currency: str | None 
     if not code:
         raise scope.error("amount has no currency (Ccy attribute)", where, element)
     text = (element.text or "").strip(" \t\r\n")
+    units = _whole_units(text, code)
+    if units is not None:
+        return units, code
     if not _XS_DECIMAL.fullmatch(text):
         raise scope.error(_not_a_decimal(text, code), where, element)
     whole, _, fraction = text.lstrip("+-").partition(".")
@@ -166,6 +176,21 @@ def read_amount(scope: Scope, element: Any, where: str, *, currency: str | None 
         return to_minor(text, code), code
     except InputError as exc:
         raise scope.error(exc.reason, where, element) from exc
+
+
+def _whole_units(text: str, currency: str) -> int | None:
+    """The common amount, ASCII digits only, in minor units when it is certainly valid; else ``None``.
+
+    ``None`` sends the text through the general reading, which accepts or
+    refuses it with its reason; this only spares the usual amount that work.
+    """
+    if not (text.isdigit() and text.isascii() and len(text.lstrip("0")) <= _MAX_DIGITS):
+        return None
+    try:
+        units = int(text) * 10 ** exponent(currency)
+    except InputError:
+        return None
+    return units if units < AMOUNT_LIMIT else None
 
 
 def _not_a_decimal(text: str, currency: str) -> str:
@@ -191,14 +216,22 @@ def read_direction(scope: Scope, indicator: Any, where: str) -> Direction | None
 
 
 def parse_date(scope: Scope, text: str, where: str, element: Any) -> dt.date:
-    match = _ISO_DATE.fullmatch(text)
-    try:
-        if match is None:
-            raise ValueError(text)
-        day = dt.date.fromisoformat(match.group(1))
-    except ValueError as exc:
-        raise scope.error(f"impossible date {shown(text)}", where, element) from exc
+    day = _calendar_day(text)
+    if day is None:
+        raise scope.error(f"impossible date {shown(text)}", where, element)
     return within_years(scope, day, text, where, element)
+
+
+@lru_cache(maxsize=4096)
+def _calendar_day(text: str) -> dt.date | None:
+    """The day an ``xs:date`` names, ``None`` if it names none (a statement repeats a few days)."""
+    match = _ISO_DATE.fullmatch(text)
+    if match is None:
+        return None
+    try:
+        return dt.date.fromisoformat(match.group(1))
+    except ValueError:
+        return None
 
 
 def within_years(scope: Scope, day: dt.date, text: str, where: str, element: Any) -> dt.date:
@@ -244,6 +277,9 @@ def read_date_choice(scope: Scope, choice: Any, where: str) -> dt.date | None:
     """
     if choice is None:
         return None
+    if len(choice) == 1 and choice[0].tag == _qualified(scope.ns, "Dt") and not (choice.text or "").strip():
+        text = scope.value(choice[0])  # the common case, read without the general walk of one_of
+        return parse_date(scope, text, f"{where}/Dt", choice[0]) if text else None
     picked = one_of(scope, choice, ("Dt", "DtTm"), where)
     if picked is None:
         return None
@@ -300,6 +336,8 @@ def read_status(scope: Scope, status: Any, where: str = "Sts") -> str | None:
     """An ``Sts`` element: plain text (001.02–001.06) or ``Cd``/``Prtry`` (001.07 on)."""
     if status is None:
         return None
+    if len(status) == 1 and status[0].tag == _qualified(scope.ns, "Cd") and not (status.text or "").strip():
+        return scope.value(status[0])  # ``Sts/Cd``, the common case, without the general walk
     if any(isinstance(child.tag, str) for child in status):
         return scope.value(one_of(scope, status, ("Cd", "Prtry"), where))
     return scope.value(status)

@@ -12,6 +12,7 @@ over its children (:meth:`Scope.kids`) rather than one path search per field.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Final
 
 from adapters.formats.camt_elements import (
@@ -31,11 +32,11 @@ _DETAIL_REFS: Final = ("AcctSvcrRef", "PmtInfId", "InstrId", "UETR", "TxId")
 _BOOLEAN: Final = {"true": True, "1": True, "false": False, "0": False}
 
 
-def read_entry(scope: Scope, element: Any, position: str) -> tuple[BankEntry, list[Issue]]:
-    """One ``Ntry`` whatever its status, with the soft issues found in it.
+def read_entry(scope: Scope, element: Any, position: str) -> tuple[BankEntry, list[Issue], bool]:
+    """One ``Ntry`` whatever its status, with the soft issues found in it and whether it states a status.
 
     An entry without ``Sts`` (schema-invalid, but sent by real banks) is read
-    as booked; the caller counts them with :func:`has_status`.
+    as booked; the caller counts them by the flag.
     """
     kids = scope.kids(element, "Ntry", position)
     amount_element = kids.get("Amt")
@@ -49,27 +50,36 @@ def read_entry(scope: Scope, element: Any, position: str) -> tuple[BankEntry, li
     if direction is None:
         raise scope.error("entry has no CdtDbtInd", position, element)
     transactions = _transactions(scope, element, position) if "NtryDtls" in kids else []
-    details = tuple(
-        read_detail(scope, detail, currency, direction, f"{position}/NtryDtls/TxDtls[{index}]")
-        for index, detail in enumerate(transactions, start=1)
-    )
+    details: list[TxDetail] = []
+    charged: list[tuple[int, Any]] = []  # the details that hold Chrgs, by number
+    for index, transaction in enumerate(transactions, start=1):
+        detail, has_charges = read_detail(
+            scope, transaction, currency, direction, f"{position}/NtryDtls/TxDtls[{index}]"
+        )
+        details.append(detail)
+        if has_charges:
+            charged.append((index, transaction))
     remittance = " ".join(detail.remittance for detail in details if detail.remittance)
+    booking_date = read_date_choice(scope, kids.get("BookgDt"), f"{position}/BookgDt")
+    value_date = read_date_choice(scope, kids.get("ValDt"), f"{position}/ValDt")
+    reversal = _reversal(scope, kids.get("RvslInd"), position)
+    status = read_status(scope, kids.get("Sts"), f"{position}/Sts")
     entry = BankEntry(
         amount=amount,
         currency=currency,
         direction=direction,
-        booking_date=read_date_choice(scope, kids.get("BookgDt"), f"{position}/BookgDt"),
-        value_date=read_date_choice(scope, kids.get("ValDt"), f"{position}/ValDt"),
-        reversal=_reversal(scope, kids.get("RvslInd"), position),
-        status=read_status(scope, kids.get("Sts"), f"{position}/Sts") or "BOOK",
+        booking_date=booking_date,
+        value_date=value_date,
+        reversal=reversal,
+        status=status or "BOOK",
         bank_ref=scope.value(kids.get("AcctSvcrRef")) or scope.value(kids.get("NtryRef")),
         end_to_end_id=single_end_to_end(details),
         remittance=remittance or scope.value(kids.get("AddtlNtryInf")),
-        details=details,
-        charges=_charges(scope, element, transactions, currency, position, has_own="Chrgs" in kids),
+        details=tuple(details),
+        charges=_charges(scope, element, charged, currency, position, has_own="Chrgs" in kids),
         position=position,
     )
-    return entry, _entry_issues(scope, entry)
+    return entry, _entry_issues(scope, entry), status is not None
 
 
 def _transactions(scope: Scope, element: Any, position: str) -> list[Any]:
@@ -93,34 +103,32 @@ def _reversal(scope: Scope, indicator: Any, position: str) -> bool:
     return flag
 
 
-def has_status(scope: Scope, element: Any) -> bool:
-    """Whether an ``Ntry`` states its status."""
-    return read_status(scope, scope.find(element, "Sts")) is not None
-
-
 def _charges(
-    scope: Scope, element: Any, transactions: list[Any], currency: str, position: str, *, has_own: bool
+    scope: Scope, element: Any, charged: list[tuple[int, Any]], currency: str, position: str, *, has_own: bool
 ) -> int:
-    """The entry's own charges, else the sum of its details' charges."""
+    """The entry's own charges, else the sum of its details' charges (``charged``: those that have some)."""
     if has_own:
         return read_charges(scope, element, currency, position) or 0
     found = (
         read_charges(scope, detail, currency, f"{position}/NtryDtls/TxDtls[{index}]")
-        for index, detail in enumerate(transactions, start=1)
+        for index, detail in charged
     )
     return sum(value for value in found if value)
 
 
-def read_detail(scope: Scope, element: Any, currency: str, direction: Direction, where: str) -> TxDetail:
-    """One ``TxDtls``; its amount is negative when it runs against the entry's direction.
+def read_detail(
+    scope: Scope, element: Any, currency: str, direction: Direction, where: str
+) -> tuple[TxDetail, bool]:
+    """One ``TxDtls``, and whether it holds charges (``Chrgs``).
 
-    An amount in another currency than the entry's (a foreign instructed
+    Its amount is negative when it runs against the entry's direction. An
+    amount in another currency than the entry's (a foreign instructed
     amount) is not comparable with the entry and is left out (``None``).
     """
     kids = scope.kids(element, "TxDtls", where)
     refs = scope.kids(kids["Refs"], "Refs", f"{where}/Refs") if "Refs" in kids else {}
     end_to_end = scope.value(refs.get("EndToEndId"))
-    references = tuple(ref for name in _DETAIL_REFS if (ref := scope.value(refs.get(name))))
+    references = tuple(ref for name in _DETAIL_REFS if name in refs and (ref := scope.value(refs[name])))
     lines = _remittance_lines(scope, kids.get("RmtInf"), f"{where}/RmtInf")
     amount_element = kids.get("Amt")
     if amount_element is None and "AmtDtls" in kids:
@@ -131,12 +139,13 @@ def read_detail(scope: Scope, element: Any, currency: str, direction: Direction,
         own = read_direction(scope, kids.get("CdtDbtInd"), where)
         if code == currency:
             amount = -minor if own not in (None, direction) else minor
-    return TxDetail(
+    detail = TxDetail(
         end_to_end_id=None if end_to_end in (None, _NOT_PROVIDED) else end_to_end,
         amount=amount,
         remittance=" ".join(line for line in lines if line) or None,
         references=references,
     )
+    return detail, "Chrgs" in kids
 
 
 def _remittance_lines(scope: Scope, holder: Any, where: str) -> list[str | None]:
@@ -146,7 +155,7 @@ def _remittance_lines(scope: Scope, holder: Any, where: str) -> list[str | None]
     return [scope.value(line) for line in scope.findall(holder, "Ustrd")]
 
 
-def single_end_to_end(details: tuple[TxDetail, ...]) -> str | None:
+def single_end_to_end(details: Sequence[TxDetail]) -> str | None:
     """The entry's end-to-end id when its details name exactly one (``NOTPROVIDED`` aside)."""
     ids = {detail.end_to_end_id for detail in details if detail.end_to_end_id}
     return ids.pop() if len(ids) == 1 else None

@@ -21,6 +21,7 @@ looked into.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Final
 
 from adapters.formats.xmlsafe import localname, namespace
@@ -191,18 +192,21 @@ def unexpected(element: Any, document_ns: str, parent: Any, *, source: str, wher
     return InputError(reason, source=source, where=f"{where} (line {line})" if line else where)
 
 
+@lru_cache(maxsize=256)
+def allowed_tags(level: str, document_ns: str) -> dict[str, str]:
+    """The children allowed at ``level`` as qualified tag to local name: one look-up per child."""
+    return {f"{{{document_ns}}}{name}": name for name in CHILDREN[level]}
+
+
 def check_children(element: Any, level: str, document_ns: str, *, source: str, where: str) -> None:
     """Raise if ``element`` (a ``level`` of :data:`CHILDREN`) holds an element it may not hold."""
-    allowed, repeatable = CHILDREN[level], REPEATABLE[level]
-    prefix = f"{{{document_ns}}}"
-    cut = len(prefix)
+    allowed, repeatable = allowed_tags(level, document_ns), REPEATABLE[level]
     seen: set[str] = set()
     for child in element:
-        tag = child.tag
-        if not isinstance(tag, str):
-            continue  # a comment or processing instruction between elements holds no value
-        name = tag[cut:]
-        if not (tag.startswith(prefix) and name in allowed):
+        name = allowed.get(child.tag)
+        if name is None:
+            if not isinstance(child.tag, str):
+                continue  # a comment or processing instruction between elements holds no value
             raise unexpected(child, document_ns, element, source=source, where=f"{where}/{localname(child)}")
         if name in seen and name not in repeatable:
             raise repeated(child, element, source=source, where=f"{where}/{name}")

@@ -57,16 +57,49 @@ def _statement_problems(
             yield position, bounds.date_problem(balance.date, f"{label} date")
     for number, entry in enumerate(statement.entries, start=1):
         where = entry.position or f"{position}, entry {number}"
-        for reason in _entry_problems(entry):
-            yield where, reason
+        if not _entry_within(entry):  # only then is the entry's first problem looked for
+            for reason in _entry_problems(entry):
+                yield where, reason
         for key, amount in _summed(entry):
             totals[key] = totals.get(key, 0) + amount
             yield where, bounds.total_problem(totals[key], f"the file's {key[1]} total in {key[0]}")
 
 
+def _entry_within(entry: BankEntry) -> bool:
+    """Whether :func:`_entry_problems` would find nothing: the same rules, in a few comparisons.
+
+    Most entries are fine, so they are passed in one pass; an entry that is not
+    is walked again by :func:`_entry_problems`, which names its first problem.
+    """
+    limits = column_limits(schema.bank_entries)
+    texts = [entry.currency, entry.status, entry.bank_ref, entry.end_to_end_id, entry.position]
+    for name, value in zip(_LIMITED, texts, strict=True):
+        if value is not None and len(value) > limits[name][1]:
+            return False
+    texts.append(entry.remittance)
+    detail_limit = column_limits(schema.bank_entry_details)["end_to_end_id"][1]
+    for detail in entry.details:
+        if detail.end_to_end_id is not None and len(detail.end_to_end_id) > detail_limit:
+            return False
+        if detail.amount is not None and abs(detail.amount) >= bounds.AMOUNT_LIMIT:
+            return False
+        texts.extend((detail.end_to_end_id, detail.remittance, *detail.references))
+    if bounds.CONTROL.search("\n".join(text for text in texts if text is not None)):  # LF is no control
+        return False
+    if abs(entry.amount) >= bounds.AMOUNT_LIMIT or abs(entry.charges) >= bounds.AMOUNT_LIMIT:
+        return False
+    return all(
+        day is None or bounds.FIRST_DATE <= day <= bounds.LAST_DATE
+        for day in (entry.booking_date, entry.value_date)
+    )
+
+
+_LIMITED = ("currency", "status", "bank_ref", "end_to_end_id", "position")
+
+
 def _entry_problems(entry: BankEntry) -> Iterator[str | None]:
     limits = column_limits(schema.bank_entries)
-    for name in ("currency", "status", "bank_ref", "end_to_end_id", "position"):
+    for name in _LIMITED:
         value = getattr(entry, name)
         if value is not None:
             yield bounds.text_problem(value, name, limits[name][1], limits[name][0])
