@@ -7,9 +7,13 @@ rows of one key valid on the same day (the run would not know which applies),
 a day between two rows where no row applies (an obligation issued that day is
 not judged at all), a code no province or agency carries, a rate outside
 [0, 1], a validity that ends before it starts, a duplicate code. An active
-province must have every asset class and every procedure's online amount, as
-the run judges its obligations by them. ``agencies.csv`` is checked when it is
-there: unique codes and accounts (none a province's), a known province code.
+province must have every asset class and every provincial procedure's online
+amount, as the run judges its obligations by them. ``agencies.csv`` is checked
+when it is there: unique codes and accounts (none a province's), a known
+province code. A fee row may name an agency instead of a province (its
+``province_code`` holds the agency's code, as the run keys an agency's
+obligations): the fees a ministry collects nationwide, judged like a province's;
+an agency need not have every procedure a province has.
 """
 
 from __future__ import annotations
@@ -59,11 +63,14 @@ def check_reference_files(directory: Path) -> list[Issue]:
     issues += _provinces(provinces)
     issues += _merges(tables["province_merges.csv"], codes)
     issues += _rates(tables["registration_tax_rates.csv"], codes, active)
-    issues += _fees(tables["fee_schedule.csv"], codes, active)
-    issues += _holidays(tables["holidays.csv"])
+    agencies: Lines = []
     if (directory / _AGENCIES).is_file():
         accounts = {row["treasury_account"] for _line, row in provinces}
-        issues += _agencies(directory / _AGENCIES, codes, accounts)
+        agencies, agency_issues = _agencies(directory / _AGENCIES, codes, accounts)
+        issues += agency_issues
+    agency_codes = {row["code"] for _line, row in agencies if row["code"] not in codes}
+    issues += _fees(tables["fee_schedule.csv"], codes, agency_codes, active)
+    issues += _holidays(tables["holidays.csv"])
     for name in _CLASSIFICATION:
         if (directory / name).is_file():
             lines, unreadable = read_reference_lines(directory / name)
@@ -118,26 +125,35 @@ def _rates(lines: Lines, codes: set[str], active: set[str]) -> list[Issue]:
     return issues
 
 
-def _fees(lines: Lines, codes: set[str], active: set[str]) -> list[Issue]:
+def _fees(lines: Lines, codes: set[str], agencies: set[str], active: set[str]) -> list[Issue]:
+    """Fee rows of provinces and of agencies; every active province has each provincial procedure."""
     name = "fee_schedule.csv"
-    issues = _coded(name, lines, codes, "kind", FEE_KINDS)
+    issues = _coded(name, lines, codes | agencies, "kind", FEE_KINDS, "province or agency code")
     for line, row in lines:
         if row["amount_vnd"] < 0:
             issues.append(_at(name, line, f"amount_vnd {row['amount_vnd']} is negative"))
     issues += _validity(name, lines, ("province_code", "procedure_code", "channel"))
-    online = [(line, row) for line, row in lines if row["channel"] == "online"]
-    procedures = sorted({row["procedure_code"] for _line, row in lines})
+    provincial = [(line, row) for line, row in lines if row["province_code"] in codes]
+    online = [(line, row) for line, row in provincial if row["channel"] == "online"]
+    procedures = sorted({row["procedure_code"] for _line, row in provincial})
     issues += _coverage(name, online, active, "procedure_code", procedures, "online amount")
     return issues
 
 
-def _coded(name: str, lines: Lines, codes: set[str], column: str, allowed: Iterable[str]) -> list[Issue]:
-    """Unknown province codes, and values of ``column`` outside ``allowed``."""
+def _coded(
+    name: str,
+    lines: Lines,
+    codes: set[str],
+    column: str,
+    allowed: Iterable[str],
+    payee: str = "province code",
+) -> list[Issue]:
+    """Unknown payee codes (``payee`` says which kinds), and values of ``column`` outside ``allowed``."""
     allowed = tuple(allowed)
     issues = []
     for line, row in lines:
         if row["province_code"] not in codes:
-            issues.append(_at(name, line, f"unknown province code {row['province_code']!r}"))
+            issues.append(_at(name, line, f"unknown {payee} {row['province_code']!r}"))
         if row[column] not in allowed:
             issues.append(_at(name, line, f"{column} {row[column]!r} is not one of {', '.join(allowed)}"))
     return issues
@@ -235,13 +251,14 @@ def _items(lines: Lines) -> list[Issue]:
     return issues
 
 
-def _agencies(path: Path, codes: set[str], province_accounts: set[str]) -> list[Issue]:
-    """``agencies.csv`` (optional): unique codes and accounts, a known province when one is named."""
+def _agencies(path: Path, codes: set[str], province_accounts: set[str]) -> tuple[Lines, list[Issue]]:
+    """``agencies.csv`` (optional): its rows, and its problems: unique codes and accounts, a known
+    province when one is named."""
     with path.open(encoding="utf-8-sig", newline="") as stream:
         reader = csv.DictReader(stream)
         missing = set(_AGENCY_COLUMNS) - set(reader.fieldnames or ())
         if missing:
-            return [_at(_AGENCIES, 1, f"missing column(s) {', '.join(sorted(missing))}")]
+            return [], [_at(_AGENCIES, 1, f"missing column(s) {', '.join(sorted(missing))}")]
         lines: Lines = [
             (reader.line_num, {k: (row.get(k) or "").strip() for k in _AGENCY_COLUMNS}) for row in reader
         ]
@@ -260,4 +277,4 @@ def _agencies(path: Path, codes: set[str], province_accounts: set[str]) -> list[
             issues.append(_at(_AGENCIES, line, f"treasury account {row['treasury_account']} is a province's"))
         if row["active"].lower() not in ("true", "false"):
             issues.append(_at(_AGENCIES, line, f"active {row['active']!r} is not true or false"))
-    return issues
+    return lines, issues

@@ -4,8 +4,10 @@ Business date Friday 2026-08-28. The Ministry of Public Security (``BCA`` in
 ``agencies.csv``) collects passport charges through the portal: obligations
 with an empty ``province_code`` naming the agency, settled by VNPay to the
 ministry's own treasury account. One is paid short (``UNDERPAID``), one is
-settled to Hà Nội's account instead (``WRONG_PROVINCE``); both are reported
-with ``agency_code`` BCA and no province. Beside it, obligations issued on
+settled to Hà Nội's account instead (``WRONG_PROVINCE``), one issued on
+2025-12-31 asks the counter's 200 000 đ of an online payment when the online
+charge was 180 000 (``FEE_SCHEDULE_MISMATCH``); all are reported with
+``agency_code`` BCA and no province. Beside it, obligations issued on
 either side of each dated change (the four domestic-car windows, motorbikes
 in Hồ Chí Minh on 2025-06-30/07-01, an online construction permit in Hồ Chí
 Minh in 2025, a Bình Dương plate in 2026) are clean at the amount the law
@@ -127,12 +129,19 @@ HEADER_GATEWAY = (
     "txn_id,payment_code,gateway,province_code,treasury_account,amount_vnd,fee_vnd,status,paid_at,"
     "settlement_date,batch_id,original_txn_id"
 )
-#: The ministry's passport charges: (payment code, due, paid, transaction, the account it went to).
+#: The ministry's passport charges: (payment code, due, paid, transaction, the account it went to,
+#: issue date). Online, the charge was 180 000 đ from 2023-12-01 to 2025-12-31 (Thông tư 63/2023).
 MINISTRY = (
-    ("BCA-1", 200_000, 200_000, "TB1", BCA),
-    ("BCA-2", 200_000, 180_000, "TB2", BCA),  # paid short
-    ("BCA-3", 200_000, 200_000, "TB3", account("01")),  # settled to Hà Nội's account
+    ("BCA-1", 200_000, 200_000, "TB1", BCA, "2026-08-27"),
+    ("BCA-2", 200_000, 180_000, "TB2", BCA, "2026-08-27"),  # paid short
+    ("BCA-3", 200_000, 200_000, "TB3", account("01"), "2026-08-27"),  # settled to Hà Nội's account
+    ("BCA-231130", 200_000, 200_000, "TB4", BCA, "2023-11-30"),
+    ("BCA-231201", 180_000, 180_000, "TB5", BCA, "2023-12-01"),
+    ("BCA-251231-OLD", 200_000, 200_000, "TB6", BCA, "2025-12-31"),  # the counter's amount online
+    ("BCA-260101", 200_000, 200_000, "TB7", BCA, "2026-01-01"),
 )
+#: The ministry's obligations assessed at the wrong amount for their issue date, and the right one.
+MINISTRY_FLAGGED = {"BCA-251231-OLD": 180_000}
 
 
 def _files() -> dict[str, str]:
@@ -151,9 +160,9 @@ def _files() -> dict[str, str]:
             f"SUCCESS,{PAID_AT},{ON_TIME},VNP-{case.province}-0828,"
         )
         credits[account(case.province)] = credits.get(account(case.province), 0) + case.amount
-    for code, due, paid, txn, to in MINISTRY:
+    for code, due, paid, txn, to, issued in MINISTRY:
         obligations.append(
-            f"{code},,charge,BCA,CAP_HO_CHIEU,{due},2026-08-27T15:00:00+07:00,paid,{txn},{PAID_AT},,"
+            f"{code},,charge,BCA,CAP_HO_CHIEU,{due},{issued}T15:00:00+07:00,paid,{txn},{PAID_AT},,"
         )
         batch = "VNP-BCA-0828" if to == BCA else "VNP-01-0828"
         gateway.append(f"{txn},{code},vnpay,,{to},{paid},0,SUCCESS,{PAID_AT},{ON_TIME},{batch},")
@@ -257,7 +266,10 @@ def test_the_old_amount_on_either_side_of_each_change_is_flagged_and_the_right_o
         for row in day.rows
         if row["category"] in ("TAX_RATE_MISMATCH", "FEE_SCHEDULE_MISMATCH")
     }
-    assert flagged == {code: (case.category, case.expected, case.amount) for code, case in FLAGGED.items()}
+    assert flagged == {
+        **{code: (case.category, case.expected, case.amount) for code, case in FLAGGED.items()},
+        **{code: ("FEE_SCHEDULE_MISMATCH", right, 200_000) for code, right in MINISTRY_FLAGGED.items()},
+    }
 
 
 def test_the_ministrys_breaks_carry_its_agency_code_and_no_province_and_nothing_else_is_reported(
@@ -266,14 +278,21 @@ def test_the_ministrys_breaks_carry_its_agency_code_and_no_province_and_nothing_
     reported = {(row["category"], row[KEY_OF[str(row["category"])]]) for row in day.rows}
     assert reported == {
         *((case.category, code) for code, case in FLAGGED.items()),
+        *(("FEE_SCHEDULE_MISMATCH", code) for code in MINISTRY_FLAGGED),
         ("UNDERPAID", "TB2"),
         ("WRONG_PROVINCE", "TB3"),
         ("LATE_SETTLEMENT", "VNP-74-0828"),  # credited a day after the window that 31/8 and 1–2/9 stretch
     }
     ministry = {
-        row["txn_id"]: (row["province_code"], row["agency_code"]) for row in day.rows if row["agency_code"]
+        row[KEY_OF[str(row["category"])]]: (row["province_code"], row["agency_code"])
+        for row in day.rows
+        if row["agency_code"]
     }
-    assert ministry == {"TB2": (None, "BCA"), "TB3": (None, "BCA")}
+    assert ministry == {
+        "TB2": (None, "BCA"),
+        "TB3": (None, "BCA"),
+        **{code: (None, "BCA") for code in MINISTRY_FLAGGED},
+    }
     wrong = next(row for row in day.rows if row["txn_id"] == "TB3")
     assert f"instead of {BCA}" in str(wrong["detail"])
 
@@ -286,8 +305,10 @@ def test_the_ministrys_statement_lists_its_own_batch_and_breaks_and_validates(da
     assert document.xpath("/s:SettlementStatement/s:Agency/@code", namespaces=ns) == ["BCA"]
     assert document.xpath("/s:SettlementStatement/s:Agency/s:TreasuryAccount/text()", namespaces=ns) == [BCA]
     assert document.xpath("//s:Batch/@id", namespaces=ns) == ["VNP-BCA-0828"]
-    assert document.xpath("//s:Batch/s:Credited/text()", namespaces=ns) == ["380000"]
+    credited = sum(paid for _code, _due, paid, _txn, to, _issued in MINISTRY if to == BCA)
+    assert document.xpath("//s:Batch/s:Credited/text()", namespaces=ns) == [str(credited)]
     assert sorted(document.xpath("//s:Discrepancy/@category", namespaces=ns)) == [
+        "FEE_SCHEDULE_MISMATCH",
         "UNDERPAID",
         "WRONG_PROVINCE",
     ]
@@ -325,7 +346,8 @@ def test_statements_group_collections_by_treasury_chapter_and_sub_item(day: Day)
     ministry = etree.parse(str(day.directory / "bca.xml"))
     [treasury] = ministry.xpath("//s:Agency/s:Treasury", namespaces=ns)
     assert (treasury.get("code"), treasury.get("chapter")) == ("9000", "026")
-    assert _lines(ministry) == {None: (2, 380_000)}
+    to_ministry = [paid for _code, _due, paid, _txn, to, _issued in MINISTRY if to == BCA]
+    assert _lines(ministry) == {None: (len(to_ministry), sum(to_ministry))}
 
 
 def test_an_unknown_agency_has_no_statement(day: Day) -> None:
@@ -359,18 +381,25 @@ def web(day: Day) -> Iterator[tuple[TestClient, TestClient]]:
     engine.dispose()
 
 
+#: The ministry's breaks by their keys: paid short, settled elsewhere, assessed at the wrong amount.
+MINISTRY_KEYS = {"TB2", "TB3", *MINISTRY_FLAGGED}
+
+
+def _key(item: dict[str, object]) -> object:
+    return item[KEY_OF[str(item["category"])]]
+
+
 def test_a_ministry_login_sees_only_its_own_rows_and_statements(web: tuple[TestClient, TestClient]) -> None:
     ministry, hanoi = web
     mine = ministry.get("/api/v1/discrepancies", params={"date": DAY, "page_size": 500}).json()
-    assert {(item["txn_id"], item["agency_code"], item["province_code"]) for item in mine["items"]} == {
-        ("TB2", "BCA", None),
-        ("TB3", "BCA", None),
+    assert {(_key(item), item["agency_code"], item["province_code"]) for item in mine["items"]} == {
+        (key, "BCA", None) for key in MINISTRY_KEYS
     }
     assert ministry.get(f"/statements/BCA/{DAY}.xml").status_code == 200
     assert ministry.get(f"/statements/01/{DAY}.xml").status_code == 404
     assert ministry.get("/api/v1/discrepancies", params={"date": DAY, "province": "01"}).json()["total"] == 0
     by_agency = ministry.get("/api/v1/discrepancies", params={"date": DAY, "agency": "BCA"}).json()
-    assert sorted(item["txn_id"] for item in by_agency["items"]) == ["TB2", "TB3"]
+    assert {_key(item) for item in by_agency["items"]} == MINISTRY_KEYS
     assert ministry.get("/api/v1/discrepancies", params={"date": DAY, "agency": "BNG"}).json()["total"] == 0
     theirs = hanoi.get("/api/v1/discrepancies", params={"date": DAY, "page_size": 500}).json()["items"]
     assert theirs
@@ -391,4 +420,4 @@ def test_a_ministry_token_is_scoped_like_its_login(day: Day) -> None:
     finally:
         engine.dispose()
     assert answer.status_code == 200
-    assert sorted(item["txn_id"] for item in answer.json()["items"]) == ["TB2", "TB3"]
+    assert {_key(item) for item in answer.json()["items"]} == MINISTRY_KEYS

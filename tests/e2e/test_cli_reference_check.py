@@ -17,6 +17,7 @@ FILES = (
     "registration_tax_rates.csv",
     "fee_schedule.csv",
     "holidays.csv",
+    "agencies.csv",
 )
 
 
@@ -149,17 +150,27 @@ def test_an_unreadable_value_is_listed_and_the_other_files_still_checked(copy: P
 def test_an_agencies_file_is_checked_when_present(copy: Path) -> None:
     (copy / "agencies.csv").write_text(
         "code,name,level,province_code,treasury_account,active\n"
+        "BCA,Bộ Công an,central,,7111902600001,true\n"
         "BTC,Bộ Tài chính,central,,7111900000001,true\n"
         "BTC,Bộ Tài chính (again),central,,7111900000002,true\n"
         "SYT,Sở Y tế,province,99,7111010000001,yes\n",
         encoding="utf-8",
     )
     assert _problems(copy) == [
-        "agencies.csv, line 3: duplicate agency code 'BTC' (first on line 2)",
-        "agencies.csv, line 4: unknown province code '99'",
-        "agencies.csv, line 4: treasury account 7111010000001 is a province's",
-        "agencies.csv, line 4: active 'yes' is not true or false",
+        "agencies.csv, line 4: duplicate agency code 'BTC' (first on line 3)",
+        "agencies.csv, line 5: unknown province code '99'",
+        "agencies.csv, line 5: treasury account 7111010000001 is a province's",
+        "agencies.csv, line 5: active 'yes' is not true or false",
     ]
+
+
+def test_a_fee_row_may_name_an_agency_and_an_unknown_one_is_named(copy: Path) -> None:
+    fees = copy / "fee_schedule.csv"
+    ministry = _append(fees, "BTP,LY_LICH_TU_PHAP,fee,200000,2020-01-01,,online,x")
+    unknown = _append(fees, "BXX,CAP_HO_CHIEU,charge,200000,2020-01-01,,online,x")
+    # an agency's own procedure is not asked of the provinces, nor the provinces' of the agency
+    assert _problems(copy) == [f"fee_schedule.csv, line {unknown}: unknown province or agency code 'BXX'"]
+    assert ministry < unknown
 
 
 def test_a_rate_whose_last_row_ends_leaves_later_days_without_a_rate(copy: Path) -> None:

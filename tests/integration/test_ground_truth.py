@@ -30,6 +30,7 @@ DAYS = [
     pytest.param(13, dt.date(2026, 11, 28), id="saturday"),
     pytest.param(14, dt.date(2026, 12, 31), id="before-new-year-holiday"),
     pytest.param(15, dt.date(2026, 2, 13), id="before-tet"),
+    pytest.param(16, dt.date(2025, 12, 31), id="online-discounts-end-before-new-year"),
 ]
 
 

@@ -331,6 +331,21 @@ def test_a_day_holds_every_asset_class_and_owes_nothing_through_a_gateway_for_fr
     assert all(row["payment_code"] in flagged for row in paid_evs)
 
 
+@pytest.mark.parametrize(
+    ("day", "due"),
+    [(dt.date(2025, 12, 31), 180_000), (dt.date(2026, 1, 2), 200_000), (dt.date(2023, 12, 1), 200_000)],
+)
+def test_a_ministrys_passport_charge_is_priced_by_the_schedule_on_its_issue_date(
+    tmp_path: Path, day: dt.date, due: int
+) -> None:
+    """Online, 180 000 đ from 2023-12-01 to 2025-12-31 (Thông tư 63/2023); issued the day before payment."""
+    world = generate_world(tmp_path, business_date=day, n_payments=800, seed=3)
+    obligations = ReadBack(world).obligations
+    passports = {row["amount_vnd"] for row in obligations.to_pylist() if row["agency_code"] == "BCA"}
+    assert passports == {due}
+    assert _misjudged(obligations) == _rule_labels(world)
+
+
 def test_after_the_zero_rate_years_an_electric_car_pays_half_the_car_rate(tmp_path: Path) -> None:
     world = generate_world(tmp_path, business_date=dt.date(2027, 3, 10), n_payments=4_000, seed=5)
     obligations = ReadBack(world).obligations
@@ -357,14 +372,17 @@ def _misjudged(obligations: pa.Table) -> set[str]:
     rates = _reference("registration_tax_rates.csv")
     wrong: set[str] = set()
     for row in obligations.to_pylist():
-        if row["province_code"] is None:  # a ministry's fee: no schedule row is keyed by an agency
-            continue
         if row["kind"] in ("fee", "charge"):
-            (due,) = (
+            dues = [
                 int(f["amount_vnd"])
                 for f in fees
                 if _applies(f, row, "procedure_code", row["procedure_code"])
-            )
+            ]
+            if (
+                row["province_code"] is None and not dues
+            ):  # a ministry's procedure the schedule does not price
+                continue
+            (due,) = dues
         elif row["kind"] == "registration_tax":
             (rate,) = (
                 Decimal(r["rate"]) for r in rates if _applies(r, row, "asset_class", row["asset_class"])
@@ -382,9 +400,8 @@ def _applies(reference: dict[str, str], obligation: dict[str, object], column: s
     assert isinstance(day, dt.date)
     start, end = _date(reference["valid_from"]), _date(reference["valid_to"])
     in_force = start is not None and start <= day and (end is None or day <= end)
-    return (
-        reference["province_code"] == obligation["province_code"] and reference[column] == value and in_force
-    )
+    payee = obligation["province_code"] or obligation["agency_code"]  # a ministry's rows are under its code
+    return reference["province_code"] == payee and reference[column] == value and in_force
 
 
 def test_the_configuration_fragment_declares_a_net_and_a_two_day_gateway(moderate: ReadBack) -> None:
