@@ -1,0 +1,247 @@
+"""A ministry's day run on its own (``recon rerun --agency BCA``) after a corrected file.
+
+On SQLite and PostgreSQL. The day of :mod:`test_cli_agencies` (the Ministry of Public Security, ``BCA``,
+beside provinces 01, 74 and 79) is run for every payee. Then VNPay corrects
+one of the ministry's transactions (TB2 was 180 000 đ, it was 200 000 đ): the
+short payment is gone, and the ministry's batch now wants 20 000 đ more than
+its account was credited. The date is run again for the ministry alone, then
+for Hà Nội alone. Each scoped run is a new version of its payee only: the
+report of the date, the web API and the ministry's statement show each payee's
+latest version, the ministry's items once, and every province's items as the
+national run left them.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lxml import etree
+from sqlalchemy import make_url
+from starlette.testclient import TestClient
+from test_cli_agencies import DAY, HEADER_GATEWAY, PAID_AT, _files
+
+from adapters.db.engine import create_engine_for
+from adapters.web.app import create_app
+from fixtures.pgcluster import create_database, drop_database
+from reconcile.discrepancies import KEY_OF
+
+NATIONAL, MINISTRY, HANOI = f"{DAY}-v1", f"{DAY}-BCA-v1", f"{DAY}-01-v1"
+CORRECTION = (
+    f"{HEADER_GATEWAY}\nTB2,BCA-2,vnpay,,7111902600001,200000,0,SUCCESS,{PAID_AT},2026-09-03,VNP-BCA-0828,\n"
+)
+NS = {"s": "urn:recon:settlement-statement:1"}
+SESSION_KEY = secrets.token_hex(32)
+
+Rows = list[dict[str, Any]]
+
+
+@pytest.fixture(
+    scope="module",
+    params=[
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
+    ],
+)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An empty database on each backend for the module's day."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('agency-runs') / 'recon.db'}"
+        return
+    server = request.getfixturevalue("postgres_url")
+    name = f"recon_t_{uuid.uuid4().hex[:12]}"
+    create_database(server, name)
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        drop_database(server, name)
+
+
+def recon(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    command = [str(Path(sys.executable).parent / "recon"), "--config", str(config), *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+
+
+def ok(config: Path, *args: str) -> list[str]:
+    result = recon(config, *args)
+    assert result.returncode == 0, (args, result.stderr)
+    return result.stdout.splitlines()
+
+
+@dataclass(frozen=True)
+class Day:
+    """What the commands printed and wrote at each step."""
+
+    config: Path
+    directory: Path
+    database_url: str
+    printed: dict[str, list[str]]
+    reports: dict[str, dict[str, Any]]
+    token: str
+
+    def rows(self, step: str) -> Rows:
+        rows: Rows = self.reports[step]["discrepancies"]
+        return rows
+
+
+def report(config: Path, out: Path, *which: str) -> dict[str, Any]:
+    ok(config, "report", *which, "--format", "json", "--out", str(out))
+    return json.loads(out.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="module")
+def day(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Day:
+    directory = tmp_path_factory.mktemp("agency-day")
+    config = directory / "recon.toml"
+    config.write_text(
+        f'[database]\nurl = "{database_url}"\n\n'
+        '[[gateways]]\nname = "vnpay"\nsettlement_days = 1\nfee_mode = "gross"\n',
+        encoding="utf-8",
+    )
+    for name, text in _files().items():
+        (directory / name).write_text(text, encoding="utf-8")
+    (directory / "vnpay-bca-correction.csv").write_text(CORRECTION, encoding="utf-8")
+    printed, reports = {}, {}
+    ok(config, "init")
+    ok(config, "ingest", *(str(directory / name) for name in _files()))
+    printed["national"] = ok(config, "run", "--date", DAY)
+    reports["national"] = report(config, directory / "national.json", "--date", DAY)
+    ok(config, "ingest", str(directory / "vnpay-bca-correction.csv"))
+    printed["ministry"] = ok(
+        config, "rerun", "--date", DAY, "--agency", "BCA", "--reason", "VNPay corrected TB2"
+    )
+    reports["ministry"] = report(config, directory / "ministry.json", "--date", DAY)
+    reports["ministry-diff"] = report(
+        config, directory / "ministry-diff.json", "--run", MINISTRY, "--diff", NATIONAL
+    )
+    ok(config, *_statement("BCA", directory / "bca.xml"))
+    printed["hanoi"] = ok(config, "rerun", "--date", DAY, "--province", "01", "--reason", "checking Hà Nội")
+    reports["hanoi"] = report(config, directory / "hanoi.json", "--date", DAY)
+    token = ok(config, "token", "add", "ops-system", "--role", "ops")[0].strip()
+    return Day(config, directory, database_url, printed, reports, token)
+
+
+def _statement(code: str, out: Path) -> list[str]:
+    return ["statement", "--agency", code, "--date", DAY, "--format", "xml", "--out", str(out)]
+
+
+def keys(rows: Rows) -> set[tuple[str, str]]:
+    return {(row["category"], row[KEY_OF[row["category"]]]) for row in rows}
+
+
+def ministry(rows: Rows) -> Rows:
+    return [row for row in rows if row["agency_code"] == "BCA"]
+
+
+def others(rows: Rows) -> Rows:
+    return [row for row in rows if row["agency_code"] != "BCA"]
+
+
+def test_a_rerun_limited_to_the_ministry_is_its_own_version(day: Day) -> None:
+    assert day.printed["national"][0] == NATIONAL
+    assert day.printed["ministry"][0] == MINISTRY
+    assert "  discrepancies 2" in day.printed["ministry"]
+    assert day.printed["hanoi"][0] == HANOI
+
+
+def test_the_report_of_the_date_shows_the_ministrys_new_items_and_every_province_unchanged(day: Day) -> None:
+    assert keys(ministry(day.rows("national"))) == {("UNDERPAID", "TB2"), ("WRONG_PROVINCE", "TB3")}
+    after = day.rows("ministry")
+    assert keys(ministry(after)) == {
+        ("WRONG_PROVINCE", "TB3"),
+        ("SETTLEMENT_AMOUNT_MISMATCH", "VNP-BCA-0828"),
+    }
+    mismatch = next(row for row in after if row["batch_id"] == "VNP-BCA-0828")
+    assert (mismatch["expected_vnd"], mismatch["actual_vnd"]) == (400_000, 380_000)
+    assert (mismatch["province_code"], mismatch["agency_code"]) == (None, "BCA")
+    assert others(after) == others(day.rows("national"))
+    assert day.reports["ministry"]["run"]["results"] == [
+        {"run": MINISTRY, "provinces": ["BCA"]},
+        {"run": NATIONAL, "provinces": None},
+    ]
+    assert day.reports["ministry"]["run"]["counts"]["discrepancies"] == len(after)
+
+
+def test_the_ministrys_diff_is_against_the_ministry_in_the_national_run(day: Day) -> None:
+    diff = day.reports["ministry-diff"]["diff"]
+    assert diff["against"] == NATIONAL
+    changes = {(item["change"], item["category"]) for item in diff["items"]}
+    assert changes == {("gone", "UNDERPAID"), ("new", "SETTLEMENT_AMOUNT_MISMATCH")}
+
+
+def test_the_ministrys_statement_reads_its_new_version(day: Day) -> None:
+    document = etree.parse(str(day.directory / "bca.xml"))
+    assert document.xpath("//s:Run/@id", namespaces=NS) == [MINISTRY]
+    assert document.xpath("//s:Batch/s:ExpectedCredit/text()", namespaces=NS) == ["400000"]
+    assert document.xpath("//s:Batch/s:Credited/text()", namespaces=NS) == ["380000"]
+    assert sorted(document.xpath("//s:Discrepancy/@category", namespaces=NS)) == [
+        "SETTLEMENT_AMOUNT_MISMATCH",
+        "WRONG_PROVINCE",
+    ]
+
+
+def test_a_run_limited_to_a_province_neither_drops_nor_repeats_the_ministrys_items(day: Day) -> None:
+    after = day.rows("hanoi")
+    assert ministry(after) == ministry(day.rows("ministry"))
+    assert len(after) == len(day.rows("ministry"))
+    assert others(after) == others(day.rows("national"))
+    parts = day.reports["hanoi"]["run"]["results"]
+    assert parts == [
+        {"run": HANOI, "provinces": ["01"]},
+        {"run": MINISTRY, "provinces": ["BCA"]},
+        {"run": NATIONAL, "provinces": None},
+    ]
+
+
+def test_the_api_lists_the_same_latest_result(day: Day) -> None:
+    engine = create_engine_for(day.database_url)
+    try:
+        with TestClient(create_app(engine, SESSION_KEY), base_url="http://testserver") as client:
+            answer = client.get(
+                "/api/v1/discrepancies",
+                params={"date": DAY, "page_size": 500},
+                headers={"Authorization": f"Bearer {day.token}"},
+            )
+            by_agency = client.get(
+                "/api/v1/discrepancies",
+                params={"date": DAY, "agency": "BCA"},
+                headers={"Authorization": f"Bearer {day.token}"},
+            )
+    finally:
+        engine.dispose()
+    assert answer.status_code == 200
+    assert keys(answer.json()["items"]) == keys(day.rows("hanoi"))
+    assert answer.json()["total"] == len(day.rows("hanoi"))
+    assert keys(by_agency.json()["items"]) == keys(ministry(day.rows("hanoi")))
+
+
+def test_province_also_takes_an_agency_code(day: Day) -> None:
+    again = recon(
+        day.config, "rerun", "--date", DAY, "--province", "BCA", "--reason", "as an operator types it"
+    )
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.splitlines()[0] == f"{DAY}-BCA-v2"
+
+
+def test_unknown_and_inactive_agencies_are_refused_with_one_line(day: Day) -> None:
+    for args, named in (
+        (["--agency", "BXX"], "BXX (unknown)"),
+        (["--agency", "BQP"], "BQP (inactive)"),
+        (["--province", "01", "--agency", "BXX"], "BXX"),
+        (["--province", "BXX"], "BXX"),
+    ):
+        refused = recon(day.config, "run", "--date", DAY, *args)
+        assert refused.returncode == 2, (args, refused.stderr)
+        assert refused.stderr.strip().count("\n") == 0
+        assert named in refused.stderr
+    lowercase = recon(day.config, "run", "--date", DAY, "--agency", "bca")
+    assert lowercase.returncode != 0
+    assert "bca" in lowercase.stderr
