@@ -40,6 +40,7 @@ CORRECTION = (
 )
 NS = {"s": "urn:recon:settlement-statement:1"}
 SESSION_KEY = secrets.token_hex(32)
+PASSWORD = "correct horse battery"
 
 Rows = list[dict[str, Any]]
 
@@ -126,6 +127,16 @@ def day(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Day:
     printed["hanoi"] = ok(config, "rerun", "--date", DAY, "--province", "01", "--reason", "checking Hà Nội")
     reports["hanoi"] = report(config, directory / "hanoi.json", "--date", DAY)
     token = ok(config, "token", "add", "ops-system", "--role", "ops")[0].strip()
+    login = ["user", "add", "bca", "--role", "agency", "--agency", "BCA", "--password-stdin"]
+    made = subprocess.run(
+        [str(Path(sys.executable).parent / "recon"), "--config", str(config), *login],
+        input=PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert made.returncode == 0, made.stderr
     return Day(config, directory, database_url, printed, reports, token)
 
 
@@ -221,6 +232,27 @@ def test_the_api_lists_the_same_latest_result(day: Day) -> None:
     assert keys(answer.json()["items"]) == keys(day.rows("hanoi"))
     assert answer.json()["total"] == len(day.rows("hanoi"))
     assert keys(by_agency.json()["items"]) == keys(ministry(day.rows("hanoi")))
+
+
+def test_the_ministrys_login_lists_its_own_runs_and_not_a_provinces(day: Day) -> None:
+    engine = create_engine_for(day.database_url)
+    try:
+        with TestClient(create_app(engine, SESSION_KEY), base_url="http://testserver") as client:
+            csrf = client.get("/login").text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+            signed = client.post(
+                "/login",
+                data={"username": "bca", "password": PASSWORD, "csrf_token": csrf},
+                follow_redirects=False,
+            )
+            assert signed.status_code == 303
+            page = client.get("/", params={"date": DAY}).text
+            items = client.get("/api/v1/discrepancies", params={"date": DAY}).json()["items"]
+    finally:
+        engine.dispose()
+    assert MINISTRY in page
+    assert NATIONAL in page
+    assert HANOI not in page
+    assert keys(items) == keys(ministry(day.rows("hanoi")))
 
 
 def test_province_also_takes_an_agency_code(day: Day) -> None:
