@@ -1,14 +1,18 @@
 """A ministry's day run on its own (``recon rerun --agency BCA``) after a corrected file.
 
-On SQLite and PostgreSQL. The day of :mod:`test_cli_agencies` (the Ministry of Public Security, ``BCA``,
-beside provinces 01, 74 and 79) is run for every payee. Then VNPay corrects
-one of the ministry's transactions (TB2 was 180 000 đ, it was 200 000 đ): the
-short payment is gone, and the ministry's batch now wants 20 000 đ more than
-its account was credited. The date is run again for the ministry alone, then
-for Hà Nội alone. Each scoped run is a new version of its payee only: the
-report of the date, the web API and the ministry's statement show each payee's
-latest version, the ministry's items once, and every province's items as the
-national run left them.
+On SQLite and PostgreSQL. Friday 2026-08-28: the Ministry of Public Security
+(``BCA`` in ``agencies.csv``) collects passport charges settled by VNPay to its
+own treasury account, beside land charges in Hà Nội (01) and Hồ Chí Minh (79).
+The ministry has a short payment (TB2) and a payment settled to Hà Nội's
+account (TB3); Hà Nội a short payment, Hồ Chí Minh an orphan payment. Every
+batch is credited on Thursday 09-03, on time across the swapped Monday and the
+National Day holidays. The date is run for every payee. Then VNPay corrects
+TB2 (it was 200 000 đ, not 180 000 đ): the short payment is gone, and the
+ministry's batch now wants 20 000 đ more than its account was credited. The
+date is run again for the ministry alone, then for Hà Nội alone. Each scoped
+run is a new version of its payee only: the report of the date, the web API and
+the ministry's statement show each payee's latest version, the ministry's
+items once, and every province's items as the national run left them.
 """
 
 from __future__ import annotations
@@ -27,17 +31,36 @@ import pytest
 from lxml import etree
 from sqlalchemy import make_url
 from starlette.testclient import TestClient
-from test_cli_agencies import DAY, HEADER_GATEWAY, PAID_AT, _files
 
 from adapters.db.engine import create_engine_for
 from adapters.web.app import create_app
 from fixtures.pgcluster import create_database, drop_database
 from reconcile.discrepancies import KEY_OF
 
+DAY = "2026-08-28"
+PAID_AT = f"{DAY}T10:00:00+07:00"
+CREDITED = "2026-09-03"
+BCA = "7111902600001"  # the ministry's account in agencies.csv
 NATIONAL, MINISTRY, HANOI = f"{DAY}-v1", f"{DAY}-BCA-v1", f"{DAY}-01-v1"
-CORRECTION = (
-    f"{HEADER_GATEWAY}\nTB2,BCA-2,vnpay,,7111902600001,200000,0,SUCCESS,{PAID_AT},2026-09-03,VNP-BCA-0828,\n"
+HEADER_OBLIGATIONS = (
+    "payment_code,province_code,kind,agency_code,procedure_code,amount_vnd,issued_at,portal_status,"
+    "portal_txn_id,portal_paid_at,asset_class,taxable_value_vnd"
 )
+HEADER_GATEWAY = (
+    "txn_id,payment_code,gateway,province_code,treasury_account,amount_vnd,fee_vnd,status,paid_at,"
+    "settlement_date,batch_id,original_txn_id"
+)
+#: (payment code, province or "" for the ministry, due, paid, transaction, account paid to, batch)
+PAYMENTS = (
+    ("BCA-1", "", 200_000, 200_000, "TB1", BCA, "VNP-BCA-0828"),
+    ("BCA-2", "", 200_000, 180_000, "TB2", BCA, "VNP-BCA-0828"),  # paid short, until corrected
+    ("BCA-3", "", 200_000, 200_000, "TB3", "7111010000001", "VNP-01-0828"),  # to Hà Nội's account
+    ("HN-1", "01", 1_000_000, 1_000_000, "T1", "7111010000001", "VNP-01-0828"),
+    ("HN-2", "01", 500_000, 450_000, "T2", "7111010000001", "VNP-01-0828"),  # paid short
+    ("HCM-1", "79", 300_000, 300_000, "T5", "7111790000001", "VNP-79-0828"),
+    ("NO-SUCH", "79", None, 70_000, "T6", "7111790000001", "VNP-79-0828"),  # no obligation
+)
+CORRECTION = f"{HEADER_GATEWAY}\nTB2,BCA-2,vnpay,,{BCA},200000,0,SUCCESS,{PAID_AT},{CREDITED},VNP-BCA-0828,\n"
 NS = {"s": "urn:recon:settlement-statement:1"}
 SESSION_KEY = secrets.token_hex(32)
 PASSWORD = "correct horse battery"
@@ -64,6 +87,32 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         yield make_url(server).set(database=name).render_as_string(hide_password=False)
     finally:
         drop_database(server, name)
+
+
+def _files() -> dict[str, str]:
+    obligations, gateway = [HEADER_OBLIGATIONS], [HEADER_GATEWAY]
+    credits: dict[str, tuple[int, str]] = {}
+    for code, province, due, paid, txn, to, batch in PAYMENTS:
+        if due is not None:
+            kind, agency, procedure = (
+                ("land_charge", "A1", "") if province else ("charge", "BCA", "CAP_HO_CHIEU")
+            )
+            obligations.append(
+                f"{code},{province},{kind},{agency},{procedure},{due},2026-08-27T15:00:00+07:00,paid,"
+                f"{txn},{PAID_AT},,"
+            )
+        gateway.append(f"{txn},{code},vnpay,{province},{to},{paid},0,SUCCESS,{PAID_AT},{CREDITED},{batch},")
+        credits[to] = (credits.get(to, (0, batch))[0] + paid, batch)
+    statements = [
+        f":20:STMT-{owner}\n:25:{owner}\n:28C:1/1\n:60F:C260902VND0,\n"
+        f":61:2609030903C{total},NTRFNONREF//VCB-{owner}\n:86:{batch}\n:62F:C260903VND{total},\n-\n"
+        for owner, (total, batch) in sorted(credits.items())
+    ]
+    return {
+        "obligations.csv": "\n".join(obligations) + "\n",
+        "vnpay.csv": "\n".join(gateway) + "\n",
+        "treasury.sta": "".join(statements),
+    }
 
 
 def recon(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -165,6 +214,12 @@ def test_a_rerun_limited_to_the_ministry_is_its_own_version(day: Day) -> None:
 
 def test_the_report_of_the_date_shows_the_ministrys_new_items_and_every_province_unchanged(day: Day) -> None:
     assert keys(ministry(day.rows("national"))) == {("UNDERPAID", "TB2"), ("WRONG_PROVINCE", "TB3")}
+    assert {
+        (row["province_code"], row["category"], row["txn_id"]) for row in others(day.rows("national"))
+    } == {
+        ("01", "UNDERPAID", "T2"),
+        ("79", "ORPHAN_PAYMENT", "T6"),
+    }
     after = day.rows("ministry")
     assert keys(ministry(after)) == {
         ("WRONG_PROVINCE", "TB3"),
