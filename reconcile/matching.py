@@ -77,7 +77,11 @@ class MatchResult:
 
 
 def reconcile_inputs(inputs: DayInputs, provinces: Sequence[str] = ()) -> MatchResult:
-    """Match one day's inputs; ``provinces`` limits the rows and counts (empty: all)."""
+    """Match one day's inputs; ``provinces`` limits the rows and counts (empty: all).
+
+    ``provinces`` names payees: province codes and central agencies' codes alike (a
+    ministry's rows are its payee's inside the run, see :func:`_register`).
+    """
     con = duckdb.connect()
     try:
         _register(con, inputs, provinces)
@@ -242,6 +246,7 @@ def _ages(inputs: DayInputs, found: pa.Table) -> pa.Table:
 
 
 def _counts(con: duckdb.DuckDBPyConnection, params: dict[str, Any], filtered: bool) -> dict[str, Any]:
+    # ``run_provinces`` holds payee codes: a province's, or a central agency's (``--agency BCA``).
     where = "province_code IN (SELECT code FROM run_provinces)" if filtered else "true"
     where_p = "p.code IN (SELECT code FROM run_provinces)" if filtered else "true"
     counts: dict[str, Any] = {}
@@ -255,7 +260,9 @@ def _counts(con: duckdb.DuckDBPyConnection, params: dict[str, Any], filtered: bo
 
 
 _OBLIGATION_COUNTS: Final = """
-SELECT count(*) AS obligations_paid_on_day FROM obligations
+SELECT count(*) AS obligations_paid_on_day
+FROM (SELECT portal_status, portal_paid_date, coalesce(province_code, agency_code) AS province_code
+      FROM obligations)
 WHERE portal_status = 'paid' AND portal_paid_date = $d AND {province_filter}
 """
 

@@ -109,9 +109,10 @@ class RunRecord:
     """A finished run as stored: identity, scope, times and counts.
 
     Attributes:
-        id: ``<business_date>-v<version>`` for an all-province run, with the provinces appended
-            otherwise (``2026-11-25-01-79-v2``); stable and readable in URLs.
-        provinces: the provinces the run was limited to; empty for all.
+        id: ``<business_date>-v<version>`` for an all-province run, with the payees appended
+            otherwise (``2026-11-25-01-79-v2``, ``2026-11-25-BCA-v1``); stable and readable in URLs.
+        provinces: the payees the run was limited to, provinces' codes and central agencies'
+            (``("01", "BCA")``); empty for all.
         version: 1 for the first run of that date and scope, n+1 for each rerun.
         status: ``completed`` (a run that failed leaves no record at all).
         reason: why it was rerun (required for a rerun).
@@ -193,6 +194,7 @@ class RunStore(Protocol):
         ...
 
     def latest_run_covering(self, business_date: dt.date, province_code: str) -> RunRecord:
-        """The newest run of that date whose scope includes the province (every province, or a list
-        naming it): the province's latest result. :class:`~reconcile.errors.NotFoundError` if none."""
+        """The newest run of that date whose scope includes the payee (every payee, or a list naming
+        it: a province's code or a central agency's): the payee's latest result.
+        :class:`~reconcile.errors.NotFoundError` if none."""
         ...

@@ -1,11 +1,14 @@
-"""The latest result of a date: per province, its latest version.
+"""The latest result of a date: per payee (a province or a central agency), its latest version.
 
-A run limited to some provinces (``recon rerun --province 79``) is a new
-version of those provinces only. The result of a date is therefore composed:
-going from the newest run back, each province's rows come from the newest run
-that covered it, down to the newest run of every province, which supplies
-the rest (the provinces no later run covered, and rows of no province, such
-as a central agency's). Older runs add nothing. A one-province rerun thus
+A run limited to some payees (``recon rerun --province 79``, ``--agency BCA``)
+is a new version of those payees only. The result of a date is therefore
+composed: going from the newest run back, each payee's rows come from the
+newest run that covered it, down to the newest run of every payee, which
+supplies the rest (the payees no later run covered, and rows of no payee,
+such as a credit on an account nobody owns). Older runs add nothing. A row's
+payee is its ``province_code``, else its ``agency_code`` (a ministry's rows
+have no province, :mod:`reconcile.matching`); province codes are 2 digits and
+agency codes letters, so one list of codes names both. A one-payee rerun thus
 never hides the others, and the report, the dashboard and the statements of
 a date all show the same composed result.
 """
@@ -26,23 +29,31 @@ from reconcile.runs import RunDiff, diff_runs
 
 @dataclass(frozen=True, slots=True)
 class ResultPart:
-    """The rows one run contributes: those of ``provinces``, or (``None``) all but ``excluded``."""
+    """The rows one run contributes: those of the payees ``provinces``, or (``None``) all but ``excluded``."""
 
     run_id: str
     provinces: tuple[str, ...] | None
     excluded: tuple[str, ...] = ()
 
     def take(self, rows: pa.Table) -> pa.Table:
-        """This part's rows of the run's table (a ``province_code`` column)."""
-        codes = rows.column("province_code")
+        """This part's rows of the run's table (by :func:`payee_codes`)."""
+        codes = payee_codes(rows)
         if self.provinces is not None:
             return rows.filter(pc.is_in(codes, value_set=pa.array(self.provinces, pa.string())))
         mask = pc.invert(pc.is_in(codes, value_set=pa.array(self.excluded, pa.string())))
         return rows.filter(pc.fill_null(mask, True))
 
 
+def payee_codes(rows: pa.Table) -> pa.ChunkedArray:
+    """Each row's payee: its ``province_code``, else its ``agency_code`` (if the table has one)."""
+    codes = rows.column("province_code")
+    if "agency_code" not in rows.column_names:
+        return codes
+    return pc.coalesce(codes, rows.column("agency_code"))
+
+
 def latest_parts(runs: Sequence[RunRecord]) -> tuple[ResultPart, ...]:
-    """Which run supplies which provinces in the latest result of the runs' date, newest first."""
+    """Which run supplies which payees in the latest result of the runs' date, newest first."""
     ordered = sorted(runs, key=lambda run: (run.finished_at, run.version, run.id), reverse=True)
     claimed: set[str] = set()
     parts = []
@@ -92,7 +103,7 @@ def composed_run(runs: Sequence[RunRecord], parts: Sequence[ResultPart], rows: p
 
 
 def replaced_parts(runs: Sequence[RunRecord], run: RunRecord) -> tuple[ResultPart, ...]:
-    """What ``run`` replaced: the date's latest result just before it, limited to its provinces."""
+    """What ``run`` replaced: the date's latest result just before it, limited to its payees."""
     order = (run.finished_at, run.version, run.id)
     parts = latest_parts([r for r in runs if (r.finished_at, r.version, r.id) < order])
     if not run.provinces:

@@ -66,7 +66,8 @@ class RunSummary:
 
 
 def run_id(business_date: dt.date, provinces: Sequence[str], version: int) -> str:
-    """``2026-11-25-v1``, or ``2026-11-25-01-79-v2`` for a run limited to provinces 01 and 79."""
+    """``2026-11-25-v1``, or ``2026-11-25-01-79-v2`` for a run limited to provinces 01 and 79
+    (``2026-11-25-BCA-v1`` for one limited to the central agency BCA)."""
     scope = "".join(f"-{code}" for code in sorted(set(provinces)))
     return f"{business_date.isoformat()}{scope}-v{version}"
 
@@ -80,7 +81,10 @@ def reconcile_day(
     clock: Callable[[], dt.datetime] | None = None,
     on_step: Callable[[str], None] | None = None,
 ) -> RunSummary:
-    """Reconcile ``business_date`` (all provinces, or only ``provinces``) and store the run.
+    """Reconcile ``business_date`` (all payees, or only ``provinces``) and store the run.
+
+    ``provinces`` may name central agencies beside provinces (``("01", "BCA")``): a run
+    limited to payees reads the day as a national run does and keeps their rows only.
 
     Each call is a new version; the first is 1. The number is settled when the
     run is saved, so two runs of one date at once become consecutive versions,

@@ -12,7 +12,8 @@ reruns only the date it is given.
 A decision that changes what a run sees (an approved manual match, which the next run
 honours: docs/reconciliation.md, "Manual matches") takes effect in the result people see
 through :func:`rerun_after_decision`: each date of the items it touches is run again, for
-the provinces of those items, as a new version whose reason names the decision and its approver.
+the payees (provinces or central agencies) of those items, as a new version whose reason names
+the decision and its approver.
 """
 
 from __future__ import annotations
@@ -112,10 +113,11 @@ def rerun_after_decision(
     decision: str = "manual match",
     on_step: Callable[[str], None] | None = None,
 ) -> tuple[RunSummary, ...]:
-    """Run again the dates of the decided ``items`` (``(business_date, province_code)`` each), oldest first.
+    """Run again the dates of the decided ``items`` (``(business_date, payee)`` each), oldest first.
 
-    Each date becomes a new version for the provinces of its items; an item with no province
-    (a central agency's) reruns every province of its date. Both items of a manual match are
+    Each date becomes a new version for the payees of its items (a province's code, or a
+    central agency's for a ministry's item); an item of no payee reruns every payee of its
+    date. Both items of a manual match are
     given, so a credit booked on another day than its batch's date reruns both dates.
     """
     by_date: dict[dt.date, set[str | None]] = {}

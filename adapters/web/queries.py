@@ -12,7 +12,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, false, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, false, func, or_, select
 
 from adapters.db.run_tables import discrepancies, runs, work_items
 from adapters.db.schema import provinces
@@ -23,7 +23,7 @@ from reconcile.results import ResultPart
 
 
 def visible_runs(conn: Connection, user: User, limit: int = 20) -> list[dict[str, Any]]:
-    """The newest runs whose scope covers the user's province (all runs for staff)."""
+    """The newest runs whose scope covers the user's province or agency (all runs for staff)."""
     r = runs.c
     rows = conn.execute(
         select(r.id, r.business_date, r.version, r.status, r.scope, r.reason, r.finished_at, r.counts)
@@ -33,7 +33,8 @@ def visible_runs(conn: Connection, user: User, limit: int = 20) -> list[dict[str
     shown = []
     for row in rows:
         scope = row["scope"].split(",") if row["scope"] else []
-        if not is_staff(user) and scope and user.province_code not in scope:
+        payee = user.agency_code if user.role == "agency" else user.province_code
+        if not is_staff(user) and scope and payee not in scope:
             continue
         run = dict(row)
         # a run's counts add up every province: only staff see them
@@ -51,14 +52,15 @@ def run_of(conn: Connection, user: User, business_date: dt.date | None) -> dict[
 
 
 def parts_clause(parts: Sequence[ResultPart]) -> ColumnElement[bool]:
-    """The rows each run contributes to a result (:mod:`reconcile.results`)."""
+    """The rows each run contributes to a result (:mod:`reconcile.results`), by the rows' payee."""
     d = discrepancies.c
+    payee = func.coalesce(d.province_code, d.agency_code)
     clauses = []
     for part in parts:
         if part.provinces is not None:
-            clauses.append(and_(d.run_id == part.run_id, d.province_code.in_(part.provinces)))
+            clauses.append(and_(d.run_id == part.run_id, payee.in_(part.provinces)))
         elif part.excluded:
-            others = or_(d.province_code.is_(None), d.province_code.not_in(part.excluded))
+            others = or_(payee.is_(None), payee.not_in(part.excluded))
             clauses.append(and_(d.run_id == part.run_id, others))
         else:
             clauses.append(d.run_id == part.run_id)

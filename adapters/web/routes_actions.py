@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, QueryParams
 from starlette.requests import Request
@@ -108,14 +108,14 @@ def _rerun_paired(request: Request, user: User, row: Mapping[str, Any], paired: 
     d = discrepancies.c
     with store.engine.connect() as conn:
         other = conn.execute(
-            select(d.business_date, d.province_code)
+            select(d.business_date, func.coalesce(d.province_code, d.agency_code))
             .where(d.item_key == paired)
             .order_by(d.id.desc())
             .limit(1)
         ).first()
-    items = [(row["business_date"], row.get("province_code"))]
+    items = [(row["business_date"], row.get("province_code") or row.get("agency_code"))]
     if other is not None:
-        items.append((other.business_date, other.province_code))
+        items.append((other[0], other[1]))
     for summary in rerun_after_decision(store, items, user.username):
         details = {
             "date": summary.run.business_date.isoformat(),

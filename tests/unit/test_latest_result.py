@@ -77,3 +77,39 @@ def test_a_scoped_reruns_diff_lists_no_other_province_as_gone() -> None:
     assert against == ("v1",)
     assert [row["txn_id"] for row in diff.gone] == ["B"]
     assert [row["txn_id"] for row in diff.new] == ["B2"]
+
+
+def agency_rows(*items: tuple[str, str | None, str | None]) -> pa.Table:
+    """UNDERPAID rows keyed by txn id, each of a province or (province ``None``) of an agency."""
+    table = rows(*((t, p) for t, p, _ in items))
+    agencies = pa.array([a for _, _, a in items], pa.string())
+    return table.set_column(table.schema.get_field_index("agency_code"), "agency_code", agencies)
+
+
+MINISTRY = run("BCA-v1", 5, ("BCA",))
+AGENCY_TABLES = {
+    "v1": agency_rows(("A", "01", None), ("K", None, "BCA"), ("N", None, "BNG"), ("X", None, None)),
+    "BCA-v1": agency_rows(("K2", None, "BCA")),
+    "79-v1": agency_rows(("B2", "79", None)),
+}
+
+
+def test_a_run_limited_to_an_agency_replaces_only_that_agencys_rows() -> None:
+    parts = latest_parts([NATIONAL, MINISTRY])
+    assert parts == (ResultPart("BCA-v1", ("BCA",)), ResultPart("v1", None, ("BCA",)))
+    composed = compose(parts, AGENCY_TABLES.__getitem__)
+    assert sorted(composed.column("txn_id").to_pylist()) == ["A", "K2", "N", "X"]
+
+
+def test_a_run_limited_to_a_province_keeps_the_agencies_rows_of_the_national_run_once() -> None:
+    composed = compose(latest_parts([NATIONAL, MINISTRY, HCMC]), AGENCY_TABLES.__getitem__)
+    assert sorted(composed.column("txn_id").to_pylist()) == ["A", "B2", "K2", "N", "X"]
+
+
+def test_an_agency_reruns_diff_is_against_that_agency_in_the_result_it_replaced() -> None:
+    found = diff_with_replaced([NATIONAL, MINISTRY], MINISTRY, AGENCY_TABLES.__getitem__)
+    assert found is not None
+    against, diff = found
+    assert against == ("v1",)
+    assert [row["txn_id"] for row in diff.gone] == ["K"]
+    assert [row["txn_id"] for row in diff.new] == ["K2"]

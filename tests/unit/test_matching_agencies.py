@@ -84,3 +84,26 @@ def test_a_run_limited_to_provinces_leaves_the_ministrys_rows_out() -> None:
     world.settle_all()
     assert {row["agency_code"] for row in rows(world)} == {"BCA", None}
     assert [row["txn_id"] for row in rows(world, ("01",))] == ["T2"]
+
+
+def test_a_run_limited_to_the_ministry_keeps_its_rows_and_counts_judged_as_the_national_run() -> None:
+    world = World()
+    ministry_payment(world, "BCA-1", "T1", amount=180_000)
+    ministry_payment(world, "BCA-2", "T3", treasury_account="7111010000001", batch_id="B-01")
+    world.payment("HN-1", "T2", 100_000)
+    world.txns[-1]["amount_vnd"] = 90_000
+    world.settle_all()
+    national = reconcile_inputs(with_agency(world.inputs()))
+    ministry = reconcile_inputs(with_agency(world.inputs()), ("BCA",))
+    assert ministry.discrepancies.to_pylist() == [
+        row for row in national.discrepancies.to_pylist() if row["agency_code"] == "BCA"
+    ]
+    assert {(row["category"], row["txn_id"]) for row in ministry.discrepancies.to_pylist()} == {
+        ("UNDERPAID", "T1"),
+        ("WRONG_PROVINCE", "T3"),
+    }
+    assert (ministry.counts["obligations_examined"], ministry.counts["txns_examined"]) == (2, 2)
+    assert ministry.verdict.batches.column("batch_id").to_pylist() == ["B-BCA"]
+    both = reconcile_inputs(with_agency(world.inputs()), ("01", "BCA"))
+    assert both.discrepancies.num_rows == national.discrepancies.num_rows
+    assert both.counts["obligations_examined"] == national.counts["obligations_examined"] == 3

@@ -183,3 +183,9 @@ def test_an_item_of_no_province_reruns_every_province_of_its_date() -> None:
     store = FakeRunStore(unexplained_credit())
     (summary,) = rerun_after_decision(store, [(D, "01"), (D, None)], "vien", decision="write-off")
     assert (summary.run.provinces, summary.run.reason) == ((), "write-off approved by vien")
+
+
+def test_a_ministrys_item_reruns_its_date_for_that_ministry_alone() -> None:
+    store = FakeRunStore(unexplained_credit())
+    (summary,) = rerun_after_decision(store, [(D, "BCA"), (D, "01")], "vien")
+    assert (summary.id, summary.run.provinces) == ("2026-11-25-01-BCA-v1", ("01", "BCA"))
