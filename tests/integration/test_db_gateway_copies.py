@@ -110,3 +110,18 @@ def test_a_copy_stored_in_parts_gives_the_rows_in_stored_order(
     assert [tuple(p) for p in parts] == [(first, p) for p in range(7)] + [(second, p) for p in range(3)]
     assert rows.num_rows > 0
     assert copied.equals(rows)
+
+
+def test_files_already_in_date_order_are_read_in_the_same_order(migrated_engine: Engine) -> None:
+    def on(day: dt.date, table: pa.Table) -> pa.Table:
+        return table.set_column(9, "paid_date", pa.array([day] * table.num_rows, pa.date32()))
+
+    with write_transaction(migrated_engine) as conn:
+        early = new_file(conn, "early")
+        store_gateway_txns(conn, early, on(START, transactions(12, "E")))
+        late = new_file(conn, "late")
+        store_gateway_txns(conn, late, on(END, transactions(9, "L")))
+    with migrated_engine.connect() as conn:
+        copied, rows = read_txns(conn, START, END), from_rows(conn)
+    assert copied.column("file_id").to_pylist() == [early] * 12 + [late] * 9
+    assert copied.equals(rows)
