@@ -78,8 +78,10 @@ def _gateway_spans(conn: Connection, ids: Sequence[int]) -> list[_Span]:
     c, t = gateway_txn_copies.c, gateway_txns.c
     spans: list[_Span] = []
     for chunk in _chunks(ids):
-        copied = conn.execute(
-            select(c.file_id, c.first_paid_date, c.last_paid_date).where(c.file_id.in_(chunk))
+        copied = conn.execute(  # a copy stored in parts spans from its first part's start to its last's end
+            select(c.file_id, func.min(c.first_paid_date), func.max(c.last_paid_date))
+            .where(c.file_id.in_(chunk))
+            .group_by(c.file_id)
         ).all()
         spans += [(row[0], row[1], row[2]) for row in copied if row[1] is not None]
         without = sorted(set(chunk) - {row[0] for row in copied})

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Connection, and_, select
 
-from adapters.db.arrow_copies import read_arrow_copy, write_arrow_copy
+from adapters.db.arrow_copies import read_part, write_arrow_copy
 from adapters.db.bulk import fetch_arrow
 from adapters.db.gateway_identity import superseded_rows
 from adapters.db.schema import files, gateway_txn_copies
@@ -46,16 +46,18 @@ def read_copies(conn: Connection, start: dt.date, end: dt.date) -> tuple[pa.Tabl
     c = gateway_txn_copies.c
     current = and_(files.c.id == c.file_id, files.c.current.is_(True))
     found = conn.execute(
-        select(c.file_id, c.arrow)
+        select(c.file_id, c.part, c.arrow.is_(None))
         .join(files, current)
         .where(c.arrow.is_(None) | and_(c.first_paid_date <= end, c.last_paid_date >= start))
-        .order_by(c.file_id)
+        .order_by(c.file_id, c.part)
     ).all()
     hidden = _superseded(conn, start, end)
-    parts = [
-        _paid_between(blob, start, end, hidden.get(file_id)) for file_id, blob in found if blob is not None
+    parts = [  # one part in memory at a time, filtered to the range
+        _paid_between(read_part(conn, gateway_txn_copies, file_id, part), start, end, hidden.get(file_id))
+        for file_id, part, missing in found
+        if not missing
     ]
-    without = [file_id for file_id, blob in found if blob is None]
+    without = [file_id for file_id, _, missing in found if missing]
     table = pa.concat_tables(parts) if parts else TXNS_WITH_FILE.empty_table()
     return table, without
 
@@ -71,8 +73,7 @@ def _superseded(conn: Connection, start: dt.date, end: dt.date) -> dict[int, pa.
     return {file_id: lists[index].values for index, file_id in enumerate(ids)}
 
 
-def _paid_between(blob: bytes, start: dt.date, end: dt.date, hidden: pa.Array | None) -> pa.Table:
-    table = read_arrow_copy(blob)
+def _paid_between(table: pa.Table, start: dt.date, end: dt.date, hidden: pa.Array | None) -> pa.Table:
     paid = table.column("paid_date")
     keep = pc.and_(pc.greater_equal(paid, pa.scalar(start)), pc.less_equal(paid, pa.scalar(end)))
     if hidden is not None:

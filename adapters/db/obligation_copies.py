@@ -6,7 +6,8 @@ driver builds a Python object for every value), as it does for gateway
 transactions (:mod:`adapters.db.gateway_copies`). The rows of an export are
 kept, in the same transaction, as one LZ4-compressed Arrow IPC stream, with
 the range of its ``portal_paid_date`` so a run opens only the exports that can
-hold its day.
+hold its day (in parts of a million rows, :mod:`adapters.db.arrow_copies`; a part
+counts for its export as a whole).
 
 ``obligations`` stays the record: the newest version of each payment code is
 the row a later export wrote there. An export's rows in its copy are current
@@ -28,7 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Connection, func, select
 
-from adapters.db.arrow_copies import read_arrow_copy, write_arrow_copy
+from adapters.db.arrow_copies import read_part, write_arrow_copy
 from adapters.db.bulk import fetch_arrow
 from adapters.db.schema import obligation_copies, obligations
 from reconcile.columns import OBLIGATIONS
@@ -53,18 +54,23 @@ def read_paid_on(conn: Connection, day: dt.date) -> pa.Table:
         return OBLIGATIONS_WITH_FILE.empty_table()
     c = obligation_copies.c
     found = conn.execute(
-        select(c.file_id, c.arrow).where(
+        select(c.file_id, c.part)
+        .where(
             c.file_id.in_(sorted(expected)),
             c.arrow.is_not(None),
             c.first_paid_date <= day,
             c.last_paid_date >= day,
         )
+        .order_by(c.file_id, c.part)
     ).all()
+    by_file: dict[int, list[pa.Table]] = {}
+    for file_id, part in found:  # one part in memory at a time, filtered to the day
+        piece = _paid_on(read_part(conn, obligation_copies, file_id, part), day)
+        by_file.setdefault(file_id, []).append(piece)
     parts, trusted = [], set()
-    for file_id, blob in found:
-        table = _paid_on(blob, day)
-        if table.num_rows == expected[file_id]:
-            parts.append(table)
+    for file_id, pieces in by_file.items():
+        if sum(piece.num_rows for piece in pieces) == expected[file_id]:
+            parts.extend(pieces)
             trusted.add(file_id)
     rest = sorted(set(expected) - trusted)
     if rest:
@@ -74,6 +80,5 @@ def read_paid_on(conn: Connection, day: dt.date) -> pa.Table:
     return pa.concat_tables(parts)
 
 
-def _paid_on(blob: bytes, day: dt.date) -> pa.Table:
-    table = read_arrow_copy(blob)
+def _paid_on(table: pa.Table, day: dt.date) -> pa.Table:
     return table.filter(pc.equal(table.column("portal_paid_date"), pa.scalar(day)))

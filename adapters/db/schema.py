@@ -27,6 +27,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 
 from adapters.db.meta import Id, UtcDateTime, metadata
@@ -103,6 +104,9 @@ obligation_copies = Table(
     "obligation_copies",
     metadata,
     Column("file_id", Id, ForeignKey("files.id"), primary_key=True, autoincrement=False),
+    # a copy is stored in parts of at most COPY_PART_ROWS rows (adapters.db.arrow_copies), so no
+    # value nears PostgreSQL's 1 GB limit on a field (10M rows are ~760 MB of LZ4 Arrow)
+    Column("part", Integer, primary_key=True, autoincrement=False, server_default=text("0")),
     Column("first_paid_date", Date),
     Column("last_paid_date", Date),
     Column("arrow", LargeBinary),
@@ -144,6 +148,7 @@ gateway_txn_copies = Table(
     "gateway_txn_copies",
     metadata,
     Column("file_id", Id, ForeignKey("files.id"), primary_key=True, autoincrement=False),
+    Column("part", Integer, primary_key=True, autoincrement=False, server_default=text("0")),
     Column("first_paid_date", Date),
     Column("last_paid_date", Date),
     Column("arrow", LargeBinary),

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pyarrow as pa
-from sqlalchemy import Connection, Engine, insert, update
+import pytest
+from sqlalchemy import Connection, Engine, insert, select, update
 
-from adapters.db import schema
+from adapters.db import arrow_copies, schema
 from adapters.db.bulk import bulk_insert, fetch_arrow
 from adapters.db.engine import write_transaction
 from adapters.db.files import FileFacts, record_file
@@ -90,4 +91,37 @@ def test_a_file_stored_before_the_copies_is_read_from_its_rows(migrated_engine: 
     with migrated_engine.connect() as conn:
         copied, rows = read_txns(conn, START, END), from_rows(conn)
     assert set(copied.column("file_id").to_pylist()) == {old, new}
+    assert copied.equals(rows)
+
+
+def test_a_copy_stored_in_parts_gives_the_rows_in_stored_order(
+    migrated_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(arrow_copies, "PART_ROWS", 6)
+    with write_transaction(migrated_engine) as conn:
+        first = new_file(conn, "first")
+        store_gateway_txns(conn, first, transactions(40, "A"))
+        second = new_file(conn, "second")
+        store_gateway_txns(conn, second, transactions(15, "B"))
+    with migrated_engine.connect() as conn:
+        c = schema.gateway_txn_copies.c
+        parts = conn.execute(select(c.file_id, c.part).order_by(c.file_id, c.part)).all()
+        copied, rows = read_txns(conn, START, END), from_rows(conn)
+    assert [tuple(p) for p in parts] == [(first, p) for p in range(7)] + [(second, p) for p in range(3)]
+    assert rows.num_rows > 0
+    assert copied.equals(rows)
+
+
+def test_files_already_in_date_order_are_read_in_the_same_order(migrated_engine: Engine) -> None:
+    def on(day: dt.date, table: pa.Table) -> pa.Table:
+        return table.set_column(9, "paid_date", pa.array([day] * table.num_rows, pa.date32()))
+
+    with write_transaction(migrated_engine) as conn:
+        early = new_file(conn, "early")
+        store_gateway_txns(conn, early, on(START, transactions(12, "E")))
+        late = new_file(conn, "late")
+        store_gateway_txns(conn, late, on(END, transactions(9, "L")))
+    with migrated_engine.connect() as conn:
+        copied, rows = read_txns(conn, START, END), from_rows(conn)
+    assert copied.column("file_id").to_pylist() == [early] * 12 + [late] * 9
     assert copied.equals(rows)

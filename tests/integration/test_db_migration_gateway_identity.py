@@ -91,7 +91,8 @@ def build_0006_database(engine: Engine) -> dict[str, int]:
         bulk_insert(
             conn, schema.gateway_txns, rows.append_column("file_id", pa.array([ids["momo-b"]], pa.int64()))
         )
-        conn.execute(insert(schema.gateway_txn_copies).values(file_id=ids["momo-b"]))  # stored before copies
+        # stored before copies (inline: the 0006 table has no part to return)
+        conn.execute(insert(schema.gateway_txn_copies).values(file_id=ids["momo-b"]).inline())
     return ids
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pyarrow as pa
+import pytest
 from sqlalchemy import Connection, Engine, delete, select
 
-from adapters.db import schema
+from adapters.db import arrow_copies, schema
 from adapters.db.bulk import fetch_arrow
 from adapters.db.engine import write_transaction
 from adapters.db.files import FileFacts, record_file
@@ -102,3 +103,26 @@ def test_an_export_without_a_copy_is_read_from_the_register(migrated_engine: Eng
         copied, rows = read_obligations(conn, DAY), from_rows(conn)
     assert rows.num_rows == 26
     assert by_code(copied).equals(by_code(rows))
+
+
+def test_a_copy_stored_in_parts_reads_as_one_and_is_checked_as_one(
+    migrated_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(arrow_copies, "PART_ROWS", 7)
+    codes = [f"A{i:03d}" for i in range(60)]
+    # rows 40-59 are paid on the next day: the last parts hold nothing of DAY
+    table = pa.concat_tables(
+        [exported(codes[:40], paid_on=DAY), exported(codes[40:], paid_on=DAY + dt.timedelta(1))]
+    )
+    with write_transaction(migrated_engine) as conn:
+        first = store(conn, "first", table)
+        store(conn, "changed", exported([f"A{i:03d}" for i in range(20, 23)], paid_on=DAY, amount=70_000))
+    with migrated_engine.connect() as conn:
+        c = schema.obligation_copies.c
+        parts = conn.execute(select(c.part).where(c.file_id == first).order_by(c.part)).scalars().all()
+        copied, rows = read_obligations(conn, DAY), from_rows(conn)
+    assert parts == list(range(9))  # 60 rows in parts of 7
+    assert rows.num_rows > 0
+    assert by_code(copied).equals(by_code(rows))
+    changed = by_code(copied).filter(pa.compute.equal(by_code(copied).column("payment_code"), "A021"))
+    assert changed.column("amount_vnd").to_pylist() == [70_001]
