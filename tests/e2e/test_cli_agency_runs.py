@@ -21,20 +21,18 @@ import json
 import secrets
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from db_fixtures import _fresh_postgres_database
 from lxml import etree
-from sqlalchemy import make_url
 from starlette.testclient import TestClient
 
 from adapters.db.engine import create_engine_for
 from adapters.web.app import create_app
-from fixtures.pgcluster import create_database, drop_database
 from reconcile.discrepancies import KEY_OF
 
 DAY = "2026-08-28"
@@ -80,13 +78,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('agency-runs') / 'recon.db'}"
         return
-    server = request.getfixturevalue("postgres_url")
-    name = f"recon_t_{uuid.uuid4().hex[:12]}"
-    create_database(server, name)
-    try:
-        yield make_url(server).set(database=name).render_as_string(hide_password=False)
-    finally:
-        drop_database(server, name)
+    with _fresh_postgres_database(request.getfixturevalue("postgres_url")) as url:
+        yield url
 
 
 def _files() -> dict[str, str]:
