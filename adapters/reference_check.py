@@ -21,12 +21,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import itertools
-import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
-from adapters.db.reference import Row, read_reference_lines
+from adapters.db.reference import AGENCY_CODE, Row, read_reference_lines
 from reconcile.columns import ASSET_CLASSES, FEE_KINDS, OBLIGATION_KINDS
 from reconcile.records import Issue
 
@@ -269,7 +268,7 @@ def _agencies(path: Path, codes: set[str], province_accounts: set[str]) -> tuple
             issues.append(_at(_AGENCIES, line, "code, level and treasury_account must not be empty"))
         if row["province_code"] and row["province_code"] not in codes:
             issues.append(_at(_AGENCIES, line, f"unknown province code {row['province_code']!r}"))
-        if row["code"] in codes or not re.fullmatch(r"[A-Z][A-Z0-9_]{1,7}", row["code"]):
+        if row["code"] in codes or not AGENCY_CODE.fullmatch(row["code"]):
             issues.append(
                 _at(_AGENCIES, line, f"agency code {row['code']!r} is not 2–8 capitals (nor a province's)")
             )

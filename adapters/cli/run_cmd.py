@@ -31,14 +31,12 @@ from adapters.bootstrap import Parts
 from adapters.cli.audit_cmd import cli_actor
 from adapters.db import audit
 from adapters.db.engine import require_schema
-from adapters.db.reference import agency_codes, province_codes
+from adapters.db.reference import AGENCY_CODE, agency_codes, province_codes
 from reconcile.errors import ConfigError
 from reconcile.runs import reconcile_day
 from usecases.runs import DayRun, run_day
 
 _PROVINCE = re.compile(r"\d{2}")
-#: A central agency's code in ``agencies.csv`` (``BCA``, ``BNNMT``): capitals, then capitals or digits.
-_AGENCY = re.compile(r"[A-Z][A-Z0-9]{1,15}")
 
 
 def business_date(text: str) -> dt.date:
@@ -50,13 +48,13 @@ def business_date(text: str) -> dt.date:
 
 def province(text: str) -> str:
     """A 2-digit province code, or a central agency's code (which ``--province`` also takes)."""
-    if not (_PROVINCE.fullmatch(text) or _AGENCY.fullmatch(text)):
+    if not (_PROVINCE.fullmatch(text) or AGENCY_CODE.fullmatch(text)):
         raise argparse.ArgumentTypeError(f"{text!r} is not a 2-digit province code nor an agency code")
     return text
 
 
 def agency(text: str) -> str:
-    if not _AGENCY.fullmatch(text):
+    if not AGENCY_CODE.fullmatch(text):
         raise argparse.ArgumentTypeError(f"{text!r} is not a central agency's code (e.g. BCA)")
     return text
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping
 from importlib import resources
 from pathlib import Path
@@ -67,6 +68,9 @@ def _text_or_none(text: str) -> str | None:
 
 #: ``fee_schedule.csv`` ``channel``: the amount due online through the portal (default) or at a counter.
 CHANNELS = ("online", "counter")
+#: A central agency's code in ``agencies.csv`` (``BCA``, ``BNNMT``): 2–8 capitals, digits or ``_``,
+#: starting with a capital; it is stored where a province code is (8 characters).
+AGENCY_CODE = re.compile(r"[A-Z][A-Z0-9_]{1,7}")
 #: Optional columns: absent from a file, they read as empty (so as their default).
 _OPTIONAL = frozenset({"channel", "kind", "treasury_code", "chapter"})
 
