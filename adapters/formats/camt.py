@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import IO, Any, Final
 
 from adapters.formats.camt_elements import Scope, read_datetime
-from adapters.formats.camt_entries import read_entry
 from adapters.formats.camt_layout import (
     CHILDREN,
     SHOWN,
@@ -43,6 +42,7 @@ from adapters.formats.camt_layout import (
     repeated,
     shown,
 )
+from adapters.formats.camt_shapes import EntryReader
 from adapters.formats.camt_statement import read_statement
 from adapters.formats.xmlsafe import head_text, iter_events, localname, namespace, release
 from reconcile.errors import InputError
@@ -159,6 +159,7 @@ class _Reader:
     def __init__(self, scope: Scope, document: _Document) -> None:
         self.scope = scope
         self.document = document
+        self.reader = EntryReader(scope)
         self.block, self.message = _STATEMENT[document.kind], _MESSAGE[document.kind]
         ns = document.ns
         self.tag = {name: f"{{{ns}}}{name}" for name in (*_WATCHED, "Document")}
@@ -234,7 +235,7 @@ class _Reader:
             )
             where = f"{describe(parent, self.document.ns)}/Ntry" if parent is not None else "Ntry"
             raise self.scope.error(reason, where, element)
-        entry, found, stated = read_entry(self.scope, element, position)
+        entry, found, stated = self.reader.read(element, position)
         self.entries.append(entry)
         self.issues.extend(found)
         self.unstated += not stated

@@ -26,9 +26,9 @@ from adapters.formats.camt_elements import (
 from adapters.formats.camt_layout import check_children, shown
 from reconcile.records import BankEntry, Direction, Issue, TxDetail
 
-_NOT_PROVIDED: Final = "NOTPROVIDED"
+NOT_PROVIDED: Final = "NOTPROVIDED"
 #: Detail references kept besides the end-to-end id, in the order the schema has them.
-_DETAIL_REFS: Final = ("AcctSvcrRef", "PmtInfId", "InstrId", "UETR", "TxId")
+DETAIL_REFS: Final = ("AcctSvcrRef", "PmtInfId", "InstrId", "UETR", "TxId")
 _BOOLEAN: Final = {"true": True, "1": True, "false": False, "0": False}
 
 
@@ -62,7 +62,7 @@ def read_entry(scope: Scope, element: Any, position: str) -> tuple[BankEntry, li
     remittance = " ".join(detail.remittance for detail in details if detail.remittance)
     booking_date = read_date_choice(scope, kids.get("BookgDt"), f"{position}/BookgDt")
     value_date = read_date_choice(scope, kids.get("ValDt"), f"{position}/ValDt")
-    reversal = _reversal(scope, kids.get("RvslInd"), position)
+    reversal = read_reversal(scope, kids.get("RvslInd"), position)
     status = read_status(scope, kids.get("Sts"), f"{position}/Sts")
     entry = BankEntry(
         amount=amount,
@@ -79,7 +79,7 @@ def read_entry(scope: Scope, element: Any, position: str) -> tuple[BankEntry, li
         charges=_charges(scope, element, charged, currency, position, has_own="Chrgs" in kids),
         position=position,
     )
-    return entry, _entry_issues(scope, entry), status is not None
+    return entry, entry_issues(scope, entry), status is not None
 
 
 def _transactions(scope: Scope, element: Any, position: str) -> list[Any]:
@@ -91,7 +91,7 @@ def _transactions(scope: Scope, element: Any, position: str) -> list[Any]:
     return found
 
 
-def _reversal(scope: Scope, indicator: Any, position: str) -> bool:
+def read_reversal(scope: Scope, indicator: Any, position: str) -> bool:
     """``RvslInd``, an ``xs:boolean``: a value that is none of its four spellings is not guessed at."""
     text = scope.value(indicator)
     if text is None:
@@ -128,7 +128,7 @@ def read_detail(
     kids = scope.kids(element, "TxDtls", where)
     refs = scope.kids(kids["Refs"], "Refs", f"{where}/Refs") if "Refs" in kids else {}
     end_to_end = scope.value(refs.get("EndToEndId"))
-    references = tuple(ref for name in _DETAIL_REFS if name in refs and (ref := scope.value(refs[name])))
+    references = tuple(ref for name in DETAIL_REFS if name in refs and (ref := scope.value(refs[name])))
     lines = _remittance_lines(scope, kids.get("RmtInf"), f"{where}/RmtInf")
     amount_element = kids.get("Amt")
     if amount_element is None and "AmtDtls" in kids:
@@ -140,7 +140,7 @@ def read_detail(
         if code == currency:
             amount = -minor if own not in (None, direction) else minor
     detail = TxDetail(
-        end_to_end_id=None if end_to_end in (None, _NOT_PROVIDED) else end_to_end,
+        end_to_end_id=None if end_to_end in (None, NOT_PROVIDED) else end_to_end,
         amount=amount,
         remittance=" ".join(line for line in lines if line) or None,
         references=references,
@@ -161,7 +161,7 @@ def single_end_to_end(details: Sequence[TxDetail]) -> str | None:
     return ids.pop() if len(ids) == 1 else None
 
 
-def _entry_issues(scope: Scope, entry: BankEntry) -> list[Issue]:
+def entry_issues(scope: Scope, entry: BankEntry) -> list[Issue]:
     issues: list[Issue] = []
     if entry.booking_date and entry.value_date and entry.value_date < entry.booking_date:
         message = f"value date {entry.value_date} is before booking date {entry.booking_date}"
