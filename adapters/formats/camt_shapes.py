@@ -40,6 +40,8 @@ from reconcile.records import BankEntry, Direction, Issue, TxDetail
 MAX_SHAPES: Final = 256
 _TAG: Final = attrgetter("tag")
 _UNKNOWN: Final = object()
+#: ``CdtDbtInd`` as :func:`read_direction` reads it, without the enum's look-up for the usual codes.
+_DIRECTIONS: Final = {direction.value: direction for direction in Direction}
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +203,13 @@ def _text(nodes: list[Any], index: int | None) -> str | None:
     return text.strip() or None if text is not None else None
 
 
+def _direction(scope: Scope, nodes: list[Any], index: int | None) -> Direction | None:
+    text = _text(nodes, index)
+    if text in _DIRECTIONS:
+        return _DIRECTIONS[text]
+    return read_direction(scope, None if index is None else nodes[index], "")  # absent, or refused
+
+
 def _read_planned(
     scope: Scope, plan: Plan, nodes: list[Any], position: str
 ) -> tuple[BankEntry, list[Issue], bool] | None:
@@ -210,7 +219,7 @@ def _read_planned(
         if text is not None and text.strip():
             return None
     amount, currency = read_amount(scope, nodes[plan.amount], "")
-    direction = read_direction(scope, None if plan.direction is None else nodes[plan.direction], "")
+    direction = _direction(scope, nodes, plan.direction)
     if amount < 0 or direction is None:
         return None
     details = [_read_detail(scope, detail, nodes, currency, direction) for detail in plan.details]
@@ -245,7 +254,7 @@ def _read_detail(
     amount: int | None = None
     if plan.amount is not None:
         minor, code = read_amount(scope, nodes[plan.amount], "", currency=currency)
-        own = read_direction(scope, None if plan.direction is None else nodes[plan.direction], "")
+        own = _direction(scope, nodes, plan.direction)
         if code == currency:
             amount = -minor if own not in (None, direction) else minor
     return TxDetail(
