@@ -25,8 +25,10 @@ wrong place is ``high``, money present but unexplained or mis-assessed is
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import Any, Final
 
 import duckdb
@@ -37,7 +39,7 @@ from reconcile import manual, payments, rules, settlement, verdict
 from reconcile.discrepancies import DISCREPANCIES, KEY_OF, Category, Severity
 from reconcile.history import MAX_CARRY_DAYS
 from reconcile.money import difference_totals
-from reconcile.ports import PROVINCES, DayInputs
+from reconcile.ports import PROVINCES, DayInputs, MatchMemory
 
 SEVERITY: Final[dict[Category, Severity]] = {
     Category.PAID_NOT_SETTLED: Severity.HIGH,
@@ -84,6 +86,7 @@ def reconcile_inputs(inputs: DayInputs, provinces: Sequence[str] = ()) -> MatchR
     """
     con = duckdb.connect()
     try:
+        _limit(con, inputs.memory)
         _register(con, inputs, provinces)
         params = {"d": inputs.business_date}
         payments.prepare(con)
@@ -102,6 +105,24 @@ def reconcile_inputs(inputs: DayInputs, provinces: Sequence[str] = ()) -> MatchR
         return MatchResult(rows.cast(DISCREPANCIES), counts, warnings, judged)
     finally:
         con.close()
+
+
+def _limit(con: duckdb.DuckDBPyConnection, memory: MatchMemory) -> None:
+    """DuckDB's memory limit and spill directory for this run's connection (none given: its defaults).
+
+    The directory is the connection's own (``recon-match-<pid>-<n>``), so runs in parallel never
+    share spill files; DuckDB creates it when it first spills and removes it on close.
+    """
+    if memory.spill_directory is not None:
+        _SPILLS[0] += 1
+        own = PurePath(memory.spill_directory, f"recon-match-{os.getpid()}-{_SPILLS[0]}")
+        con.execute("SET temp_directory = $d", {"d": str(own)})
+    if memory.limit is not None:
+        con.execute("SET memory_limit = $m", {"m": memory.limit})
+
+
+#: Connections opened with a spill directory by this process, for their directories' names.
+_SPILLS: Final = [0]
 
 
 def _verdict(con: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> verdict.RunVerdict:

@@ -48,6 +48,25 @@ COVERAGE: Final = pa.schema([("name", pa.string()), ("covered_to", pa.date32())]
 
 
 @dataclass(frozen=True, slots=True)
+class MatchMemory:
+    """How much memory the matching engine (DuckDB) may hold, and where it puts the rest.
+
+    The core does no I/O of its own: the adapter that loads a day names the directory, and
+    DuckDB writes what exceeds ``limit`` there (its intermediate tables, its joins' and
+    windows' state) and deletes it when the run's connection closes. ``None``: DuckDB's
+    defaults (80 % of the machine's memory; no spilling of an in-memory database).
+
+    Attributes:
+        limit: DuckDB's ``memory_limit`` (``"1GB"``); the run's Arrow inputs are not in it.
+        spill_directory: a directory under which each run's connection spills to its own
+            subdirectory.
+    """
+
+    limit: str | None = None
+    spill_directory: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class DayInputs:
     """Everything a run for ``business_date`` looks at, as Arrow tables.
 
@@ -82,6 +101,7 @@ class DayInputs:
             to the agency its ``agency_code`` names and settles to that agency's account.
         manual: the approved manual matches (:mod:`reconcile.manual`): credits linked to batches,
             transactions paying obligations, whatever their references say.
+        memory: what the matching engine may hold (:class:`MatchMemory`), set by the adapter.
     """
 
     business_date: dt.date
@@ -102,6 +122,7 @@ class DayInputs:
     decisions: Mapping[str, str] = field(default_factory=dict)
     agencies: pa.Table = field(default_factory=AGENCIES.empty_table)
     manual: ManualPairings = field(default_factory=ManualPairings)
+    memory: MatchMemory = field(default_factory=MatchMemory)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from pathlib import Path
 
 from matching_world import D, World, account, at, found
 
 from reconcile.matching import reconcile_inputs
+from reconcile.ports import MatchMemory
 
 
 def reported(world: World, day: dt.date = D) -> set[tuple[str, str]]:
@@ -219,3 +222,18 @@ def test_a_transaction_of_another_day_is_not_reported_in_this_days_run() -> None
     world.settle_all()
     assert reported(world) == set()
     assert reported(world, D - dt.timedelta(days=1)) == {("ORPHAN_PAYMENT", "T9")}
+
+
+def test_a_memory_limit_and_spill_directory_change_nothing_found_and_leave_no_files(tmp_path: Path) -> None:
+    world = clean_world()
+    world.payment("P3", "T3", 99_999)
+    world.obligation("P3", 100_000, portal_status="paid", portal_txn_id="T3", portal_paid_date=D)
+    world.txn("T9", "NO-SUCH-CODE")
+    world.entries.clear()
+    world.settle_all()
+    unlimited = reconcile_inputs(world.inputs()).discrepancies
+    inputs = dataclasses.replace(world.inputs(), memory=MatchMemory("32MB", str(tmp_path)))
+    limited = reconcile_inputs(inputs).discrepancies
+    assert limited.equals(unlimited)
+    assert found(limited) == {("UNDERPAID", "T3"), ("ORPHAN_PAYMENT", "T9")}
+    assert list(tmp_path.iterdir()) == []  # a run's spill directory goes with its connection
