@@ -26,7 +26,7 @@ from adapters.formats.camt_elements import (
 from adapters.formats.camt_layout import check_children, shown
 from reconcile.records import BankEntry, Direction, Issue, TxDetail
 
-NOT_PROVIDED: Final = "NOTPROVIDED"
+_NOT_PROVIDED: Final = "NOTPROVIDED"
 #: Detail references kept besides the end-to-end id, in the order the schema has them.
 DETAIL_REFS: Final = ("AcctSvcrRef", "PmtInfId", "InstrId", "UETR", "TxId")
 _BOOLEAN: Final = {"true": True, "1": True, "false": False, "0": False}
@@ -133,19 +133,35 @@ def read_detail(
     amount_element = kids.get("Amt")
     if amount_element is None and "AmtDtls" in kids:
         amount_element = scope.find(kids["AmtDtls"], "TxAmt/Amt")
-    amount: int | None = None
+    stated: tuple[int, str] | None = None
+    own: Direction | None = None
     if amount_element is not None:
-        minor, code = read_amount(scope, amount_element, f"{where}/Amt", currency=currency)
+        stated = read_amount(scope, amount_element, f"{where}/Amt", currency=currency)
         own = read_direction(scope, kids.get("CdtDbtInd"), where)
-        if code == currency:
-            amount = -minor if own not in (None, direction) else minor
-    detail = TxDetail(
-        end_to_end_id=None if end_to_end in (None, NOT_PROVIDED) else end_to_end,
+    return detail_record(end_to_end, references, lines, stated, own, currency, direction), "Chrgs" in kids
+
+
+def detail_record(
+    end_to_end: str | None,
+    references: tuple[str, ...],
+    lines: Sequence[str | None],
+    stated: tuple[int, str] | None,
+    own: Direction | None,
+    currency: str,
+    direction: Direction,
+) -> TxDetail:
+    """A ``TxDtls`` from the values read out of it: ``stated`` its amount and currency, ``own`` its
+    ``CdtDbtInd``; the amount is negative against the entry's ``direction``, left out in another
+    currency than the entry's."""
+    amount: int | None = None
+    if stated is not None and stated[1] == currency:
+        amount = -stated[0] if own not in (None, direction) else stated[0]
+    return TxDetail(
+        end_to_end_id=None if end_to_end in (None, _NOT_PROVIDED) else end_to_end,
         amount=amount,
         remittance=" ".join(line for line in lines if line) or None,
         references=references,
     )
-    return detail, "Chrgs" in kids
 
 
 def _remittance_lines(scope: Scope, holder: Any, where: str) -> list[str | None]:

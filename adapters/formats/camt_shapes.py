@@ -27,7 +27,7 @@ from typing import Any, Final
 from adapters.formats.camt_elements import Scope, parse_date, read_amount, read_direction
 from adapters.formats.camt_entries import (
     DETAIL_REFS,
-    NOT_PROVIDED,
+    detail_record,
     entry_issues,
     read_entry,
     read_reversal,
@@ -251,15 +251,9 @@ def _read_detail(
     end_to_end = _text(nodes, plan.end_to_end)
     references = tuple(ref for index in plan.references if (ref := _text(nodes, index)))
     lines = [_text(nodes, index) for index in plan.lines]
-    amount: int | None = None
+    stated: tuple[int, str] | None = None
+    own: Direction | None = None
     if plan.amount is not None:
-        minor, code = read_amount(scope, nodes[plan.amount], "", currency=currency)
+        stated = read_amount(scope, nodes[plan.amount], "", currency=currency)
         own = _direction(scope, nodes, plan.direction)
-        if code == currency:
-            amount = -minor if own not in (None, direction) else minor
-    return TxDetail(
-        end_to_end_id=None if end_to_end in (None, NOT_PROVIDED) else end_to_end,
-        amount=amount,
-        remittance=" ".join(line for line in lines if line) or None,
-        references=references,
-    )
+    return detail_record(end_to_end, references, lines, stated, own, currency, direction)
