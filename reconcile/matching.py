@@ -25,6 +25,7 @@ wrong place is ``high``, money present but unexplained or mis-assessed is
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -114,15 +115,14 @@ def _limit(con: duckdb.DuckDBPyConnection, memory: MatchMemory) -> None:
     share spill files; DuckDB creates it when it first spills and removes it on close.
     """
     if memory.spill_directory is not None:
-        _SPILLS[0] += 1
-        own = PurePath(memory.spill_directory, f"recon-match-{os.getpid()}-{_SPILLS[0]}")
+        own = PurePath(memory.spill_directory, f"recon-match-{os.getpid()}-{next(_SPILLS)}")
         con.execute("SET temp_directory = $d", {"d": str(own)})
     if memory.limit is not None:
         con.execute("SET memory_limit = $m", {"m": memory.limit})
 
 
 #: Connections opened with a spill directory by this process, for their directories' names.
-_SPILLS: Final = [0]
+_SPILLS: Final = itertools.count(1)
 
 
 def _verdict(con: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> verdict.RunVerdict:

@@ -15,9 +15,9 @@ Arrow table the core produced, row for row.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import dataclasses
 import datetime as dt
+import functools
 import json
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -53,12 +53,18 @@ def give_back_memory() -> None:
     under the inputs and the matching. Elsewhere than glibc only Arrow's pool is trimmed.
     """
     pa.default_memory_pool().release_unused()
-    trim = getattr(_LIBC, "malloc_trim", None)
+    trim = _malloc_trim()
     if trim is not None:
         trim(0)
 
 
-_LIBC = ctypes.CDLL(ctypes.util.find_library("c")) if ctypes.util.find_library("c") else None
+@functools.cache
+def _malloc_trim() -> Any:
+    """glibc's ``malloc_trim`` from the process's own symbols, looked up when first needed; else ``None``."""
+    try:
+        return getattr(ctypes.CDLL(None), "malloc_trim", None)
+    except (OSError, TypeError):  # no dlopen of the process itself (not a POSIX system)
+        return None
 
 
 def scope_of(provinces: Sequence[str]) -> str:
@@ -71,8 +77,8 @@ class SqlRunStore:
 
     ``gateways`` are the configured settlement terms a run's inputs carry; reading
     runs back needs none. ``memory`` is what the matching engine may hold
-    (:data:`MATCH_MEMORY` unless given): beyond it DuckDB spills to the temporary
-    directory instead of growing with the day (at 10M payments its intermediate
+    (:data:`MATCH_MEMORY_LIMIT` unless given): beyond it DuckDB spills to the system's
+    temporary directory instead of growing with the day (at 10M payments its intermediate
     tables alone were ≈ 3 GB).
     """
 
