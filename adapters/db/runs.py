@@ -14,10 +14,8 @@ Arrow table the core produced, row for row.
 
 from __future__ import annotations
 
-import ctypes
 import dataclasses
 import datetime as dt
-import functools
 import json
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -31,6 +29,7 @@ from adapters.db.engine import write_transaction
 from adapters.db.run_inputs import load_day_inputs
 from adapters.db.run_tables import discrepancies, runs, work_items
 from adapters.db.run_verdicts import latest_run_covering, load_verdict, save_verdict
+from adapters.memory import give_back_memory
 from reconcile.discrepancies import DISCREPANCIES
 from reconcile.errors import NoRunError, NotFoundError
 from reconcile.gateways import GatewayTerms
@@ -43,28 +42,6 @@ RUN_LOCK_CLASS = 0x52554E  # "RUN"
 
 #: DuckDB's memory limit for a run's matching: a 1M-payment day needs less; a 10M one spills the rest.
 MATCH_MEMORY_LIMIT = "1GB"
-
-
-def give_back_memory() -> None:
-    """Return freed memory to the system: Arrow's pool's, and the C heap's where glibc keeps it.
-
-    Both allocators keep what was freed for reuse; a run reads its day in parts (each
-    decoded, filtered and let go), so at 10M payments ≈ 0.5 GB per million stayed resident
-    under the inputs and the matching. Elsewhere than glibc only Arrow's pool is trimmed.
-    """
-    pa.default_memory_pool().release_unused()
-    trim = _malloc_trim()
-    if trim is not None:
-        trim(0)
-
-
-@functools.cache
-def _malloc_trim() -> Any:
-    """glibc's ``malloc_trim`` from the process's own symbols, looked up when first needed; else ``None``."""
-    try:
-        return getattr(ctypes.CDLL(None), "malloc_trim", None)
-    except (OSError, TypeError):  # no dlopen of the process itself (not a POSIX system)
-        return None
 
 
 def scope_of(provinces: Sequence[str]) -> str:

@@ -242,3 +242,18 @@ def test_two_ingestions_of_the_same_bytes_at_once_store_them_once(
     assert statuses == ["accepted", "duplicate"]
     assert count(migrated_engine, schema.files) == 1
     assert count(migrated_engine, schema.gateway_txns) == 3
+
+
+def test_memory_is_given_back_after_each_file_before_the_next_is_read(
+    migrated_engine: Engine, obligations_csv: Path, gateway_csv: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files_stored_at_each_give_back: list[int] = []
+
+    def record() -> None:
+        files_stored_at_each_give_back.append(count(migrated_engine, schema.files))
+
+    monkeypatch.setattr("adapters.ingest.give_back_memory", record)
+
+    ingest_files([obligations_csv, gateway_csv], file_formats(SETTINGS), migrated_engine)
+
+    assert files_stored_at_each_give_back == [1, 2]
