@@ -94,12 +94,13 @@ def read_tied_txns(
     so the cost follows the (few) ties, not the day's size.
     """
     loaded = pa.chunked_array(txns.column("txn_id"))  # looked up as it is: a unique copy of 10M ids is ≈ 1 GB
-    named = pa.concat_arrays(
+    named = pa.chunked_array(  # the columns' chunks side by side, not copied into one array (≈ 0.3 GB at 10M)
         [
-            pa.chunked_array(txns.column("original_txn_id")).combine_chunks(),
-            pa.chunked_array(obligations_table.column("portal_txn_id")).combine_chunks(),
+            *pc.drop_null(txns.column("original_txn_id")).chunks,
+            *obligations_table.column("portal_txn_id").chunks,
             pa.array(list(paired), pa.string()),
-        ]
+        ],
+        pa.string(),
     )
     wanted = pc.unique(pc.filter(named, pc.invert(pc.is_in(named, value_set=loaded)))).drop_null()
     return _read_by_key(conn, gateway_txns.c.txn_id, wanted.to_pylist())
@@ -118,7 +119,7 @@ def read_obligations(conn: Connection, day: dt.date) -> pa.Table:
     return read_paid_on(conn, day)
 
 
-def with_named_obligations(conn: Connection, table: pa.Table, named: pa.Array) -> pa.Table:
+def with_named_obligations(conn: Connection, table: pa.Table, named: pa.Array | pa.ChunkedArray) -> pa.Table:
     """``table`` plus the obligations of the payment codes ``named`` that it lacks."""
     codes = named
     known = pa.chunked_array(table.column("payment_code"))  # as it is, not a unique copy
@@ -190,7 +191,7 @@ def fingerprint(
     the manual matches it honoured (none: nothing added, so a run without them keeps its digest)."""
     ids: set[int] = set()
     for table in tables:
-        ids |= set(table.column("file_id").drop_null().to_pylist())
+        ids.update(pc.unique(table.column("file_id")).drop_null().to_pylist())  # a few ids, not a row each
     digests = sorted(conn.execute(select(files.c.sha256).where(files.c.id.in_(sorted(ids)))).scalars())
     pairs = []
     if manual:
@@ -240,14 +241,11 @@ def load_day_inputs(
     named = pa.chunked_array(
         [*on_day.chunks, *carried.column("payment_code").chunks, paired_codes], pa.string()
     )
-    obligations_table = with_named_obligations(
-        conn, read_obligations(conn, business_date), named.combine_chunks()
-    )
+    obligations_table = with_named_obligations(conn, read_obligations(conn, business_date), named)
     tied = read_tied_txns(conn, txns, obligations_table, list(manual.payments))
     if tied.num_rows:
         txns = pa.concat_tables([txns, tied])
-        codes = pa.chunked_array(tied.column("payment_code")).combine_chunks()
-        obligations_table = with_named_obligations(conn, obligations_table, codes)
+        obligations_table = with_named_obligations(conn, obligations_table, tied.column("payment_code"))
     entries, details = read_entries(conn, dates.start, dates.entries_end)
     bank, gateway = read_coverage(conn, dates, in_range)
     provinces = reference.provinces_table(conn).select(PROVINCES.names).cast(PROVINCES)
