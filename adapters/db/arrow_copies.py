@@ -18,6 +18,23 @@ _WRITE = pa.ipc.IpcWriteOptions(compression="lz4")
 #: Rows per stored part of a copy: ~70 MB of LZ4 Arrow for a million obligations.
 PART_ROWS = 1_000_000
 
+#: Text columns with few distinct values (a province, a status, a batch): held by a run as
+#: dictionaries, each value once and an index per row, ≈ 1 GB less at 10M payments.
+LOW_VARIETY = frozenset(
+    {
+        "province_code",
+        "kind",
+        "agency_code",
+        "procedure_code",
+        "portal_status",
+        "asset_class",
+        "gateway",
+        "treasury_account",
+        "status",
+        "batch_id",
+    }
+)
+
 
 def conformed(rows: pa.Table, schema: pa.Schema) -> pa.Table:
     """``rows`` as reading them back gives them: every column of ``schema``, a missing one null, in order."""
@@ -67,6 +84,18 @@ def read_part(conn: Connection, copies: Table, file_id: int, part: int) -> pa.Ta
     c = copies.c
     blob = conn.execute(select(c.arrow).where(c.file_id == file_id, c.part == part)).scalar_one()
     return read_arrow_copy(blob)
+
+
+def compact(table: pa.Table) -> pa.Table:
+    """``table`` with its :data:`LOW_VARIETY` text columns dictionary-encoded (already encoded: kept).
+
+    Every part of a run's inputs goes through here as it is read, so the parts share one
+    schema; a reader of the values (DuckDB, ``to_pylist``) sees the same strings.
+    """
+    for index, field in enumerate(table.schema):
+        if field.name in LOW_VARIETY and pa.types.is_string(field.type):
+            table = table.set_column(index, field.name, pc.dictionary_encode(table.column(index)))
+    return table
 
 
 def read_arrow_copy(blob: bytes) -> pa.Table:

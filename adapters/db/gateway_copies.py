@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Connection, and_, select
 
-from adapters.db.arrow_copies import read_part, write_arrow_copy
+from adapters.db.arrow_copies import compact, read_part, write_arrow_copy
 from adapters.db.bulk import fetch_arrow
 from adapters.db.gateway_identity import superseded_rows
 from adapters.db.schema import files, gateway_txn_copies
@@ -52,13 +52,15 @@ def read_copies(conn: Connection, start: dt.date, end: dt.date) -> tuple[pa.Tabl
         .order_by(c.file_id, c.part)
     ).all()
     hidden = _superseded(conn, start, end)
-    parts = [  # one part in memory at a time, filtered to the range
-        _paid_between(read_part(conn, gateway_txn_copies, file_id, part), start, end, hidden.get(file_id))
+    parts = [  # one part in memory at a time, filtered to the range, compacted
+        compact(
+            _paid_between(read_part(conn, gateway_txn_copies, file_id, part), start, end, hidden.get(file_id))
+        )
         for file_id, part, missing in found
         if not missing
     ]
     without = [file_id for file_id, _, missing in found if missing]
-    table = pa.concat_tables(parts) if parts else TXNS_WITH_FILE.empty_table()
+    table = pa.concat_tables(parts) if parts else compact(TXNS_WITH_FILE.empty_table())
     return table, without
 
 

@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Connection, func, select
 
-from adapters.db.arrow_copies import read_part, write_arrow_copy
+from adapters.db.arrow_copies import compact, read_part, write_arrow_copy
 from adapters.db.bulk import fetch_arrow
 from adapters.db.schema import obligation_copies, obligations
 from reconcile.columns import OBLIGATIONS
@@ -51,7 +51,7 @@ def read_paid_on(conn: Connection, day: dt.date) -> pa.Table:
     ).all()
     expected = {int(file_id): int(count) for file_id, count in counted}
     if not expected:
-        return OBLIGATIONS_WITH_FILE.empty_table()
+        return compact(OBLIGATIONS_WITH_FILE.empty_table())
     c = obligation_copies.c
     found = conn.execute(
         select(c.file_id, c.part)
@@ -65,7 +65,7 @@ def read_paid_on(conn: Connection, day: dt.date) -> pa.Table:
     ).all()
     by_file: dict[int, list[pa.Table]] = {}
     for file_id, part in found:  # one part in memory at a time, filtered to the day
-        piece = _paid_on(read_part(conn, obligation_copies, file_id, part), day)
+        piece = compact(_paid_on(read_part(conn, obligation_copies, file_id, part), day))
         by_file.setdefault(file_id, []).append(piece)
     parts, trusted = [], set()
     for file_id, pieces in by_file.items():
@@ -76,7 +76,7 @@ def read_paid_on(conn: Connection, day: dt.date) -> pa.Table:
     if rest:
         columns = [*(o[name] for name in OBLIGATIONS.names), o.file_id]
         statement = select(*columns).where(o.portal_paid_date == day, o.file_id.in_(rest))
-        parts.append(fetch_arrow(conn, statement, OBLIGATIONS_WITH_FILE))
+        parts.append(compact(fetch_arrow(conn, statement, OBLIGATIONS_WITH_FILE)))
     return pa.concat_tables(parts)
 
 

@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 from sqlalchemy import Column, Connection, Select, and_, func, select
 
 from adapters.db import reference
+from adapters.db.arrow_copies import compact
 from adapters.db.bulk import fetch_arrow
 from adapters.db.gateway_copies import TXNS_WITH_FILE, read_copies
 from adapters.db.gateway_identity import current_rows
@@ -69,7 +70,7 @@ def read_txns(conn: Connection, start: dt.date, end: dt.date) -> pa.Table:
     if without:
         t = gateway_txns.c
         statement = _current_txns().where(t.paid_date.between(start, end), t.file_id.in_(without))
-        parts.insert(0, fetch_arrow(conn, statement, _WITH_FILE))  # stored before the copies
+        parts.insert(0, compact(fetch_arrow(conn, statement, _WITH_FILE)))  # stored before the copies
     table = pa.concat_tables(parts)
     if _ascending(table.column("paid_date")):
         return table  # the usual day: a stable sort would give the same rows, at the cost of a copy
@@ -108,10 +109,10 @@ def read_tied_txns(
 
 def _read_by_key(conn: Connection, column: Column[str], keys: list[str]) -> pa.Table:
     parts = [
-        fetch_arrow(conn, _current_txns().where(column.in_(keys[i : i + _CHUNK])), _WITH_FILE)
+        compact(fetch_arrow(conn, _current_txns().where(column.in_(keys[i : i + _CHUNK])), _WITH_FILE))
         for i in range(0, len(keys), _CHUNK)
     ]
-    return pa.concat_tables(parts) if parts else _WITH_FILE.empty_table()
+    return pa.concat_tables(parts) if parts else compact(_WITH_FILE.empty_table())
 
 
 def read_obligations(conn: Connection, day: dt.date) -> pa.Table:
@@ -126,10 +127,12 @@ def with_named_obligations(conn: Connection, table: pa.Table, named: pa.Array | 
     missing = pc.unique(pc.filter(codes, pc.invert(pc.is_in(codes, value_set=known)))).drop_null().to_pylist()
     code = obligations.c.payment_code
     parts = [
-        fetch_arrow(
-            conn,
-            select(*_obligation_columns()).where(code.in_(missing[i : i + _CHUNK])),
-            _OBLIGATIONS_WITH_FILE,
+        compact(
+            fetch_arrow(
+                conn,
+                select(*_obligation_columns()).where(code.in_(missing[i : i + _CHUNK])),
+                _OBLIGATIONS_WITH_FILE,
+            )
         )
         for i in range(0, len(missing), _CHUNK)
     ]
@@ -177,7 +180,8 @@ def read_coverage(conn: Connection, dates: HistoryRange, in_range: pa.Table) -> 
     beyond = fetch_arrow(
         conn, select(later.c.gateway, func.max(later.c.paid_date)).group_by(later.c.gateway), COVERAGE
     )
-    inside = in_range.group_by("gateway").aggregate([("paid_date", "max")])
+    reached = in_range.select(["gateway", "paid_date"]).unify_dictionaries()  # one dictionary to group by
+    inside = reached.group_by("gateway").aggregate([("paid_date", "max")])
     inside = inside.select(["gateway", "paid_date_max"]).rename_columns(COVERAGE.names).cast(COVERAGE)
     both = pa.concat_tables([inside, beyond]).group_by("name").aggregate([("covered_to", "max")])
     gateways = both.select(["name", "covered_to_max"]).rename_columns(COVERAGE.names).cast(COVERAGE)

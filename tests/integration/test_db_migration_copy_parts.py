@@ -17,7 +17,7 @@ from adapters.db import arrow_copies
 from adapters.db.engine import alembic_config, migrate, write_transaction
 from adapters.db.run_inputs import read_txns
 from adapters.db.stores import store_gateway_txns
-from tests.integration.test_db_gateway_copies import END, START, from_rows, new_file, transactions
+from tests.integration.test_db_gateway_copies import END, START, decoded, from_rows, new_file, transactions
 
 REVISION = "0019_scale"
 
@@ -62,5 +62,5 @@ def test_down_a_copy_in_parts_is_read_from_its_rows_and_up_again_nothing_changes
     with engine.connect() as conn:
         after, stored = read_txns(conn, START, END), from_rows(conn)
     assert after.num_rows > 0
-    assert after.sort_by("txn_id").equals(before.sort_by("txn_id"))
-    assert after.sort_by("txn_id").equals(stored.sort_by("txn_id"))
+    assert decoded(after.sort_by("txn_id")).equals(decoded(before.sort_by("txn_id")))
+    assert decoded(after.sort_by("txn_id")).equals(stored.sort_by("txn_id"))

@@ -67,6 +67,13 @@ def by_code(table: pa.Table) -> pa.Table:
     return table.sort_by("payment_code")
 
 
+def decoded(copied: pa.Table) -> pa.Table:
+    """What a run read, its few-valued text columns (held as dictionaries) decoded to compare with rows."""
+    held = {field.name for field in copied.schema if pa.types.is_dictionary(field.type)}
+    assert held == arrow_copies.LOW_VARIETY & set(copied.column_names)
+    return copied.cast(OBLIGATIONS_WITH_FILE)
+
+
 def test_the_copies_give_a_run_the_current_obligations_of_its_day(migrated_engine: Engine) -> None:
     with write_transaction(migrated_engine) as conn:
         first = store(conn, "first", exported([f"A{i:03d}" for i in range(60)], paid_on=DAY))
@@ -77,7 +84,7 @@ def test_the_copies_give_a_run_the_current_obligations_of_its_day(migrated_engin
         copied, rows = read_obligations(conn, DAY), from_rows(conn)
     assert rows.num_rows == 40
     assert set(copied.column("file_id").to_pylist()) == {first} != {other_day}
-    assert by_code(copied).equals(by_code(rows))
+    assert decoded(by_code(copied)).equals(by_code(rows))
 
 
 def test_codes_a_later_export_updated_are_read_as_the_register_holds_them(migrated_engine: Engine) -> None:
@@ -88,7 +95,7 @@ def test_codes_a_later_export_updated_are_read_as_the_register_holds_them(migrat
         store(conn, "changed", exported([f"A{i:03d}" for i in range(10, 15)], paid_on=DAY, amount=70_000))
     with migrated_engine.connect() as conn:
         copied, rows = read_obligations(conn, DAY), from_rows(conn)
-    assert by_code(copied).equals(by_code(rows))
+    assert decoded(by_code(copied)).equals(by_code(rows))
     assert "A002" not in copied.column("payment_code").to_pylist()
     changed = by_code(copied).filter(pa.compute.equal(by_code(copied).column("payment_code"), "A011"))
     assert changed.column("amount_vnd").to_pylist() == [70_001]
@@ -102,7 +109,7 @@ def test_an_export_without_a_copy_is_read_from_the_register(migrated_engine: Eng
     with migrated_engine.connect() as conn:
         copied, rows = read_obligations(conn, DAY), from_rows(conn)
     assert rows.num_rows == 26
-    assert by_code(copied).equals(by_code(rows))
+    assert decoded(by_code(copied)).equals(by_code(rows))
 
 
 def test_a_copy_stored_in_parts_reads_as_one_and_is_checked_as_one(
@@ -123,6 +130,6 @@ def test_a_copy_stored_in_parts_reads_as_one_and_is_checked_as_one(
         copied, rows = read_obligations(conn, DAY), from_rows(conn)
     assert parts == list(range(9))  # 60 rows in parts of 7
     assert rows.num_rows > 0
-    assert by_code(copied).equals(by_code(rows))
+    assert decoded(by_code(copied)).equals(by_code(rows))
     changed = by_code(copied).filter(pa.compute.equal(by_code(copied).column("payment_code"), "A021"))
     assert changed.column("amount_vnd").to_pylist() == [70_001]
