@@ -70,6 +70,9 @@ class MatchMemory:
 class DayInputs:
     """Everything a run for ``business_date`` looks at, as Arrow tables.
 
+    A text column may come dictionary-encoded (a store holds few-valued columns, such as
+    provinces and statuses, that way): its values are the schema's strings all the same.
+
     Attributes:
         obligations: current obligations (:data:`reconcile.columns.OBLIGATIONS`): at least those
             the portal says were paid on the run's date, those its transactions name, and those
