@@ -6,8 +6,10 @@ import dataclasses
 import datetime as dt
 from pathlib import Path
 
+import pyarrow as pa
 from matching_world import D, World, account, at, found
 
+from adapters.db.arrow_copies import compact
 from reconcile.matching import reconcile_inputs
 from reconcile.ports import MatchMemory
 
@@ -237,3 +239,30 @@ def test_a_memory_limit_and_spill_directory_change_nothing_found_and_leave_no_fi
     assert limited.equals(unlimited)
     assert found(limited) == {("UNDERPAID", "T3"), ("ORPHAN_PAYMENT", "T9")}
     assert list(tmp_path.iterdir()) == []  # a run's spill directory goes with its connection
+
+
+def test_few_valued_columns_held_as_dictionaries_are_judged_alike() -> None:
+    world = clean_world()
+    world.payment("P3", "T3", 99_999)
+    world.obligation("P3", 100_000, portal_status="paid", portal_txn_id="T3", portal_paid_date=D)
+    world.txn("T9", "NO-SUCH-CODE")
+    world.payment("P4", "T4", 100_000)
+    world.txns[-1]["province_code"] = "48"
+    world.txn("R9", "P1", 1_000, status="REFUND", original_txn_id="NO-SUCH-TXN")
+    world.entries.clear()
+    world.settle_all()
+    plain = world.inputs()
+    held = dataclasses.replace(plain, txns=compact(plain.txns), obligations=compact(plain.obligations))
+    assert pa.types.is_dictionary(held.txns.schema.field("province_code").type)
+
+    expected = reconcile_inputs(plain)
+    result = reconcile_inputs(held)
+
+    assert result.discrepancies.equals(expected.discrepancies)
+    assert result.verdict == expected.verdict
+    assert found(result.discrepancies) == {
+        ("UNDERPAID", "T3"),
+        ("ORPHAN_PAYMENT", "T9"),
+        ("WRONG_PROVINCE", "T4"),
+        ("UNMATCHED_REFUND", "R9"),
+    }
