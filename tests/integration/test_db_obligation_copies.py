@@ -16,6 +16,7 @@ from adapters.db.obligation_copies import OBLIGATIONS_WITH_FILE
 from adapters.db.run_inputs import read_obligations
 from adapters.db.stores import store_obligations
 from reconcile.columns import OBLIGATIONS
+from tests.integration.test_db_gateway_copies import decoded
 
 DAY = dt.date(2026, 11, 26)
 
@@ -65,13 +66,6 @@ def from_rows(conn: Connection) -> pa.Table:
 
 def by_code(table: pa.Table) -> pa.Table:
     return table.sort_by("payment_code")
-
-
-def decoded(copied: pa.Table) -> pa.Table:
-    """What a run read, its few-valued text columns (held as dictionaries) decoded to compare with rows."""
-    held = {field.name for field in copied.schema if pa.types.is_dictionary(field.type)}
-    assert held == arrow_copies.LOW_VARIETY & set(copied.column_names)
-    return copied.cast(OBLIGATIONS_WITH_FILE)
 
 
 def test_the_copies_give_a_run_the_current_obligations_of_its_day(migrated_engine: Engine) -> None:
