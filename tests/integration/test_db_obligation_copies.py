@@ -127,3 +127,29 @@ def test_a_copy_stored_in_parts_reads_as_one_and_is_checked_as_one(
     assert decoded(by_code(copied)).equals(by_code(rows))
     changed = by_code(copied).filter(pa.compute.equal(by_code(copied).column("payment_code"), "A021"))
     assert changed.column("amount_vnd").to_pylist() == [70_001]
+
+
+def test_the_register_holds_the_newest_version_of_each_code_whatever_the_order(
+    migrated_engine: Engine,
+) -> None:
+    """Codes out of order, and repeated within an export (the parser refuses that, storing does
+    not rely on it) and across exports: the last version of each is the register's row."""
+    codes = ["Z9", "A1", "M5", "A1", "B2", "Z9"]
+    export = exported(codes, paid_on=DAY)
+    later = exported(["M5", "C3"], paid_on=DAY, amount=90_000)
+    with write_transaction(migrated_engine) as conn:
+        first = store(conn, "repeats", export)
+        second = store(conn, "later", later)
+    o = schema.obligations.c
+    with migrated_engine.connect() as conn:
+        register = {
+            row.payment_code: (row.amount_vnd, row.file_id)
+            for row in conn.execute(select(o.payment_code, o.amount_vnd, o.file_id))
+        }
+    assert register == {
+        "A1": (50_003, first),
+        "B2": (50_004, first),
+        "Z9": (50_005, first),
+        "M5": (90_000, second),
+        "C3": (90_001, second),
+    }
