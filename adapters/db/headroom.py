@@ -12,6 +12,14 @@ sees an overflow either. A national year of payments sums to about 10¹⁵
 đồng, three orders of magnitude below the bound: only a hostile file meets
 it.
 
+The table a file goes to holds every day ever ingested, so its totals are not
+summed for every file: ``stored_totals`` keeps an upper bound of each, raised
+by each file's own sum in the transaction that stores it (a register row a
+later export replaces only lowers the true total). A file is checked against
+the bound, and the column summed only when the bound leaves no room for it or
+is not known yet (a database from before the bounds); the sum then replaces
+the bound, so a refusal always names the true total.
+
 A database that already holds more than the bound (rows stored before this
 check existed) is not judged by it: refusing every later file would stop
 the service, while the runs that the old rows break are only those of their
@@ -24,7 +32,7 @@ from collections.abc import Iterator
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Column, Connection, func, select
+from sqlalchemy import Column, Connection, delete, func, insert, select, tuple_
 from sqlalchemy.exc import OperationalError
 
 from adapters.db import schema
@@ -34,25 +42,69 @@ from reconcile.records import Parsed
 
 
 def check_headroom(conn: Connection, parsed: Parsed, source: str) -> None:
-    """Raise :class:`InputError` when storing ``parsed`` would take a stored total beyond ``int64``."""
+    """Raise :class:`InputError` when storing ``parsed`` would take a stored total beyond ``int64``;
+    otherwise raise the kept bounds of those totals by the file's own (the caller's transaction
+    stores the file, or rolls both back).
+
+    A total is summed over its table only when its kept bound (``stored_totals``) leaves no
+    room for the file or is not known yet: the table holds every day ever ingested.
+    """
     additions = [(column, adding) for column, adding in _additions(parsed) if adding]
     if not additions:
         return
+    bounds = _kept_bounds(conn, [column for column, _ in additions])
+    if any(
+        _key(column) not in bounds or bounds[_key(column)] + adding > INT64_MAX
+        for column, adding in additions
+    ):
+        bounds = _summed(conn, additions, source)
+    t = schema.stored_totals.c
+    keys = [_key(column) for column, _ in additions]
+    conn.execute(delete(schema.stored_totals).where(tuple_(t.table_name, t.column_name).in_(keys)))
+    raised = [
+        {"table_name": key[0], "column_name": key[1], "bound": min(bounds[key] + adding, INT64_MAX)}
+        for key, (_, adding) in zip(keys, additions, strict=True)
+    ]
+    conn.execute(insert(schema.stored_totals), raised)
+
+
+def _key(column: Column[int]) -> tuple[str, str]:
+    return str(column.table.name), str(column.name)
+
+
+def _kept_bounds(conn: Connection, columns: list[Column[int]]) -> dict[tuple[str, str], int]:
+    t = schema.stored_totals.c
+    wanted = tuple_(t.table_name, t.column_name).in_([_key(column) for column in columns])
+    return {
+        (table, column): int(bound)
+        for table, column, bound in conn.execute(select(t.table_name, t.column_name, t.bound).where(wanted))
+    }
+
+
+def _summed(
+    conn: Connection, additions: list[tuple[Column[int], int]], source: str
+) -> dict[tuple[str, str], int]:
+    """The stored totals, summed over the table (saturated at ``int64``'s largest value); raises
+    :class:`InputError` when the file would take one beyond it."""
     query = select(*(func.coalesce(func.sum(column), 0) for column, _ in additions))
     try:
-        totals = conn.execute(query).one()  # one pass over the table for all its sums
+        totals = [int(total) for total in conn.execute(query).one()]  # one pass for all its sums
     except OperationalError as exc:  # SQLite's SUM refuses to leave int64
         if "integer overflow" not in str(exc):
             raise
-        return  # already beyond, from before this check: see the module docstring
+        # already beyond, from before this check: see the module docstring
+        return {_key(column): INT64_MAX for column, _ in additions}
     for (column, adding), stored in zip(additions, totals, strict=True):
-        if int(stored) <= INT64_MAX < int(stored) + adding:
+        if stored <= INT64_MAX < stored + adding:
             raise InputError(
                 f"its {column.name} ({adding}) would take the total of {column.table.name}.{column.name} "
                 f"already stored ({stored}) beyond what a 64-bit integer holds (at most {INT64_MAX}), "
                 "and every later run that adds them up would fail",
                 source=source,
             )
+    return {
+        _key(column): min(stored, INT64_MAX) for (column, _), stored in zip(additions, totals, strict=True)
+    }
 
 
 def _additions(parsed: Parsed) -> Iterator[tuple[Column[int], int]]:

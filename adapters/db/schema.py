@@ -33,7 +33,12 @@ from sqlalchemy import (
 
 from adapters.db.meta import Id, UtcDateTime, metadata
 
-#: Every file offered for ingestion, accepted or rejected; duplicates add no row.
+#: Every file offered for ingestion, accepted or rejected; duplicates add no row. A file is
+#: never deleted: a trigger (``files_kept``, migration 0020_bulk) refuses it. So gateway
+#: transactions and obligations, a million rows a day, carry their file's id without a
+#: foreign key, whose check PostgreSQL ran for every row loaded (a quarter of storing a
+#: day): ingestion writes the file's row first and its rows after it, with that row's id,
+#: in one transaction, and no reference can be left dangling.
 files = Table(
     "files",
     metadata,
@@ -56,12 +61,6 @@ files = Table(
     Column("totals", Text, nullable=False, server_default="{}"),  # JSON {CCY: {credit, debit}}
     Index(None, "identity"),
 )
-
-# Gateway transactions and obligations, a million rows a day, carry the ``file_id`` of the
-# file they came from without a foreign key: its check ran for every row loaded on PostgreSQL
-# (a quarter of storing a day). Ingestion writes the file's row first and its rows after it,
-# with that row's id, in one transaction; a trigger (``files_kept``, migration 0020_bulk)
-# refuses to delete a file, so no reference can be left dangling.
 
 
 def _obligation_columns() -> list[Column[object]]:
@@ -299,6 +298,18 @@ province_merges = Table(
     Column("new_code", String(8), nullable=False),
     Column("new_name", Text, nullable=False),
     Column("effective_date", Date, nullable=False),
+)
+
+#: An upper bound of the total of each column a run sums (``gateway_txns.amount_vnd``, ...),
+#: raised by every file stored, so a file's headroom under ``int64`` is checked without a pass
+#: over a table holding every day ever ingested (:mod:`adapters.db.headroom`). No row: not
+#: known yet, the next file sums the column once.
+stored_totals = Table(
+    "stored_totals",
+    metadata,
+    Column("table_name", String(64), primary_key=True),
+    Column("column_name", String(64), primary_key=True),
+    Column("bound", BigInteger, nullable=False),  # at most int64's largest value (saturated)
 )
 
 registration_tax_rates = Table(
