@@ -54,7 +54,7 @@ from sqlalchemy.exc import OperationalError
 
 from adapters.db.engine import require_schema, write_transaction
 from adapters.db.files import FileFacts, StoredFile, find_by_sha256, lock_ingestion, record_file
-from adapters.db.headroom import check_headroom
+from adapters.db.headroom import reserve_headroom
 from adapters.formats.base import Parser, detect
 from adapters.formats.registry import FileFormats
 from adapters.ingest_content import check_parsed, store_content, summarise
@@ -228,7 +228,7 @@ def _store(
         stored = find_by_sha256(conn, sha256)
         if stored is not None and stored.status != "rejected":
             return _duplicate(path, stored)
-        check_headroom(conn, parsed, path.name)
+        reserve_headroom(conn, parsed, path.name)
         facts = FileFacts(
             sha256=sha256,
             path=name,

@@ -41,10 +41,10 @@ from reconcile.errors import InputError
 from reconcile.records import Parsed
 
 
-def check_headroom(conn: Connection, parsed: Parsed, source: str) -> None:
+def reserve_headroom(conn: Connection, parsed: Parsed, source: str) -> None:
     """Raise :class:`InputError` when storing ``parsed`` would take a stored total beyond ``int64``;
-    otherwise raise the kept bounds of those totals by the file's own (the caller's transaction
-    stores the file, or rolls both back).
+    otherwise reserve its room: raise the kept bounds of those totals by the file's own (the
+    caller's transaction then stores the file, or rolls both back).
 
     A total is summed over its table only when its kept bound (``stored_totals``) leaves no
     room for the file or is not known yet: the table holds every day ever ingested.

@@ -12,7 +12,7 @@ from test_ingest_bad_input import gateway_table
 
 from adapters.db import schema
 from adapters.db.engine import write_transaction
-from adapters.db.headroom import check_headroom
+from adapters.db.headroom import reserve_headroom
 from adapters.db.stores import store_gateway_txns
 from reconcile.bounds import INT64_MAX
 from reconcile.errors import InputError
@@ -27,7 +27,7 @@ def _parsed(prefix: str, *amounts: int) -> Parsed:
 
 def _ingest(conn: Connection, name: str, parsed: Parsed) -> None:
     """What ingestion does with a gateway file's table: check the headroom, then store it."""
-    check_headroom(conn, parsed, name)
+    reserve_headroom(conn, parsed, name)
     assert parsed.table is not None
     store_gateway_txns(conn, new_file(conn, name), parsed.table)
 
