@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 from sqlalchemy import Connection, Executable, Table, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -54,27 +53,21 @@ def store_obligations(conn: Connection, file_id: int, table: pa.Table) -> None:
     # ingestion holds the write lock, so this file's history rows are exactly those past `before`
     before = conn.execute(select(func.coalesce(func.max(obligation_history.c.id), 0))).scalar_one()
     bulk_insert(conn, obligation_history, rows)
-    unique = pc.count_distinct(rows.column("payment_code")).as_py() == rows.num_rows
-    conn.execute(_upsert_from_history(conn, rows.column_names, file_id, before, unique=unique))
+    conn.execute(_upsert_from_history(conn, rows.column_names, file_id, before))
     write_obligation_copy(conn, file_id, rows)
 
 
-def _upsert_from_history(
-    conn: Connection, names: list[str], file_id: int, before: int, *, unique: bool
-) -> Executable:
-    """The file's history rows into the register; ``unique``: no payment code repeats in the file."""
+def _upsert_from_history(conn: Connection, names: list[str], file_id: int, before: int) -> Executable:
+    """The file's history rows into the register, the newest version of each payment code."""
     h = obligation_history.c
     source = select(*(h[name] for name in names)).where(h.id > before, h.file_id == file_id)
     if conn.dialect.name == "postgresql":
         # Sorted by payment code, the primary key's index is written page by page instead of
         # at random (at 10M rows: 136 → 68 s into an empty register, 186 → 76 s into a full
-        # one). ON CONFLICT may not touch a row twice in one statement: repeated codes (which
-        # the parser refuses) go through DISTINCT ON, the newest version of each.
-        if unique:
-            source = source.order_by(h.payment_code)
-        else:
-            source = source.ext(postgresql.distinct_on(h.payment_code)).order_by(h.payment_code, h.id.desc())
-        pg = postgresql.insert(obligations).from_select(names, source)
+        # one). ON CONFLICT may not touch a row twice in one statement, so repeated codes
+        # (which the parser refuses) are taken once, newest first, in the same sort.
+        newest = source.ext(postgresql.distinct_on(h.payment_code)).order_by(h.payment_code, h.id.desc())
+        pg = postgresql.insert(obligations).from_select(names, newest)
         return pg.on_conflict_do_update(index_elements=["payment_code"], set_=_excluded(pg, names))
     lite = sqlite.insert(obligations).from_select(names, source.order_by(h.id))
     return lite.on_conflict_do_update(index_elements=["payment_code"], set_=_excluded(lite, names))
