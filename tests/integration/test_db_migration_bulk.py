@@ -42,6 +42,13 @@ def _delete_file(engine: Engine, file_id: int) -> None:
         conn.execute(delete(schema.files).where(schema.files.c.id == file_id))
 
 
+def _a_new_file_is_refused_deletion(engine: Engine, name: str) -> None:
+    with write_transaction(engine) as conn:
+        file_id = new_file(conn, name)
+    with pytest.raises(DBAPIError, match="files are never deleted"):
+        _delete_file(engine, file_id)
+
+
 def test_a_file_with_rows_cannot_be_deleted_and_its_rows_stay(engine: Engine) -> None:
     migrate(engine)
     with write_transaction(engine) as conn:
@@ -59,11 +66,7 @@ def test_a_file_with_rows_cannot_be_deleted_and_its_rows_stay(engine: Engine) ->
 
 def test_a_file_without_rows_cannot_be_deleted_either(engine: Engine) -> None:
     migrate(engine)
-    with write_transaction(engine) as conn:
-        file_id = new_file(conn, "alone")
-
-    with pytest.raises(DBAPIError, match="files are never deleted"):
-        _delete_file(engine, file_id)
+    _a_new_file_is_refused_deletion(engine, "alone")
 
 
 def test_down_the_keys_return_and_up_again_the_trigger(engine: Engine) -> None:
@@ -78,10 +81,7 @@ def test_down_the_keys_return_and_up_again_the_trigger(engine: Engine) -> None:
 
     migrate(engine)
     assert _keys_to_files(engine) == {table: [] for table in FILE_ROWS}
-    with write_transaction(engine) as conn:
-        file_id = new_file(conn, "again")
-    with pytest.raises(DBAPIError, match="files are never deleted"):
-        _delete_file(engine, file_id)
+    _a_new_file_is_refused_deletion(engine, "again")
 
 
 def test_copies_are_stored_as_sent_on_postgresql(postgres_engine: Engine) -> None:
