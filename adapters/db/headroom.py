@@ -52,33 +52,23 @@ def reserve_headroom(conn: Connection, parsed: Parsed, source: str) -> None:
     additions = [(column, adding) for column, adding in _additions(parsed) if adding]
     if not additions:
         return
-    bounds = _kept_bounds(conn, [column for column, _ in additions])
-    if any(
-        _key(column) not in bounds or bounds[_key(column)] + adding > INT64_MAX
-        for column, adding in additions
-    ):
-        bounds = _summed(conn, additions, source)
+    growth = {_key(column): adding for column, adding in additions}
     t = schema.stored_totals.c
-    keys = [_key(column) for column, _ in additions]
-    conn.execute(delete(schema.stored_totals).where(tuple_(t.table_name, t.column_name).in_(keys)))
+    kept = tuple_(t.table_name, t.column_name).in_(list(growth))
+    rows = conn.execute(select(schema.stored_totals).where(kept))
+    bounds = {(table, column): int(bound) for table, column, bound in rows}
+    if any(key not in bounds or bounds[key] + adding > INT64_MAX for key, adding in growth.items()):
+        bounds = _summed(conn, additions, source)
+    conn.execute(delete(schema.stored_totals).where(kept))
     raised = [
-        {"table_name": key[0], "column_name": key[1], "bound": min(bounds[key] + adding, INT64_MAX)}
-        for key, (_, adding) in zip(keys, additions, strict=True)
+        {"table_name": table, "column_name": column, "bound": min(bounds[table, column] + adding, INT64_MAX)}
+        for (table, column), adding in growth.items()
     ]
     conn.execute(insert(schema.stored_totals), raised)
 
 
 def _key(column: Column[int]) -> tuple[str, str]:
     return str(column.table.name), str(column.name)
-
-
-def _kept_bounds(conn: Connection, columns: list[Column[int]]) -> dict[tuple[str, str], int]:
-    t = schema.stored_totals.c
-    wanted = tuple_(t.table_name, t.column_name).in_([_key(column) for column in columns])
-    return {
-        (table, column): int(bound)
-        for table, column, bound in conn.execute(select(t.table_name, t.column_name, t.bound).where(wanted))
-    }
 
 
 def _summed(
