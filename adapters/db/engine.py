@@ -9,7 +9,7 @@ is one transaction and two writers queue instead of failing half-way.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,9 @@ BUSY_TIMEOUT_MS = 30_000
 WRITE_CACHE_KIB = 262_144
 READ_CACHE_KIB = 65_536
 _BEGIN_OPTION = "recon_sqlite_begin"
+#: the key in a SQLite connection's ``info`` holding what must run once its write transaction has
+#: ended, committed or not (see :func:`write_transaction`); absent outside one
+AFTER_TRANSACTION = "recon_after_transaction"
 
 
 def create_engine_for(url: str, **kwargs: Any) -> Engine:
@@ -66,7 +69,9 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
 
     A deferred SQLite transaction that reads first and writes later fails at
     once if another writer committed in between; ``BEGIN IMMEDIATE`` waits
-    for the lock (``busy_timeout``) instead.
+    for the lock (``busy_timeout``) instead. On SQLite, what the transaction
+    registers under :data:`AFTER_TRANSACTION` in ``connection.info`` runs once
+    it has ended (a bulk load's staging file, which can only be detached then).
     """
     with engine.connect() as connection:
         if engine.dialect.name != "sqlite":
@@ -76,10 +81,15 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
         connection = connection.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
         driver = connection.connection.driver_connection  # outside SQLAlchemy's autobegin
         driver.execute(f"PRAGMA cache_size = -{WRITE_CACHE_KIB}")  # type: ignore[union-attr]
+        ended: list[Callable[[], None]] = []
+        connection.info[AFTER_TRANSACTION] = ended
         try:
             with connection.begin():
                 yield connection
         finally:
+            del connection.info[AFTER_TRANSACTION]
+            for step in ended:
+                step()
             driver.execute(f"PRAGMA cache_size = -{READ_CACHE_KIB}")  # type: ignore[union-attr]
 
 

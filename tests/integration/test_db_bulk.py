@@ -1,8 +1,13 @@
-"""Bulk loading: every type survives the round trip; PostgreSQL loads by COPY."""
+"""Bulk loading: every type survives the round trip; PostgreSQL loads by COPY, SQLite a large
+load through a staging file."""
 
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import psycopg
 import pyarrow as pa
@@ -11,7 +16,7 @@ from sqlalchemy import Engine, func, select
 
 from adapters.db import bulk, schema
 from adapters.db.bulk import bulk_insert, fetch_arrow, reserve_ids
-from adapters.db.engine import migrate, write_transaction
+from adapters.db.engine import create_engine_for, migrate, write_transaction
 from adapters.db.files import FileFacts, record_file
 from reconcile.columns import GATEWAY_TXNS
 
@@ -62,11 +67,13 @@ def read_back(engine: Engine) -> pa.Table:
         )
 
 
+@pytest.mark.parametrize("stage_min_rows", [0, 10**9], ids=["staged", "bound"])
 @pytest.mark.parametrize("chunk_rows", [7, bulk.CHUNK_ROWS])
 def test_every_type_survives_a_bulk_round_trip(
-    migrated_engine: Engine, monkeypatch: pytest.MonkeyPatch, chunk_rows: int
+    migrated_engine: Engine, monkeypatch: pytest.MonkeyPatch, chunk_rows: int, stage_min_rows: int
 ) -> None:
     monkeypatch.setattr(bulk, "CHUNK_ROWS", chunk_rows)  # many small chunks each way, or one
+    monkeypatch.setattr(bulk, "STAGE_MIN_ROWS", stage_min_rows)  # SQLite: a staging file, or executemany
     with write_transaction(migrated_engine) as conn:
         rows = gateway_rows(60, new_file(conn, "a"))
         assert bulk_insert(conn, schema.gateway_txns, rows) == 60
@@ -84,7 +91,12 @@ def test_every_type_survives_a_bulk_round_trip(
     ]
 
 
-def test_a_failed_transaction_leaves_no_bulk_rows_behind(migrated_engine: Engine) -> None:
+@pytest.mark.parametrize("stage_min_rows", [0, 10**9], ids=["staged", "bound"])
+def test_a_failed_transaction_leaves_no_bulk_rows_behind(
+    migrated_engine: Engine, monkeypatch: pytest.MonkeyPatch, stage_min_rows: int
+) -> None:
+    monkeypatch.setattr(bulk, "STAGE_MIN_ROWS", stage_min_rows)
+
     def load_then_fail() -> None:
         with write_transaction(migrated_engine) as conn:
             bulk_insert(conn, schema.gateway_txns, gateway_rows(10, new_file(conn, "b")))
@@ -157,3 +169,93 @@ def test_a_connection_sees_what_others_committed_once_its_transaction_ends(migra
             bulk_insert(writer, schema.gateway_txns, gateway_rows(3, new_file(writer, "f")))
         after = fetch_arrow(reader, select(g.txn_id), ids).num_rows
     assert (before, after) == (0, 3)
+
+
+# SQLite's staged path: what it leaves behind, and when it is taken
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    """A migrated SQLite database whose temporary files go to ``tmp_path / "tmp"``; every load staged."""
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    monkeypatch.setattr(bulk, "STAGE_MIN_ROWS", 1)
+    made = create_engine_for(f"sqlite:///{tmp_path / 'recon.db'}")
+    migrate(made)
+    yield made
+    made.dispose()
+
+
+@pytest.fixture
+def staging_opens(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The files the ADBC driver opens (its connections), in order."""
+    opened: list[str] = []
+    real = bulk.adbc_sqlite.connect
+
+    def connect(path: str, **kwargs: Any) -> Any:
+        opened.append(path)
+        return real(path, **kwargs)
+
+    monkeypatch.setattr(bulk.adbc_sqlite, "connect", connect)
+    return opened
+
+
+def attached(engine: Engine) -> list[str]:
+    with engine.connect() as conn:
+        return [row[1] for row in conn.exec_driver_sql("PRAGMA database_list")]
+
+
+def test_sqlite_stages_loads_in_files_of_their_own_removed_once_the_transaction_commits(
+    sqlite_engine: Engine, staging_opens: list[str], tmp_path: Path
+) -> None:
+    with write_transaction(sqlite_engine) as conn:
+        first = gateway_rows(40, new_file(conn, "a"))
+        second = gateway_rows(25, new_file(conn, "b"))
+        bulk_insert(conn, schema.gateway_txns, first)
+        bulk_insert(conn, schema.gateway_txns, second)
+        during = sorted(path.name for path in (tmp_path / "tmp").iterdir())
+
+    assert len(set(staging_opens)) == len(staging_opens) == 2
+    assert all(Path(opened).parent.parent == tmp_path / "tmp" for opened in staging_opens)
+    assert str(tmp_path / "recon.db") not in staging_opens  # ADBC's SQLite never opens the database
+    assert len(during) == 2
+    assert list((tmp_path / "tmp").iterdir()) == []
+    assert set(attached(sqlite_engine)) <= {"main", "temp"}
+    both = pa.concat_tables([first, second]).drop_columns(["file_id"])
+    assert read_back(sqlite_engine).equals(both)  # ids follow the rows' order, load after load
+
+
+def test_sqlite_removes_the_staging_files_of_a_transaction_rolled_back(
+    sqlite_engine: Engine, staging_opens: list[str], tmp_path: Path
+) -> None:
+    def load_then_fail() -> None:
+        with write_transaction(sqlite_engine) as conn:
+            bulk_insert(conn, schema.gateway_txns, gateway_rows(30, new_file(conn, "c")))
+            raise RuntimeError("stop")
+
+    with pytest.raises(RuntimeError, match="stop"):
+        load_then_fail()
+
+    assert len(staging_opens) == 1
+    assert list((tmp_path / "tmp").iterdir()) == []
+    assert set(attached(sqlite_engine)) <= {"main", "temp"}
+    assert read_back(sqlite_engine).num_rows == 0
+    with write_transaction(sqlite_engine) as conn:  # the connection is fit for the next load
+        rows = gateway_rows(12, new_file(conn, "d"))
+        bulk_insert(conn, schema.gateway_txns, rows)
+    assert read_back(sqlite_engine).equals(rows.drop_columns(["file_id"]))
+
+
+def test_sqlite_binds_rows_outside_a_write_transaction_and_below_the_staging_size(
+    sqlite_engine: Engine, staging_opens: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with sqlite_engine.begin() as conn:  # no place to detach a staging file once it ends
+        outside = gateway_rows(30, new_file(conn, "e"))
+        bulk_insert(conn, schema.gateway_txns, outside)
+    monkeypatch.setattr(bulk, "STAGE_MIN_ROWS", 31)
+    with write_transaction(sqlite_engine) as conn:
+        small = gateway_rows(30, new_file(conn, "f"))
+        bulk_insert(conn, schema.gateway_txns, small)
+
+    assert staging_opens == []
+    assert read_back(sqlite_engine).equals(pa.concat_tables([outside, small]).drop_columns(["file_id"]))
