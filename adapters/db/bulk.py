@@ -35,6 +35,8 @@ from adapters.db.engine import AFTER_TRANSACTION
 CHUNK_ROWS = 100_000
 #: below this many rows a SQLite load binds them one by one: a staging file costs ≈ 5 ms
 STAGE_MIN_ROWS = 20_000
+#: staging files one SQLite transaction may attach (SQLite allows ten attached databases)
+STAGED_PER_TRANSACTION = 8
 _staged = itertools.count(1)
 
 
@@ -48,7 +50,7 @@ def bulk_insert(conn: Connection, table: Table, rows: pa.Table) -> int:
     rows = rows.select([c.name for c in table.columns if c.name in rows.column_names])  # table order
     if conn.dialect.name == "postgresql":
         _copy_in(conn, table, rows)
-    elif rows.num_rows >= STAGE_MIN_ROWS and AFTER_TRANSACTION in conn.info:
+    elif _can_stage(conn, rows):
         _staged_insert(conn, table, rows)
     else:
         _executemany(conn, table, rows)
@@ -111,6 +113,12 @@ def _sqlite_stored(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedA
     if pa.types.is_boolean(kind):
         return column.cast(pa.int8())
     return column
+
+
+def _can_stage(conn: Connection, rows: pa.Table) -> bool:
+    """Large enough, in a write transaction that detaches staging files at its end, with room."""
+    staged = conn.info.get(AFTER_TRANSACTION)
+    return rows.num_rows >= STAGE_MIN_ROWS and staged is not None and len(staged) < STAGED_PER_TRANSACTION
 
 
 def _staged_insert(conn: Connection, table: Table, rows: pa.Table) -> None:
@@ -180,9 +188,9 @@ def fetch_arrow(conn: Connection, statement: Executable, schema: pa.Schema) -> p
     PostgreSQL sends the rows as CSV (``COPY (...) TO STDOUT``), which pyarrow
     parses in C; statements that cannot be rendered with literal values go
     through the cursor. SQLite is read through the ``sqlite3`` driver on purpose: a second SQLite
-    library in the same process (an ADBC driver bundles its own) would share
-    the file's POSIX locks without knowing it, which SQLite documents as a way
-    to corrupt a database.
+    library in the same process (the ADBC driver bundles its own) opening the database would
+    share the file's POSIX locks without knowing it, which SQLite documents as a way to corrupt a
+    database; the ADBC driver opens staging files only (:func:`_staged_insert`).
     """
     if conn.dialect.name == "postgresql":
         table = _copy_out(conn, statement, schema)

@@ -259,3 +259,17 @@ def test_sqlite_binds_rows_outside_a_write_transaction_and_below_the_staging_siz
 
     assert staging_opens == []
     assert read_back(sqlite_engine).equals(pa.concat_tables([outside, small]).drop_columns(["file_id"]))
+
+
+def test_sqlite_binds_the_loads_of_a_transaction_past_its_staging_files(
+    sqlite_engine: Engine, staging_opens: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bulk, "STAGED_PER_TRANSACTION", 2)
+    loads = []
+    with write_transaction(sqlite_engine) as conn:
+        for name in "ghi":
+            loads.append(gateway_rows(20, new_file(conn, name)))
+            bulk_insert(conn, schema.gateway_txns, loads[-1])
+
+    assert len(staging_opens) == 2  # the third load bound its rows
+    assert read_back(sqlite_engine).equals(pa.concat_tables(loads).drop_columns(["file_id"]))
