@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import adbc_driver_sqlite.dbapi as adbc_sqlite
 import psycopg
 import pyarrow as pa
 import pytest
@@ -190,13 +191,13 @@ def sqlite_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[E
 def staging_opens(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The files the ADBC driver opens (its connections), in order."""
     opened: list[str] = []
-    real = bulk.adbc_sqlite.connect
+    real = adbc_sqlite.connect
 
     def connect(path: str, **kwargs: Any) -> Any:
         opened.append(path)
         return real(path, **kwargs)
 
-    monkeypatch.setattr(bulk.adbc_sqlite, "connect", connect)
+    monkeypatch.setattr(adbc_sqlite, "connect", connect)
     return opened
 
 
