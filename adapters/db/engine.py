@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -88,9 +88,10 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
                 yield connection
         finally:
             del connection.info[AFTER_TRANSACTION]
-            for step in ended:
-                step()
-            driver.execute(f"PRAGMA cache_size = -{READ_CACHE_KIB}")  # type: ignore[union-attr]
+            with ExitStack() as steps:  # every step runs, the last registered first
+                steps.callback(driver.execute, f"PRAGMA cache_size = -{READ_CACHE_KIB}")  # type: ignore[union-attr]
+                for step in ended:
+                    steps.callback(step)
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
