@@ -31,6 +31,13 @@ reference data, then store the file's row and its content in one transaction:
 No input, however malformed, ends ``recon ingest``, ``recon fetch`` or the
 scheduler's fetch job.
 
+Files are stored one at a time, in the order given; while one is stored the
+next is read (hashed, parsed, checked, nothing written) in a second thread
+when the two files together are small enough (:data:`READ_AHEAD_BYTES`), so
+reading and storing share the machine's cores without holding two large files
+in memory. Reading ahead changes no outcome: a file whose bytes the one before
+it has just stored is found a duplicate in its own transaction.
+
 Totals (minor units per currency): bank files sum credits and debits of every
 entry; gateway files put SUCCESS amounts under ``credit`` and REFUND amounts
 under ``debit`` (VND); obligations exports put the sum of ``amount_vnd`` under
@@ -46,6 +53,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -90,6 +98,12 @@ class IngestOutcome:
         return json.dumps(document, ensure_ascii=False)
 
 
+#: The next file is read (hashed, parsed, checked) while this one is stored when the two
+#: together are at most this large on disk: the reading (Arrow, lxml) and the storing (the
+#: database driver) overlap on two cores without two large files in memory at once.
+READ_AHEAD_BYTES = 256 * 2**20
+
+
 def ingest_files(
     paths: Sequence[Path],
     formats: FileFormats,
@@ -101,16 +115,26 @@ def ingest_files(
     """Ingest each file in turn; a rejected file does not stop the others.
 
     ``names`` gives, per path, the name that identifies the file when it is not the
-    path's base name (a fetched file's name on its server).
+    path's base name (a fetched file's name on its server). Files are stored, and
+    their outcomes reported, in the order given; a small enough next file is read
+    meanwhile (:data:`READ_AHEAD_BYTES`).
     """
+    paths = [Path(path) for path in paths]
     outcomes = []
-    for index, path in enumerate(paths):
-        name = names[index] if names is not None else None
-        outcome = ingest_file(path, formats, engine, name=name)
-        give_back_memory()  # what reading this file freed, before the next one (a 10M export frees GBs)
-        outcomes.append(outcome)
-        if on_progress is not None:
-            on_progress(outcome)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="recon-read-ahead") as reader:
+        ahead: Future[_Read] | None = None
+        for index, path in enumerate(paths):
+            read = ahead.result() if ahead is not None else _read(path, formats, engine)
+            following = paths[index + 1] if index + 1 < len(paths) else None
+            ahead = None
+            if following is not None and _small_together(path, following):
+                ahead = reader.submit(_read, following, formats, engine)
+            outcome = _finish(read, engine, names[index] if names is not None else None)
+            del read
+            give_back_memory()  # what reading this file freed, before the next one (a 10M export frees GBs)
+            outcomes.append(outcome)
+            if on_progress is not None:
+                on_progress(outcome)
     return outcomes
 
 
@@ -125,8 +149,42 @@ def ingest_file(
 
     ``name`` is the file's name for its identity and record, by default the path's base name.
     """
+    return _finish(_read(Path(path), formats, engine), engine, name)
+
+
+@dataclass(frozen=True, slots=True)
+class _Parsed:
+    """A file parsed and checked, to be stored."""
+
+    path: Path
+    sha256: str
+    parsed: Parsed
+    warnings: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class _Failed:
+    """A file that could not be read or is unacceptable, to be recorded as rejected."""
+
+    path: Path
+    sha256: str
+    parser: str | None
+    reason: InputError
+
+
+_Read = IngestOutcome | _Parsed | _Failed  # an outcome already: unreadable, or a duplicate
+
+
+def _small_together(path: Path, following: Path) -> bool:
+    try:
+        return path.stat().st_size + following.stat().st_size <= READ_AHEAD_BYTES
+    except OSError:  # reading it will say why
+        return False
+
+
+def _read(path: Path, formats: FileFormats, engine: Engine) -> _Read:
+    """Hash, detect, parse and check ``path``; writes nothing (any thread may do it)."""
     require_schema(engine)
-    path = Path(path)
     try:
         sha256 = file_sha256(path)
     except OSError as exc:
@@ -143,13 +201,23 @@ def ingest_file(
         with engine.connect() as conn:
             warnings = check_parsed(conn, parsed, formats.gateways, path.name)
     except InputError as exc:
-        return _reject(engine, path, sha256, parser.name if parser else None, exc)
+        return _Failed(path, sha256, parser.name if parser else None, exc)
     except Exception as exc:  # one file's fault must not end the call
         if database_unavailable(exc):
             raise
-        return _reject(engine, path, sha256, parser.name if parser else None, _unexpected(path, "read", exc))
+        return _Failed(path, sha256, parser.name if parser else None, _unexpected(path, "read", exc))
+    return _Parsed(path, sha256, parsed, warnings)
+
+
+def _finish(read: _Read, engine: Engine, name: str | None) -> IngestOutcome:
+    """The read file's outcome: recorded as rejected, or stored in one transaction."""
+    if isinstance(read, IngestOutcome):
+        return read
+    if isinstance(read, _Failed):
+        return _reject(engine, read.path, read.sha256, read.parser, read.reason)
+    path, sha256, parsed = read.path, read.sha256, read.parsed
     try:
-        return _store(engine, path, sha256, parsed, warnings, name or path.name)
+        return _store(engine, path, sha256, parsed, read.warnings, name or path.name)
     except InputError as exc:
         return _reject(engine, path, sha256, parsed.format, exc)
     except Exception as exc:  # rolled back; the file is rejected

@@ -244,7 +244,7 @@ def test_two_ingestions_of_the_same_bytes_at_once_store_them_once(
     assert count(migrated_engine, schema.gateway_txns) == 3
 
 
-def test_memory_is_given_back_after_each_file_before_the_next_is_read(
+def test_memory_is_given_back_after_each_file_is_stored(
     migrated_engine: Engine, obligations_csv: Path, gateway_csv: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     files_stored_at_each_give_back: list[int] = []

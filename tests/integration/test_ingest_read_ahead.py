@@ -1,0 +1,127 @@
+"""Reading the next file while this one is stored: overlapped, bounded, and the same outcomes."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from db_ingest_files import GATEWAY_HEADER, OBLIGATION_HEADER, obligation, txn, write_csv
+from sqlalchemy import Engine, select
+
+from adapters import ingest
+from adapters.bootstrap import file_formats
+from adapters.db import schema
+from adapters.db.engine import create_engine_for, migrate, write_transaction
+from adapters.db.reference import load_reference_data
+from adapters.ingest import ingest_file, ingest_files
+from adapters.settings import GatewaySettings, Settings
+
+FORMATS = file_formats(Settings(gateways={"vnpay": GatewaySettings(name="vnpay")}))
+
+
+@pytest.fixture
+def day(tmp_path: Path) -> list[Path]:
+    """An export, two gateway files, a file of no known format, a copy of the first gateway
+    file, and a path that does not exist."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    export = write_csv(
+        folder / "obligations.csv", OBLIGATION_HEADER, [obligation("HS-1", 150000), obligation("HS-2", 90000)]
+    )
+    first = write_csv(folder / "vnpay-1.csv", GATEWAY_HEADER, [txn("T1", "HS-1", 150000)])
+    second = write_csv(folder / "vnpay-2.csv", GATEWAY_HEADER, [txn("T2", "HS-2", 90000)])
+    junk = folder / "notes.txt"
+    junk.write_text("not a statement, an export or a settlement\n", encoding="utf-8")
+    copy = folder / "vnpay-1-again.csv"
+    copy.write_bytes(first.read_bytes())
+    return [export, first, second, junk, copy, folder / "missing.csv"]
+
+
+@pytest.fixture
+def other_engine(tmp_path: Path) -> Iterator[Engine]:
+    made = create_engine_for(f"sqlite:///{tmp_path / 'other.db'}")
+    migrate(made)
+    with write_transaction(made) as conn:
+        load_reference_data(conn)
+    yield made
+    made.dispose()
+
+
+def essence(outcome: ingest.IngestOutcome) -> tuple[Any, ...]:
+    """What must not depend on reading ahead (a duplicate's note names a time of day)."""
+    return (outcome.path, outcome.sha256, outcome.format, outcome.status, outcome.entries, outcome.error)
+
+
+def stored_files(engine: Engine) -> list[tuple[Any, ...]]:
+    f = schema.files.c
+    with engine.connect() as conn:
+        rows = conn.execute(select(f.path, f.status, f.sha256).order_by(f.id)).all()
+    return [tuple(row) for row in rows]
+
+
+def test_a_day_read_ahead_ends_as_its_files_ingested_one_at_a_time(
+    migrated_engine: Engine, other_engine: Engine, day: list[Path]
+) -> None:
+    reported: list[str] = []
+
+    ahead = ingest_files(day, FORMATS, migrated_engine, on_progress=lambda o: reported.append(o.path))
+    one_by_one = [ingest_file(path, FORMATS, other_engine) for path in day]
+
+    statuses = ["accepted", "accepted", "accepted", "rejected", "duplicate", "rejected"]
+    assert [o.status for o in ahead] == statuses
+    assert [essence(o) for o in ahead] == [essence(o) for o in one_by_one]
+    assert reported == [str(path) for path in day]  # progress in the order given
+    assert stored_files(migrated_engine) == stored_files(other_engine)
+
+
+def test_the_next_file_is_read_while_this_one_is_stored(
+    migrated_engine: Engine, day: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    export, first = day[0], day[1]
+    first_read = threading.Event()
+    read_during_store: list[bool] = []
+    real_read, real_store = ingest._read, ingest._store
+
+    def read(path: Path, *args: Any) -> Any:
+        result = real_read(path, *args)
+        if path == first:
+            first_read.set()
+        return result
+
+    def store(engine: Engine, path: Path, *args: Any) -> Any:
+        if path == export:  # hold the export's transaction open until the next file has been read
+            read_during_store.append(first_read.wait(timeout=30))
+        return real_store(engine, path, *args)
+
+    monkeypatch.setattr(ingest, "_read", read)
+    monkeypatch.setattr(ingest, "_store", store)
+
+    outcomes = ingest_files([export, first], FORMATS, migrated_engine)
+
+    assert read_during_store == [True]
+    assert [o.status for o in outcomes] == ["accepted", "accepted"]
+
+
+@pytest.mark.parametrize(("limit", "ahead"), [(ingest.READ_AHEAD_BYTES, True), (1, False)])
+def test_files_too_large_together_are_read_one_after_the_other(
+    migrated_engine: Engine, day: list[Path], monkeypatch: pytest.MonkeyPatch, limit: int, ahead: bool
+) -> None:
+    monkeypatch.setattr(ingest, "READ_AHEAD_BYTES", limit)
+    readers: list[str] = []
+    real_read = ingest._read
+
+    def read(path: Path, *args: Any) -> Any:
+        readers.append(threading.current_thread().name)
+        return real_read(path, *args)
+
+    monkeypatch.setattr(ingest, "_read", read)
+
+    ingest_files(day[:3], FORMATS, migrated_engine)
+
+    main = threading.main_thread().name
+    assert readers[0] == main
+    assert all((name != main) == ahead for name in readers[1:])
+    assert len(readers) == 3
