@@ -5,6 +5,8 @@
   asks for it runs on both, with ids ``[sqlite]`` and ``[postgresql]``.
 - ``migrated_engine``: the same, migrated to head and with the packaged
   reference data loaded (what ``recon init`` leaves behind).
+- ``migrated_sqlite_engine``: a migrated SQLite database with the reference data,
+  whatever backend the test runs on (one backend only, or a second database).
 - ``postgres_engine``: an empty PostgreSQL database only, for what only it does.
 - ``postgres_url``: the session's PostgreSQL server, database ``recon_test``.
   ``RECON_TEST_POSTGRES_URL`` names an existing server; otherwise the session
@@ -109,3 +111,14 @@ def migrated_engine(engine: Engine) -> Engine:
     with write_transaction(engine) as conn:
         load_reference_data(conn)
     return engine
+
+
+@pytest.fixture
+def migrated_sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
+    """A SQLite database of its own after ``recon init``, on either backend's run of a test."""
+    made = create_engine_for(f"sqlite:///{tmp_path / 'migrated-sqlite.db'}")
+    migrate(made)
+    with write_transaction(made) as conn:
+        load_reference_data(conn)
+    yield made
+    made.dispose()

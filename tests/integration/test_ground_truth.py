@@ -9,15 +9,12 @@ settlement window crosses a weekend, a holiday or Tết.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
 from adapters.bootstrap import file_formats, gateway_terms
-from adapters.db.engine import create_engine_for, migrate, write_transaction
-from adapters.db.reference import load_reference_data
 from adapters.db.runs import SqlRunStore
 from adapters.ingest import ingest_files
 from adapters.settings import load_settings
@@ -46,17 +43,6 @@ def reported(engine: Engine, world_dir: Path, seed: int, day: dt.date, n: int) -
     return found, truth
 
 
-@pytest.fixture
-def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
-    """A migrated SQLite database with the reference data: the seeds run here, one day on both backends."""
-    engine = create_engine_for(f"sqlite:///{tmp_path / 'recon.db'}")
-    migrate(engine)
-    with write_transaction(engine) as conn:
-        load_reference_data(conn)
-    yield engine
-    engine.dispose()
-
-
 def assert_exact(found: set[str], truth: set[str], *, business_day: bool = True) -> None:
     """``business_day``: a stray credit belongs to its booking date, and banks book none on a weekend."""
     assert len(truth) >= 14
@@ -69,11 +55,12 @@ def assert_exact(found: set[str], truth: set[str], *, business_day: bool = True)
 @pytest.mark.slow
 @pytest.mark.parametrize(("seed", "day"), DAYS)
 def test_a_generated_day_reports_exactly_its_injected_problems(
-    seed: int, day: dt.date, sqlite_engine: Engine, tmp_path: Path
+    seed: int, day: dt.date, migrated_sqlite_engine: Engine, tmp_path: Path
 ) -> None:
     # the days here are business days but the Saturday (no holiday among them)
     assert_exact(
-        *reported(sqlite_engine, tmp_path / "world", seed, day, n=1_500), business_day=day.weekday() < 5
+        *reported(migrated_sqlite_engine, tmp_path / "world", seed, day, n=1_500),
+        business_day=day.weekday() < 5,
     )
 
 
@@ -85,12 +72,14 @@ def test_a_generated_day_on_each_database_reports_exactly_its_injected_problems(
 
 
 @pytest.mark.slow
-def test_a_generated_day_without_problems_reports_nothing(sqlite_engine: Engine, tmp_path: Path) -> None:
+def test_a_generated_day_without_problems_reports_nothing(
+    migrated_sqlite_engine: Engine, tmp_path: Path
+) -> None:
     day = dt.date(2026, 11, 25)
     world = generate_world(tmp_path / "world", business_date=day, n_payments=800, seed=21, problems=False)
     settings = load_settings(world.config)
-    ingest_files(list(world.input_files), file_formats(settings), sqlite_engine)
-    store = SqlRunStore(sqlite_engine, gateway_terms(settings))
+    ingest_files(list(world.input_files), file_formats(settings), migrated_sqlite_engine)
+    store = SqlRunStore(migrated_sqlite_engine, gateway_terms(settings))
     summary = reconcile_day(store, day)
     assert world.ground_truth == ()
     assert store.discrepancies(summary.id).to_pylist() == []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +13,6 @@ from sqlalchemy import Engine, select
 from adapters import ingest
 from adapters.bootstrap import file_formats
 from adapters.db import schema
-from adapters.db.engine import create_engine_for, migrate, write_transaction
-from adapters.db.reference import load_reference_data
 from adapters.ingest import ingest_file, ingest_files
 from adapters.settings import GatewaySettings, Settings
 
@@ -40,16 +37,6 @@ def day(tmp_path: Path) -> list[Path]:
     return [export, first, second, junk, copy, folder / "missing.csv"]
 
 
-@pytest.fixture
-def other_engine(tmp_path: Path) -> Iterator[Engine]:
-    made = create_engine_for(f"sqlite:///{tmp_path / 'other.db'}")
-    migrate(made)
-    with write_transaction(made) as conn:
-        load_reference_data(conn)
-    yield made
-    made.dispose()
-
-
 def essence(outcome: ingest.IngestOutcome) -> tuple[Any, ...]:
     """What must not depend on reading ahead (a duplicate's note names a time of day)."""
     return (outcome.path, outcome.sha256, outcome.format, outcome.status, outcome.entries, outcome.error)
@@ -63,18 +50,18 @@ def stored_files(engine: Engine) -> list[tuple[Any, ...]]:
 
 
 def test_a_day_read_ahead_ends_as_its_files_ingested_one_at_a_time(
-    migrated_engine: Engine, other_engine: Engine, day: list[Path]
+    migrated_engine: Engine, migrated_sqlite_engine: Engine, day: list[Path]
 ) -> None:
     reported: list[str] = []
 
     ahead = ingest_files(day, FORMATS, migrated_engine, on_progress=lambda o: reported.append(o.path))
-    one_by_one = [ingest_file(path, FORMATS, other_engine) for path in day]
+    one_by_one = [ingest_file(path, FORMATS, migrated_sqlite_engine) for path in day]
 
     statuses = ["accepted", "accepted", "accepted", "rejected", "duplicate", "rejected"]
     assert [o.status for o in ahead] == statuses
     assert [essence(o) for o in ahead] == [essence(o) for o in one_by_one]
     assert reported == [str(path) for path in day]  # progress in the order given
-    assert stored_files(migrated_engine) == stored_files(other_engine)
+    assert stored_files(migrated_engine) == stored_files(migrated_sqlite_engine)
 
 
 def test_the_next_file_is_read_while_this_one_is_stored(
