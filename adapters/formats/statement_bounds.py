@@ -60,9 +60,7 @@ def _statement_problems(
         if not _entry_within(entry):  # only then is the entry's first problem looked for
             for reason in _entry_problems(entry):
                 yield where, reason
-        for key, amount in _summed(entry):
-            totals[key] = totals.get(key, 0) + amount
-            yield where, bounds.total_problem(totals[key], f"the file's {key[1]} total in {key[0]}")
+        yield where, _add_to_totals(entry, totals)
 
 
 def _entry_within(entry: BankEntry) -> bool:
@@ -123,9 +121,18 @@ def _entry_problems(entry: BankEntry) -> Iterator[str | None]:
             yield bounds.amount_problem(detail.amount, "TxDtls amount")
 
 
-def _summed(entry: BankEntry) -> Iterator[tuple[tuple[str, str], int]]:
-    """What the ingest output and a run add up per currency: credits, debits, charges."""
+def _add_to_totals(entry: BankEntry, totals: dict[tuple[str, str], int]) -> str | None:
+    """Add what the ingest output and a run sum per currency (credits, debits, charges) to the
+    file's running ``totals``; why the first that leaves ``int64`` cannot be summed, else ``None``."""
     side = "credit" if entry.direction is Direction.CREDIT else "debit"
-    yield (entry.currency, side), entry.amount
-    if entry.charges:
-        yield (entry.currency, "charges"), entry.charges
+    problem = _add(totals, (entry.currency, side), entry.amount)
+    if entry.charges and problem is None:
+        problem = _add(totals, (entry.currency, "charges"), entry.charges)
+    return problem
+
+
+def _add(totals: dict[tuple[str, str], int], key: tuple[str, str], amount: int) -> str | None:
+    total = totals[key] = totals.get(key, 0) + amount
+    if abs(total) <= bounds.INT64_MAX:
+        return None  # most totals: no label written
+    return bounds.total_problem(total, f"the file's {key[1]} total in {key[0]}")
