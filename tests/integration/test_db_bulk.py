@@ -98,15 +98,17 @@ def test_a_failed_transaction_leaves_no_bulk_rows_behind(
 ) -> None:
     monkeypatch.setattr(bulk, "STAGE_MIN_ROWS", stage_min_rows)
 
-    def load_then_fail() -> None:
-        with write_transaction(migrated_engine) as conn:
-            bulk_insert(conn, schema.gateway_txns, gateway_rows(10, new_file(conn, "b")))
-            raise RuntimeError("stop")
-
     with pytest.raises(RuntimeError, match="stop"):
-        load_then_fail()
+        load_then_fail(migrated_engine, rows=10)
 
     assert read_back(migrated_engine).num_rows == 0
+
+
+def load_then_fail(engine: Engine, rows: int) -> None:
+    """Load ``rows`` rows of a new file, then fail before the transaction commits."""
+    with write_transaction(engine) as conn:
+        bulk_insert(conn, schema.gateway_txns, gateway_rows(rows, new_file(conn, f"failed-{rows}")))
+        raise RuntimeError("stop")
 
 
 def test_reserved_ids_are_fresh_and_usable(migrated_engine: Engine) -> None:
@@ -229,13 +231,8 @@ def test_sqlite_stages_loads_in_files_of_their_own_removed_once_the_transaction_
 def test_sqlite_removes_the_staging_files_of_a_transaction_rolled_back(
     sqlite_engine: Engine, staging_opens: list[str], tmp_path: Path
 ) -> None:
-    def load_then_fail() -> None:
-        with write_transaction(sqlite_engine) as conn:
-            bulk_insert(conn, schema.gateway_txns, gateway_rows(30, new_file(conn, "c")))
-            raise RuntimeError("stop")
-
     with pytest.raises(RuntimeError, match="stop"):
-        load_then_fail()
+        load_then_fail(sqlite_engine, rows=30)
 
     assert len(staging_opens) == 1
     assert list((tmp_path / "tmp").iterdir()) == []
