@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ from sqlalchemy import Engine, func, select
 
 from adapters.db import bulk, schema
 from adapters.db.bulk import bulk_insert, fetch_arrow, reserve_ids
-from adapters.db.engine import create_engine_for, migrate, write_transaction
+from adapters.db.engine import migrate, write_transaction
 from adapters.db.files import FileFacts, record_file
 from reconcile.columns import GATEWAY_TXNS
 
@@ -178,15 +177,12 @@ def test_a_connection_sees_what_others_committed_once_its_transaction_ends(migra
 
 
 @pytest.fixture
-def sqlite_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+def sqlite_engine(migrated_sqlite_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Engine:
     """A migrated SQLite database whose temporary files go to ``tmp_path / "tmp"``; every load staged."""
     (tmp_path / "tmp").mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
     monkeypatch.setattr(bulk, "STAGE_MIN_ROWS", 1)
-    made = create_engine_for(f"sqlite:///{tmp_path / 'recon.db'}")
-    migrate(made)
-    yield made
-    made.dispose()
+    return migrated_sqlite_engine
 
 
 @pytest.fixture
@@ -220,7 +216,7 @@ def test_sqlite_stages_loads_in_files_of_their_own_removed_once_the_transaction_
 
     assert len(set(staging_opens)) == len(staging_opens) == 2
     assert all(Path(opened).parent.parent == tmp_path / "tmp" for opened in staging_opens)
-    assert str(tmp_path / "recon.db") not in staging_opens  # ADBC's SQLite never opens the database
+    assert sqlite_engine.url.database not in staging_opens  # ADBC's SQLite never opens the database
     assert len(during) == 2
     assert list((tmp_path / "tmp").iterdir()) == []
     assert set(attached(sqlite_engine)) <= {"main", "temp"}
