@@ -69,38 +69,41 @@ def _entry_within(entry: BankEntry) -> bool:
     Most entries are fine, so they are passed in one pass; an entry that is not
     is walked again by :func:`_entry_problems`, which names its first problem.
     """
-    limits = column_limits(schema.bank_entries)
     texts = [entry.currency, entry.status, entry.bank_ref, entry.end_to_end_id, entry.position]
-    for name, value in zip(_LIMITED, texts, strict=True):
-        if value is not None and len(value) > limits[name][1]:
+    for value, length in zip(texts, _LENGTHS, strict=True):
+        if value is not None and len(value) > length:
             return False
     texts.append(entry.remittance)
-    detail_limit = column_limits(schema.bank_entry_details)["end_to_end_id"][1]
     for detail in entry.details:
-        if detail.end_to_end_id is not None and len(detail.end_to_end_id) > detail_limit:
+        if detail.end_to_end_id is not None and len(detail.end_to_end_id) > _DETAIL_END_TO_END:
             return False
         if detail.amount is not None and abs(detail.amount) >= bounds.AMOUNT_LIMIT:
             return False
-        texts.extend((detail.end_to_end_id, detail.remittance, *detail.references))
-    if bounds.CONTROL.search("\n".join(text for text in texts if text is not None)):  # LF is no control
+        texts.append(detail.end_to_end_id)
+        texts.append(detail.remittance)
+        texts.extend(detail.references)
+    if bounds.CONTROL.search("\n".join([text for text in texts if text is not None])):  # LF is no control
         return False
     if abs(entry.amount) >= bounds.AMOUNT_LIMIT or abs(entry.charges) >= bounds.AMOUNT_LIMIT:
         return False
-    return all(
-        day is None or bounds.FIRST_DATE <= day <= bounds.LAST_DATE
-        for day in (entry.booking_date, entry.value_date)
+    booked, valued = entry.booking_date, entry.value_date
+    return (booked is None or bounds.FIRST_DATE <= booked <= bounds.LAST_DATE) and (
+        valued is None or bounds.FIRST_DATE <= valued <= bounds.LAST_DATE
     )
 
 
 _LIMITED = ("currency", "status", "bank_ref", "end_to_end_id", "position")
+_ENTRY_LIMITS = column_limits(schema.bank_entries)
+_DETAIL_LIMITS = column_limits(schema.bank_entry_details)
+_LENGTHS = tuple(_ENTRY_LIMITS[name][1] for name in _LIMITED)
+_DETAIL_END_TO_END = _DETAIL_LIMITS["end_to_end_id"][1]
 
 
 def _entry_problems(entry: BankEntry) -> Iterator[str | None]:
-    limits = column_limits(schema.bank_entries)
     for name in _LIMITED:
         value = getattr(entry, name)
         if value is not None:
-            yield bounds.text_problem(value, name, limits[name][1], limits[name][0])
+            yield bounds.text_problem(value, name, _ENTRY_LIMITS[name][1], _ENTRY_LIMITS[name][0])
     if entry.remittance is not None:
         yield bounds.text_problem(entry.remittance, "remittance")
     yield bounds.amount_problem(entry.amount)
@@ -109,10 +112,9 @@ def _entry_problems(entry: BankEntry) -> Iterator[str | None]:
         day = getattr(entry, name)
         if day is not None:
             yield bounds.date_problem(day, name)
-    detail_limits = column_limits(schema.bank_entry_details)
     for detail in entry.details:
         if detail.end_to_end_id is not None:
-            limit = detail_limits["end_to_end_id"]
+            limit = _DETAIL_LIMITS["end_to_end_id"]
             yield bounds.text_problem(detail.end_to_end_id, "TxDtls end_to_end_id", limit[1], limit[0])
         for text in (detail.remittance, *detail.references):
             if text is not None:
