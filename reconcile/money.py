@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Final
 
 from reconcile.bounds import AMOUNT_LIMIT, MAX_AMOUNT_DIGITS
@@ -56,6 +57,7 @@ _CURRENCY: Final = re.compile(r"[A-Z]{3}")
 _PLAIN: Final = re.compile(r"[+-]?([0-9]+)(?:[.,]([0-9]*))?")
 
 
+@lru_cache(maxsize=256)  # a file repeats a currency or two; a refusal is not cached
 def exponent(currency: str) -> int:
     """The number of decimal digits of ``currency``'s minor unit."""
     if not _CURRENCY.fullmatch(currency):

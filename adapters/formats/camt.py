@@ -176,6 +176,9 @@ class _Reader:
         return f"{self.block}[{len(self.statements) + 1}]"
 
     def end(self, element: Any) -> None:
+        if element.tag == self.tag["Ntry"]:  # nearly every element: told apart by one comparison
+            self._entry(element)
+            return
         name = localname(element)
         if namespace(element) != self.document.ns:
             self._foreign(element)

@@ -159,7 +159,7 @@ def detail_record(
     return TxDetail(
         end_to_end_id=None if end_to_end in (None, _NOT_PROVIDED) else end_to_end,
         amount=amount,
-        remittance=" ".join(line for line in lines if line) or None,
+        remittance=(lines[0] if len(lines) == 1 else " ".join([line for line in lines if line])) or None,
         references=references,
     )
 

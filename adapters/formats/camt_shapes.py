@@ -80,12 +80,17 @@ class EntryReader:
     def __init__(self, scope: Scope) -> None:
         self.scope = scope
         self.plans: dict[tuple[Any, ...], Plan | None] = {}
+        self.last: tuple[tuple[Any, ...], Plan | None] = ((), None)  # the shape just read, and its plan
 
     def read(self, element: Any, position: str) -> tuple[BankEntry, list[Issue], bool]:
         """The same as :func:`read_entry`: the entry, its soft issues, whether it states a status."""
         nodes = list(element.iter())
         shape = (*map(_TAG, nodes), *map(len, nodes))
-        plan = self.plans.get(shape, _UNKNOWN)
+        plan: object = self.last[1]  # entries come in runs of one shape: compared, not hashed
+        if shape != self.last[0]:
+            plan = self.plans.get(shape, _UNKNOWN)
+            if plan is None or isinstance(plan, Plan):
+                self.last = shape, plan
         if plan is _UNKNOWN:  # the first entry of its shape
             read = read_entry(self.scope, element, position)  # checks the structure, or refuses
             if len(self.plans) < MAX_SHAPES:
@@ -249,7 +254,9 @@ def _read_detail(
     scope: Scope, plan: DetailPlan, nodes: list[Any], currency: str, direction: Direction
 ) -> TxDetail:
     end_to_end = _text(nodes, plan.end_to_end)
-    references = tuple(ref for index in plan.references if (ref := _text(nodes, index)))
+    references: tuple[str, ...] = ()
+    if plan.references:  # most details keep none
+        references = tuple(ref for index in plan.references if (ref := _text(nodes, index)))
     lines = [_text(nodes, index) for index in plan.lines]
     stated: tuple[int, str] | None = None
     own: Direction | None = None
