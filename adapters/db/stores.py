@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 import pyarrow as pa
@@ -162,35 +163,19 @@ def _insert_statement(
 
 
 def _store_entries(conn: Connection, kept: list[tuple[int, BankStatement]]) -> None:
-    entries = [(row_id, statement, entry) for row_id, statement in kept for entry in statement.entries]
+    entries = [entry for _, statement in kept for entry in statement.entries]
     ids = reserve_ids(conn, bank_entries, len(entries)).to_pylist()
-    _bulk(
-        conn,
-        bank_entries,
-        {
-            "id": ids,
-            "statement_row_id": [row_id for row_id, _, _ in entries],
-            "account": [statement.account for _, statement, _ in entries],
-            "currency": [entry.currency for _, _, entry in entries],
-            "direction": [entry.direction.value for _, _, entry in entries],
-            "amount": [entry.amount for _, _, entry in entries],
-            "booking_date": [entry.booking_date for _, _, entry in entries],
-            "value_date": [entry.value_date for _, _, entry in entries],
-            "reversal": [entry.reversal for _, _, entry in entries],
-            "status": [entry.status for _, _, entry in entries],
-            "bank_ref": [entry.bank_ref for _, _, entry in entries],
-            "end_to_end_id": [entry.end_to_end_id for _, _, entry in entries],
-            "remittance": [entry.remittance for _, _, entry in entries],
-            "charges": [entry.charges for _, _, entry in entries],
-            "position": [entry.position for _, _, entry in entries],
-            "owner_ref": [entry.owner_ref for _, _, entry in entries],
-            "purpose": [entry.purpose for _, _, entry in entries],
-        },
-    )
+    columns: dict[str, list[object]] = {
+        "id": ids,
+        "statement_row_id": [row_id for row_id, statement in kept for _ in statement.entries],
+        "account": [statement.account for _, statement in kept for _ in statement.entries],
+        "direction": [entry.direction.value for entry in entries],
+    }
+    for name in _ENTRY_FIELDS:
+        columns[name] = list(map(attrgetter(name), entries))
+    _bulk(conn, bank_entries, columns)
     details = [
-        (entry_id, detail)
-        for entry_id, (_, _, entry) in zip(ids, entries, strict=True)
-        for detail in entry.details
+        (entry_id, detail) for entry_id, entry in zip(ids, entries, strict=True) for detail in entry.details
     ]
     _bulk(
         conn,
@@ -203,6 +188,24 @@ def _store_entries(conn: Connection, kept: list[tuple[int, BankStatement]]) -> N
             "references": [_references(detail.references) for _, detail in details],
         },
     )
+
+
+#: The entry's own fields stored as they are, each read for all entries at once.
+_ENTRY_FIELDS = (
+    "currency",
+    "amount",
+    "booking_date",
+    "value_date",
+    "reversal",
+    "status",
+    "bank_ref",
+    "end_to_end_id",
+    "remittance",
+    "charges",
+    "position",
+    "owner_ref",
+    "purpose",
+)
 
 
 def _references(references: tuple[str, ...]) -> str:
