@@ -66,7 +66,7 @@ from adapters.db.headroom import reserve_headroom
 from adapters.formats.base import Parser, detect
 from adapters.formats.registry import FileFormats
 from adapters.ingest_content import check_parsed, store_content, summarise
-from adapters.memory import give_back_memory
+from adapters.memory import collector_paused, give_back_memory
 from reconcile.bounds import CONTROL
 from reconcile.errors import InputError
 from reconcile.records import Parsed
@@ -217,7 +217,8 @@ def _finish(read: _Read, engine: Engine, name: str | None) -> IngestOutcome:
         return _reject(engine, read.path, read.sha256, read.parser, read.reason)
     path, sha256, parsed = read.path, read.sha256, read.parsed
     try:
-        return _store(engine, path, sha256, parsed, read.warnings, name or path.name)
+        with collector_paused():  # the parsed records turned into columns: no cycles made
+            return _store(engine, path, sha256, parsed, read.warnings, name or path.name)
     except InputError as exc:
         return _reject(engine, path, sha256, parsed.format, exc)
     except Exception as exc:  # rolled back; the file is rejected

@@ -23,6 +23,7 @@ from typing import Any
 
 from adapters.formats.base import Parser
 from adapters.formats.statement_bounds import check_statements
+from adapters.memory import collector_paused
 from reconcile.records import Parsed
 
 #: (module, class, whether the class takes the declared layouts)
@@ -80,6 +81,7 @@ class Bounded:
         return bool(self.parser.identify(path, head))
 
     def parse(self, path: Path, **options: Any) -> Parsed:
-        parsed: Parsed = self.parser.parse(path, **options)
-        check_statements(parsed.statements, path.name)
+        with collector_paused():  # the records are built by the million and hold no cycles
+            parsed: Parsed = self.parser.parse(path, **options)
+            check_statements(parsed.statements, path.name)
         return parsed

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from db_ingest_files import GATEWAY_HEADER, OBLIGATION_HEADER, obligation, txn, write_csv
@@ -15,6 +17,7 @@ from adapters.db import schema
 from adapters.db.engine import write_transaction
 from adapters.db.reference import fixtures_dir, load_reference_data
 from adapters.ingest import ingest_file, ingest_files
+from adapters.ingest_content import store_content
 from adapters.settings import GatewaySettings, Settings
 
 SETTINGS = Settings(gateways={"vnpay": GatewaySettings(name="vnpay")})
@@ -257,3 +260,22 @@ def test_memory_is_given_back_after_each_file_is_stored(
     ingest_files([obligations_csv, gateway_csv], file_formats(SETTINGS), migrated_engine)
 
     assert files_stored_at_each_give_back == [1, 2]
+
+
+def test_a_file_is_stored_with_the_cyclic_collector_paused_and_it_runs_again_after(
+    migrated_engine: Engine, gateway_csv: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    collector_on_while_storing: list[bool] = []
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        collector_on_while_storing.append(gc.isenabled())
+        return store_content(*args, **kwargs)
+
+    monkeypatch.setattr("adapters.ingest.store_content", recording)
+    assert gc.isenabled()
+
+    outcome = ingest_file(gateway_csv, file_formats(SETTINGS), migrated_engine)
+
+    assert outcome.status == "accepted"
+    assert collector_on_while_storing == [False]
+    assert gc.isenabled()
