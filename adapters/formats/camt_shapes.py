@@ -228,7 +228,11 @@ def _read_planned(
     if amount < 0 or direction is None:
         return None
     details = [_read_detail(scope, detail, nodes, currency, direction) for detail in plan.details]
-    remittance = " ".join(detail.remittance for detail in details if detail.remittance)
+    remittance = (
+        details[0].remittance
+        if len(details) == 1
+        else " ".join([d.remittance for d in details if d.remittance])
+    )
     booking = _text(nodes, plan.booking)
     valued = _text(nodes, plan.value)
     status = _text(nodes, plan.status)
