@@ -231,7 +231,7 @@ def _read_planned(
     remittance = (
         details[0].remittance
         if len(details) == 1
-        else " ".join([d.remittance for d in details if d.remittance])
+        else " ".join([detail.remittance for detail in details if detail.remittance])
     )
     booking = _text(nodes, plan.booking)
     valued = _text(nodes, plan.value)
