@@ -59,7 +59,7 @@ def read_entry(scope: Scope, element: Any, position: str) -> tuple[BankEntry, li
         details.append(detail)
         if has_charges:
             charged.append((index, transaction))
-    remittance = " ".join(detail.remittance for detail in details if detail.remittance)
+    remittance = joined([detail.remittance for detail in details])
     booking_date = read_date_choice(scope, kids.get("BookgDt"), f"{position}/BookgDt")
     value_date = read_date_choice(scope, kids.get("ValDt"), f"{position}/ValDt")
     reversal = read_reversal(scope, kids.get("RvslInd"), position)
@@ -159,9 +159,16 @@ def detail_record(
     return TxDetail(
         end_to_end_id=None if end_to_end in (None, _NOT_PROVIDED) else end_to_end,
         amount=amount,
-        remittance=(lines[0] if len(lines) == 1 else " ".join([line for line in lines if line])) or None,
+        remittance=joined(lines),
         references=references,
     )
+
+
+def joined(texts: Sequence[str | None]) -> str | None:
+    """The texts that are not blank, joined by spaces (one is taken as it is); ``None`` if none is."""
+    if len(texts) == 1:  # the usual remittance: one line, one detail
+        return texts[0] or None
+    return " ".join([text for text in texts if text]) or None
 
 
 def _remittance_lines(scope: Scope, holder: Any, where: str) -> list[str | None]:

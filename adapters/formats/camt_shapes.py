@@ -29,6 +29,7 @@ from adapters.formats.camt_entries import (
     DETAIL_REFS,
     detail_record,
     entry_issues,
+    joined,
     read_entry,
     read_reversal,
     single_end_to_end,
@@ -228,11 +229,7 @@ def _read_planned(
     if amount < 0 or direction is None:
         return None
     details = [_read_detail(scope, detail, nodes, currency, direction) for detail in plan.details]
-    remittance = (
-        details[0].remittance
-        if len(details) == 1
-        else " ".join([detail.remittance for detail in details if detail.remittance])
-    )
+    remittance = joined([detail.remittance for detail in details])
     booking = _text(nodes, plan.booking)
     valued = _text(nodes, plan.value)
     status = _text(nodes, plan.status)
