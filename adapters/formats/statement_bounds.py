@@ -38,11 +38,11 @@ def check_statements(statements: tuple[BankStatement, ...], source: str) -> None
 def _statement_problems(
     statement: BankStatement, position: str, totals: dict[tuple[str, str], int]
 ) -> Iterator[Check]:
-    limits = column_limits(schema.bank_statements)
     for name in ("statement_id", "sequence", "account", "currency"):
         value = getattr(statement, name)
         if value is not None:
-            yield position, bounds.text_problem(value, name, limits[name][1], limits[name][0])
+            limit = _STATEMENT_LIMITS[name]
+            yield position, bounds.text_problem(value, name, limit[1], limit[0])
     for name in ("from_date", "to_date"):
         day = getattr(statement, name)
         if day is not None:
@@ -93,6 +93,7 @@ def _entry_within(entry: BankEntry) -> bool:
 
 
 _LIMITED = ("currency", "status", "bank_ref", "end_to_end_id", "position")
+_STATEMENT_LIMITS = column_limits(schema.bank_statements)
 _ENTRY_LIMITS = column_limits(schema.bank_entries)
 _DETAIL_LIMITS = column_limits(schema.bank_entry_details)
 _LENGTHS = tuple(_ENTRY_LIMITS[name][1] for name in _LIMITED)
