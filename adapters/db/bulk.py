@@ -3,8 +3,9 @@
 Millions of payments a day cannot go through one SQLAlchemy object per row.
 Into PostgreSQL they go by ``COPY ... FROM STDIN`` fed with CSV that pyarrow
 writes. Into SQLite a large load is staged: the ADBC SQLite driver writes the
-Arrow columns, in C, into a private file of its own, which the service's
-connection then attaches and copies from in one ``INSERT ... SELECT``; a small
+Arrow columns, in C, into private files of its own, which the service's
+connection then attaches and copies from by ``INSERT ... SELECT`` (a large
+load in parts: the next part is written while one is copied); a small
 one goes through the driver's ``executemany`` with plain tuples (binding them
 one by one costs more than the staging file saves below
 :data:`STAGE_MIN_ROWS`). Out of either database rows come by the raw driver
@@ -19,6 +20,7 @@ import itertools
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +38,10 @@ CHUNK_ROWS = 100_000
 STAGE_MIN_ROWS = 20_000
 #: staging files one SQLite transaction may attach (SQLite allows ten attached databases)
 STAGED_PER_TRANSACTION = 8
+#: a staged load of at least twice this many rows is written in parts, at most
+#: :data:`STAGE_PARTS` of them, so that the next part is written while one is copied
+STAGE_PART_MIN_ROWS = 50_000
+STAGE_PARTS = 4
 _staged = itertools.count(1)
 
 
@@ -49,8 +55,8 @@ def bulk_insert(conn: Connection, table: Table, rows: pa.Table) -> int:
     rows = rows.select([c.name for c in table.columns if c.name in rows.column_names])  # table order
     if conn.dialect.name == "postgresql":
         _copy_in(conn, table, rows)
-    elif _can_stage(conn, rows):
-        _staged_insert(conn, table, rows)
+    elif parts := _staging_parts(conn, rows):
+        _staged_insert(conn, table, rows, parts)
     else:
         _executemany(conn, table, rows)
     return int(rows.num_rows)
@@ -114,44 +120,85 @@ def _sqlite_stored(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedA
     return column
 
 
-def _can_stage(conn: Connection, rows: pa.Table) -> bool:
-    """Large enough, in a write transaction that detaches staging files at its end, with room."""
+def _staging_parts(conn: Connection, rows: pa.Table) -> int:
+    """How many staging files a load is written in; none when it binds its rows instead.
+
+    A load is staged when it is large enough and runs in a write transaction that detaches
+    staging files at its end, with room for one more of them.
+    """
     staged = conn.info.get(AFTER_TRANSACTION)
-    return rows.num_rows >= STAGE_MIN_ROWS and staged is not None and len(staged) < STAGED_PER_TRANSACTION
+    if rows.num_rows < STAGE_MIN_ROWS or staged is None:
+        return 0
+    room = STAGED_PER_TRANSACTION - len(staged)
+    return max(0, min(room, STAGE_PARTS, rows.num_rows // STAGE_PART_MIN_ROWS or 1))
 
 
-def _staged_insert(conn: Connection, table: Table, rows: pa.Table) -> None:
-    """``rows`` written by the ADBC driver into a staging file, then copied into ``table`` in SQL.
+def _staged_insert(conn: Connection, table: Table, rows: pa.Table, parts: int) -> None:
+    """``rows`` written by the ADBC driver into staging files, then copied into ``table`` in SQL.
 
     Binding a million rows through ``executemany`` costs ≈ 4 µs a row in Python; ADBC binds them
     in C from the Arrow buffers, and SQLite copies them from the attached file without leaving
-    C. Two SQLite libraries in one process must never have the same file open at once (a close
+    C. A large load is cut into ``parts``, written one after the other by a second thread while
+    this one copies the part before (both drivers let go of Python's lock while they work), and
+    copied in order, so the rows' ids still follow their order.
+
+    Two SQLite libraries in one process must never have the same file open at once (a close
     by one drops the other's POSIX locks, which SQLite documents as a way to corrupt a
-    database): ADBC's library only ever opens the staging file, and closes it before this
+    database): ADBC's library only ever opens staging files, and closes each before this
     connection attaches it; the database itself is opened by this connection's library alone.
-    The staging file is detached and removed once the transaction has ended, committed or not
-    (a database attached in a transaction cannot be detached before its end).
+    Each staging file is detached and removed once the transaction has ended, committed or not
+    (a database attached in a transaction cannot be detached before its end); a part written
+    but never attached (a copy before it failed) is removed at once.
     """
+    size = -(-rows.num_rows // parts)
+    pieces = [rows.slice(start, size) for start in range(0, rows.num_rows, size)]
+    driver = conn.connection.dbapi_connection
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="recon-stage") as writer:
+        written = [writer.submit(_write_staging, piece) for piece in pieces]
+        taken = 0
+        try:
+            for future in written:
+                folder = future.result()
+                taken += 1
+                schema = f"recon_stage_{next(_staged)}"
+                try:
+                    driver.execute("ATTACH DATABASE ? AS " + schema, (str(folder / "rows.db"),))  # type: ignore[union-attr]
+                except BaseException:
+                    shutil.rmtree(folder, ignore_errors=True)
+                    raise
+                conn.info[AFTER_TRANSACTION].append(_release(driver, schema, folder))
+                source = sql_table("rows", *(column(name) for name in rows.column_names), schema=schema)
+                in_order = select(source).order_by(literal_column("rowid"))  # the rows' order gives their ids
+                conn.execute(table.insert().from_select(rows.column_names, in_order))
+        finally:
+            _discard(written[taken:])
+
+
+def _write_staging(rows: pa.Table) -> Path:
+    """A new private SQLite file holding ``rows`` as table ``rows``, closed; its folder."""
     import adbc_driver_sqlite.dbapi as adbc_sqlite  # on first use: it imports pyarrow.dataset (≈ 0.25 s)
 
     staged = pa.table([_sqlite_stored(column) for column in rows.columns], names=rows.column_names)
     folder = Path(tempfile.mkdtemp(prefix="recon-stage-"))
     path = folder / "rows.db"
-    schema = f"recon_stage_{next(_staged)}"
-    driver = conn.connection.dbapi_connection
     try:
         with adbc_sqlite.connect(str(path), autocommit=True) as staging, staging.cursor() as cursor:
             cursor.execute("PRAGMA journal_mode = OFF")  # a private, throw-away file
             cursor.execute("PRAGMA synchronous = OFF")
             cursor.adbc_ingest("rows", staged, mode="create")
-        driver.execute("ATTACH DATABASE ? AS " + schema, (str(path),))  # type: ignore[union-attr]
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    conn.info[AFTER_TRANSACTION].append(_release(driver, schema, folder))
-    source = sql_table("rows", *(column(name) for name in rows.column_names), schema=schema)
-    in_order = select(source).order_by(literal_column("rowid"))  # the rows' order gives their ids
-    conn.execute(table.insert().from_select(rows.column_names, in_order))
+    return folder
+
+
+def _discard(written: list[Future[Path]]) -> None:
+    """Parts not taken: the ones not begun are not written, the others removed once written."""
+    for future in written:
+        future.cancel()
+    for future in written:
+        if not future.cancelled() and future.exception() is None:
+            shutil.rmtree(future.result(), ignore_errors=True)
 
 
 def _release(driver: Any, schema: str, folder: Path) -> Callable[[], None]:

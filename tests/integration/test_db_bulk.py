@@ -13,6 +13,7 @@ import psycopg
 import pyarrow as pa
 import pytest
 from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import IntegrityError
 
 from adapters.db import bulk, schema
 from adapters.db.bulk import bulk_insert, fetch_arrow, reserve_ids
@@ -267,3 +268,56 @@ def test_sqlite_binds_the_loads_of_a_transaction_past_its_staging_files(
 
     assert len(staging_opens) == 2  # the third load bound its rows
     assert read_back(sqlite_engine).equals(pa.concat_tables(loads).drop_columns(["file_id"]))
+
+
+def test_sqlite_stages_a_large_load_in_parts_copied_in_the_rows_order(
+    sqlite_engine: Engine, staging_opens: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bulk, "STAGE_PART_MIN_ROWS", 10)
+    with write_transaction(sqlite_engine) as conn:
+        rows = gateway_rows(35, new_file(conn, "p"))
+        assert bulk_insert(conn, schema.gateway_txns, rows) == 35
+        during = list((tmp_path / "tmp").iterdir())
+
+    assert len(set(staging_opens)) == len(staging_opens) == 3  # 35 // 10 parts, written one by one
+    assert len(during) == 3
+    assert list((tmp_path / "tmp").iterdir()) == []
+    assert set(attached(sqlite_engine)) <= {"main", "temp"}
+    assert read_back(sqlite_engine).equals(rows.drop_columns(["file_id"]))  # ids in the rows' order
+
+
+def test_sqlite_stages_no_more_parts_than_a_load_may_have_or_the_transaction_has_room_for(
+    sqlite_engine: Engine, staging_opens: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bulk, "STAGE_PART_MIN_ROWS", 1)
+    monkeypatch.setattr(bulk, "STAGE_PARTS", 4)
+    monkeypatch.setattr(bulk, "STAGED_PER_TRANSACTION", 6)
+    loads = []
+    with write_transaction(sqlite_engine) as conn:
+        for name in "qrs":
+            loads.append(gateway_rows(40, new_file(conn, name)))
+            bulk_insert(conn, schema.gateway_txns, loads[-1])
+
+    assert len(staging_opens) == 6  # four parts, the two left, then the rows bound
+    assert read_back(sqlite_engine).equals(pa.concat_tables(loads).drop_columns(["file_id"]))
+
+
+def store_with_a_missing_id(engine: Engine, rows: int, missing: int) -> None:
+    with write_transaction(engine) as conn:
+        table = gateway_rows(rows, new_file(conn, "t"))
+        ids = pa.array([f"T{i}" if i != missing else None for i in range(rows)], pa.string())  # NOT NULL
+        table = table.set_column(table.column_names.index("txn_id"), "txn_id", ids)
+        bulk_insert(conn, schema.gateway_txns, table)
+
+
+def test_sqlite_removes_every_part_when_a_copy_fails_and_nothing_is_stored(
+    sqlite_engine: Engine, staging_opens: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bulk, "STAGE_PART_MIN_ROWS", 10)
+    with pytest.raises(IntegrityError):
+        store_with_a_missing_id(sqlite_engine, rows=40, missing=15)  # in the second part of four
+
+    assert len(staging_opens) >= 2  # the second part was written, and failed to copy
+    assert list((tmp_path / "tmp").iterdir()) == []  # attached or not, every part is gone
+    assert set(attached(sqlite_engine)) <= {"main", "temp"}
+    assert read_back(sqlite_engine).num_rows == 0
