@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import sqlite3
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +16,14 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, Table, func, inspect, select, text
 
 from adapters.db import schema
-from adapters.db.engine import alembic_config, head_revision, migrate, require_schema, write_transaction
+from adapters.db.engine import (
+    alembic_config,
+    create_engine_for,
+    head_revision,
+    migrate,
+    require_schema,
+    write_transaction,
+)
 from adapters.db.meta import metadata
 from adapters.db.reference import (
     business_calendar,
@@ -97,6 +106,28 @@ def test_the_migrated_input_tables_match_the_metadata(engine: Engine) -> None:
 
     flat = [item for diff in differences for item in (diff if isinstance(diff, list) else [diff])]
     assert [item for item in flat if _table_name(item) in INPUT_TABLES] == []
+
+
+def _pages(engine: Engine) -> tuple[int, str]:
+    with engine.connect() as conn:
+        size = conn.exec_driver_sql("PRAGMA page_size").scalar_one()
+        return size, conn.exec_driver_sql("PRAGMA journal_mode").scalar_one()
+
+
+def test_a_new_sqlite_database_has_large_pages_and_an_existing_one_keeps_its_own(tmp_path: Path) -> None:
+    new = create_engine_for(f"sqlite:///{tmp_path / 'new.db'}")
+    migrate(new)
+    with sqlite3.connect(tmp_path / "old.db") as created_elsewhere:  # SQLite's default pages
+        created_elsewhere.execute("PRAGMA page_size = 4096")
+        created_elsewhere.execute("CREATE TABLE notes (text TEXT)")
+    old = create_engine_for(f"sqlite:///{tmp_path / 'old.db'}")
+    migrate(old)
+
+    assert _pages(new) == (65_536, "wal")
+    assert _pages(old) == (4096, "wal")  # a database keeps the page size it was made with
+    require_schema(old)
+    new.dispose()
+    old.dispose()
 
 
 def test_reference_data_loads_every_province_and_the_active_ones(migrated_engine: Engine) -> None:
