@@ -18,6 +18,7 @@ from operator import attrgetter
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import Connection, Executable, Table, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -44,16 +45,21 @@ def _with_file_id(table: pa.Table, names: list[str], file_id: int) -> pa.Table:
 
 def store_obligations(conn: Connection, file_id: int, table: pa.Table) -> None:
     """Append every row to the history, make the newest version of each payment code current,
-    and keep the export's columnar copy.
+    and keep the export's columnar copy (in the file's order).
 
-    (Storing the rows sorted by payment code halves the SQLite upsert, but the sort costs
-    as much CPU as it saves: measured at a million rows, not done. Sorting them inside
-    SQLite makes it slower: 2.6 → 4.4 s. PostgreSQL's gains, see below.)
+    On SQLite the history rows are appended in payment-code order (a stable sort: a code's
+    rows keep their file order, so the last still wins), and the register, upserted from them
+    in the order of their ids, has its key's index written page by page instead of at random:
+    at a million rows the upsert takes 1.0–1.1 s instead of 2.0–2.5, the sort 0.7–0.8. Sorting
+    inside SQLite instead makes the upsert slower (2.6 → 4.4 s). PostgreSQL sorts in its upsert,
+    see below.
     """
     rows = _with_file_id(table, OBLIGATIONS.names, file_id)
+    history = rows if conn.dialect.name == "postgresql" else rows.take(pc.sort_indices(rows["payment_code"]))
     # ingestion holds the write lock, so this file's history rows are exactly those past `before`
     before = conn.execute(select(func.coalesce(func.max(obligation_history.c.id), 0))).scalar_one()
-    bulk_insert(conn, obligation_history, rows)
+    bulk_insert(conn, obligation_history, history)
+    del history
     conn.execute(_upsert_from_history(conn, rows.column_names, file_id, before))
     write_obligation_copy(conn, file_id, rows)
 
