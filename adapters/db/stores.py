@@ -59,7 +59,7 @@ def store_obligations(conn: Connection, file_id: int, table: pa.Table) -> None:
     # ingestion holds the write lock, so this file's history rows are exactly those past `before`
     before = conn.execute(select(func.coalesce(func.max(obligation_history.c.id), 0))).scalar_one()
     bulk_insert(conn, obligation_history, history)
-    del history
+    del history  # the sorted copy is not needed once its rows are in; its memory goes back now
     conn.execute(_upsert_from_history(conn, rows.column_names, file_id, before))
     write_obligation_copy(conn, file_id, rows)
 
