@@ -127,6 +127,8 @@ def read_rows(data: bytes, layout: Layout, source: str) -> RawRows:
 
 def _line_ends(buffer: bytes, source: str) -> bytes:
     """``buffer`` with LF line ends: CR-only files converted, a stray CR refused with its line."""
+    if b"\r" not in buffer:  # most files: one memchr pass (counting is twenty times slower)
+        return buffer
     if buffer.count(b"\r") == buffer.count(b"\r\n"):  # two passes in C spare a regular expression
         return buffer
     stray = _LONE_CR.search(buffer)
