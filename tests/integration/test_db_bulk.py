@@ -256,15 +256,21 @@ def test_sqlite_binds_rows_outside_a_write_transaction_and_below_the_staging_siz
     assert read_back(sqlite_engine).equals(pa.concat_tables([outside, small]).drop_columns(["file_id"]))
 
 
+def load_in_one_transaction(engine: Engine, names: str, rows: int) -> list[pa.Table]:
+    """One load of ``rows`` transactions per file named, all in one write transaction."""
+    loads = []
+    with write_transaction(engine) as conn:
+        for name in names:
+            loads.append(gateway_rows(rows, new_file(conn, name)))
+            bulk_insert(conn, schema.gateway_txns, loads[-1])
+    return loads
+
+
 def test_sqlite_binds_the_loads_of_a_transaction_past_its_staging_files(
     sqlite_engine: Engine, staging_opens: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(bulk, "STAGED_PER_TRANSACTION", 2)
-    loads = []
-    with write_transaction(sqlite_engine) as conn:
-        for name in "ghi":
-            loads.append(gateway_rows(20, new_file(conn, name)))
-            bulk_insert(conn, schema.gateway_txns, loads[-1])
+    loads = load_in_one_transaction(sqlite_engine, "ghi", rows=20)
 
     assert len(staging_opens) == 2  # the third load bound its rows
     assert read_back(sqlite_engine).equals(pa.concat_tables(loads).drop_columns(["file_id"]))
@@ -292,11 +298,7 @@ def test_sqlite_stages_no_more_parts_than_a_load_may_have_or_the_transaction_has
     monkeypatch.setattr(bulk, "STAGE_PART_MIN_ROWS", 1)
     monkeypatch.setattr(bulk, "STAGE_PARTS", 4)
     monkeypatch.setattr(bulk, "STAGED_PER_TRANSACTION", 6)
-    loads = []
-    with write_transaction(sqlite_engine) as conn:
-        for name in "qrs":
-            loads.append(gateway_rows(40, new_file(conn, name)))
-            bulk_insert(conn, schema.gateway_txns, loads[-1])
+    loads = load_in_one_transaction(sqlite_engine, "qrs", rows=40)
 
     assert len(staging_opens) == 6  # four parts, the two left, then the rows bound
     assert read_back(sqlite_engine).equals(pa.concat_tables(loads).drop_columns(["file_id"]))
