@@ -152,21 +152,14 @@ def _staged_insert(conn: Connection, table: Table, rows: pa.Table, parts: int) -
     """
     size = -(-rows.num_rows // parts)
     pieces = [rows.slice(start, size) for start in range(0, rows.num_rows, size)]
-    driver = conn.connection.dbapi_connection
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="recon-stage") as writer:
         written = [writer.submit(_write_staging, piece) for piece in pieces]
         taken = 0
         try:
             for future in written:
-                folder = future.result()
+                path = future.result()
                 taken += 1
-                schema = f"recon_stage_{next(_staged)}"
-                try:
-                    driver.execute("ATTACH DATABASE ? AS " + schema, (str(folder / "rows.db"),))  # type: ignore[union-attr]
-                except BaseException:
-                    shutil.rmtree(folder, ignore_errors=True)
-                    raise
-                conn.info[AFTER_TRANSACTION].append(_release(driver, schema, folder))
+                schema = _attach(conn, path)
                 source = sql_table("rows", *(column(name) for name in rows.column_names), schema=schema)
                 in_order = select(source).order_by(literal_column("rowid"))  # the rows' order gives their ids
                 conn.execute(table.insert().from_select(rows.column_names, in_order))
@@ -174,8 +167,22 @@ def _staged_insert(conn: Connection, table: Table, rows: pa.Table, parts: int) -
             _discard(written[taken:])
 
 
+def _attach(conn: Connection, path: Path) -> str:
+    """Attach the staging file ``path`` to ``conn`` until its transaction ends (then detached and
+    removed, with its folder); the schema it is attached as."""
+    driver = conn.connection.dbapi_connection
+    schema = f"recon_stage_{next(_staged)}"
+    try:
+        driver.execute("ATTACH DATABASE ? AS " + schema, (str(path),))  # type: ignore[union-attr]
+    except BaseException:
+        shutil.rmtree(path.parent, ignore_errors=True)
+        raise
+    conn.info[AFTER_TRANSACTION].append(_release(driver, schema, path.parent))
+    return schema
+
+
 def _write_staging(rows: pa.Table) -> Path:
-    """A new private SQLite file holding ``rows`` as table ``rows``, closed; its folder."""
+    """A new private SQLite file, alone in a folder of its own, holding ``rows`` as table ``rows``, closed."""
     import adbc_driver_sqlite.dbapi as adbc_sqlite  # on first use: it imports pyarrow.dataset (≈ 0.25 s)
 
     staged = pa.table([_sqlite_stored(column) for column in rows.columns], names=rows.column_names)
@@ -189,7 +196,7 @@ def _write_staging(rows: pa.Table) -> Path:
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    return folder
+    return path
 
 
 def _discard(written: list[Future[Path]]) -> None:
@@ -198,7 +205,7 @@ def _discard(written: list[Future[Path]]) -> None:
         future.cancel()
     for future in written:
         if not future.cancelled() and future.exception() is None:
-            shutil.rmtree(future.result(), ignore_errors=True)
+            shutil.rmtree(future.result().parent, ignore_errors=True)
 
 
 def _release(driver: Any, schema: str, folder: Path) -> Callable[[], None]:
