@@ -26,7 +26,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from adapters.db.meta import Id, UtcDateTime, metadata
+from adapters.db.meta import Id, UtcDateTime, identifier, metadata
 
 runs = Table(
     "runs",
@@ -59,11 +59,11 @@ discrepancies = Table(
     Column("province_code", String(8)),
     Column("agency_code", String(16)),  # a central agency's row: province_code is empty
     Column("business_date", Date),
-    Column("payment_code", String(128)),
-    Column("txn_id", String(128)),
+    Column("payment_code", identifier(128)),
+    Column("txn_id", identifier(128)),
     Column("gateway", String(64)),
-    Column("batch_id", String(128)),
-    Column("bank_ref", String(160)),
+    Column("batch_id", identifier(128)),
+    Column("bank_ref", identifier(160)),
     Column("expected_vnd", BigInteger),
     Column("actual_vnd", BigInteger),
     Column("difference_vnd", BigInteger),
@@ -91,7 +91,7 @@ run_batches = Table(
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("run_id", String(160), ForeignKey("runs.id"), nullable=False),
     Column("position", Integer, nullable=False),
-    Column("batch_id", String(128), nullable=False),
+    Column("batch_id", identifier(128), nullable=False),
     Column("gateway", String(64), nullable=False),
     Column("province_code", String(8)),
     Column("treasury_account", String(64)),
@@ -122,9 +122,9 @@ run_credits = Table(
     Column("account", String(64), nullable=False),
     Column("province_code", String(8)),
     Column("booking_date", Date),
-    Column("bank_ref", String(160)),
+    Column("bank_ref", identifier(160)),
     Column("amount_vnd", BigInteger, nullable=False),
-    Column("batch_id", String(128)),
+    Column("batch_id", identifier(128)),
     Column("link", String(16)),
     Index(None, "run_id", "province_code"),
 )

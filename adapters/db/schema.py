@@ -31,7 +31,7 @@ from sqlalchemy import (
     text,
 )
 
-from adapters.db.meta import Id, UtcDateTime, metadata
+from adapters.db.meta import Id, UtcDateTime, identifier, metadata
 
 #: Every file offered for ingestion, accepted or rejected; duplicates add no row. A file is
 #: never deleted: a trigger (``files_kept``, migration 0020_bulk) refuses it. So gateway
@@ -73,7 +73,7 @@ def _obligation_columns() -> list[Column[object]]:
         Column("issued_at", UtcDateTime),
         Column("issued_date", Date),
         Column("portal_status", String(16), nullable=False),
-        Column("portal_txn_id", String(128)),
+        Column("portal_txn_id", identifier(128)),
         Column("portal_paid_at", UtcDateTime),
         Column("portal_paid_date", Date),
         Column("asset_class", String(32)),
@@ -85,7 +85,7 @@ def _obligation_columns() -> list[Column[object]]:
 obligations = Table(
     "obligations",
     metadata,
-    Column("payment_code", String(128), primary_key=True),
+    Column("payment_code", identifier(128), primary_key=True),
     *_obligation_columns(),
     Column("file_id", Id, nullable=False),  # no foreign key: see files
     Index(None, "portal_paid_date"),
@@ -96,7 +96,7 @@ obligation_history = Table(
     "obligation_history",
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
-    Column("payment_code", String(128), nullable=False),
+    Column("payment_code", identifier(128), nullable=False),
     *_obligation_columns(),
     Column("file_id", Id, nullable=False),  # no foreign key: see files
     # no secondary index: every one costs seconds per million rows on the ingestion path,
@@ -124,8 +124,8 @@ gateway_txns = Table(
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("file_id", Id, nullable=False),  # no foreign key: see files
-    Column("txn_id", String(128), nullable=False),
-    Column("payment_code", String(128)),
+    Column("txn_id", identifier(128), nullable=False),
+    Column("payment_code", identifier(128)),
     Column("gateway", String(64), nullable=False),
     Column("province_code", String(8)),
     Column("treasury_account", String(64)),
@@ -135,8 +135,8 @@ gateway_txns = Table(
     Column("paid_at", UtcDateTime),
     Column("paid_date", Date),
     Column("settlement_date", Date),
-    Column("batch_id", String(128)),
-    Column("original_txn_id", String(128)),
+    Column("batch_id", identifier(128)),
+    Column("original_txn_id", identifier(128)),
     Column("line", BigInteger),
     # by the queries that use them: a run's range, statements' batches, ties by id (not by
     # payment code: each index costs seconds per million rows stored, see migration 0005)
@@ -172,7 +172,7 @@ gateway_txn_supersessions = Table(
     # no foreign keys: a file's supersessions are written with its row, in its transaction, and
     # file rows are never deleted; checking 2 keys per row cost PostgreSQL seconds per 100k rows
     Column("file_id", Id, primary_key=True, autoincrement=False),
-    Column("txn_id", String(128), primary_key=True),
+    Column("txn_id", identifier(128), primary_key=True),
     Column("by_file_id", Id, primary_key=True, autoincrement=False),
     Column("gateway", String(64), nullable=False),
     Column("paid_date", Date),
@@ -219,8 +219,8 @@ bank_entries = Table(
     Column("value_date", Date),
     Column("reversal", Boolean, nullable=False),
     Column("status", String(8), nullable=False),
-    Column("bank_ref", String(128)),
-    Column("end_to_end_id", String(128)),
+    Column("bank_ref", identifier(128)),
+    Column("end_to_end_id", identifier(128)),
     Column("remittance", Text),
     Column("charges", BigInteger, nullable=False),
     Column("position", String(128)),
@@ -237,7 +237,7 @@ bank_entry_details = Table(
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("entry_id", Id, ForeignKey("bank_entries.id"), nullable=False),
-    Column("end_to_end_id", String(128)),
+    Column("end_to_end_id", identifier(128)),
     Column("amount", BigInteger),
     Column("remittance", Text),
     Column("references", Text, nullable=False, server_default="[]"),  # JSON list of text

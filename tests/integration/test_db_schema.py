@@ -13,7 +13,8 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, Table, func, inspect, select, text
+from sqlalchemy import Engine, Table, func, insert, inspect, select, text
+from sqlalchemy.dialects import postgresql
 
 from adapters.db import schema
 from adapters.db.engine import (
@@ -106,6 +107,39 @@ def test_the_migrated_input_tables_match_the_metadata(engine: Engine) -> None:
 
     flat = [item for diff in differences for item in (diff if isinstance(diff, list) else [diff])]
     assert [item for item in flat if _table_name(item) in INPUT_TABLES] == []
+
+
+def _identifier_columns() -> set[tuple[str, str]]:
+    """The (table, column) pairs the metadata declares with :func:`adapters.db.meta.identifier`."""
+    return {
+        (table.name, column.name)
+        for table in metadata.tables.values()
+        for column in table.columns
+        if getattr(column.type.dialect_impl(postgresql.dialect()), "collation", None) == "C"
+    }
+
+
+@pytest.mark.postgres
+def test_identifier_columns_collate_by_their_bytes_on_postgresql(postgres_engine: Engine) -> None:
+    migrate(postgres_engine)
+    query = text(
+        "SELECT table_name, column_name FROM information_schema.columns "
+        "WHERE table_schema = 'public' AND collation_name = 'C'"
+    )
+    with postgres_engine.connect() as conn:
+        collated = {(row.table_name, row.column_name) for row in conn.execute(query)}
+        codes = ["a-1", "B2", "a1", "A-1", "b2"]
+        conn.execute(insert(schema.obligations), [_obligation(code) for code in codes])
+        ordered = conn.execute(select(schema.obligations.c.payment_code).order_by("payment_code")).scalars()
+        assert list(ordered) == sorted(codes, key=str.encode)
+
+    assert ("obligations", "payment_code") in collated
+    assert ("gateway_txns", "txn_id") in collated
+    assert collated == _identifier_columns()
+
+
+def _obligation(code: str) -> dict[str, object]:
+    return {"payment_code": code, "kind": "fee", "amount_vnd": 1, "portal_status": "unpaid", "file_id": 1}
 
 
 def _pages(engine: Engine) -> tuple[int, str]:
