@@ -1,16 +1,16 @@
 """Arrow tables in and out of the database at bulk speed.
 
 Millions of payments a day cannot go through one SQLAlchemy object per row.
-Into PostgreSQL they go by ``COPY ... FROM STDIN`` fed with CSV that pyarrow
-writes. Into SQLite a large load is staged: the ADBC SQLite driver writes the
-Arrow columns, in C, into private files of its own, which the service's
-connection then attaches and copies from by ``INSERT ... SELECT`` (a large
-load in parts: the next part is written while one is copied); a small
-one goes through the driver's ``executemany`` with plain tuples (binding them
-one by one costs more than the staging file saves below
-:data:`STAGE_MIN_ROWS`). Out of either database rows come by the raw driver
-cursor, a chunk at a time, straight into Arrow arrays. Every path runs on the
-caller's connection, inside its transaction.
+Into PostgreSQL they go by ``COPY ... FROM STDIN`` in the binary format,
+built from the columns (:mod:`adapters.db.pgcopy`). Into SQLite a large load
+is staged: the ADBC SQLite driver writes the Arrow columns, in C, into
+private files of its own, which the service's connection then attaches and
+copies from by ``INSERT ... SELECT`` (a large load in parts: the next part is
+written while one is copied); a small one goes through the driver's
+``executemany`` with plain tuples (binding them one by one costs more than
+the staging file saves below :data:`STAGE_MIN_ROWS`). Out of either database
+rows come by the raw driver cursor, a chunk at a time, straight into Arrow
+arrays. Every path runs on the caller's connection, inside its transaction.
 """
 
 from __future__ import annotations
@@ -25,13 +25,13 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 from sqlalchemy import Connection, Executable, Table, column, func, literal_column, select
 from sqlalchemy import table as sql_table
 from sqlalchemy.exc import CompileError
 
 from adapters.db.engine import AFTER_TRANSACTION
+from adapters.db.pgcopy import copy_chunks
 
 CHUNK_ROWS = 100_000
 #: below this many rows a SQLite load binds them one by one: a staging file costs ≈ 5 ms
@@ -69,29 +69,11 @@ def _quoted(conn: Connection, names: list[str]) -> str:
 
 def _copy_in(conn: Connection, table: Table, rows: pa.Table) -> None:
     quote = conn.dialect.identifier_preparer.quote
-    sql = f"COPY {quote(table.name)} ({_quoted(conn, rows.column_names)}) FROM STDIN (FORMAT csv)"
-    options = pa_csv.WriteOptions(include_header=False, batch_size=CHUNK_ROWS)
+    sql = f"COPY {quote(table.name)} ({_quoted(conn, rows.column_names)}) FROM STDIN (FORMAT binary)"
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     with cursor.copy(sql) as copy:
-        for batch in rows.to_batches(max_chunksize=CHUNK_ROWS):
-            buffer = io.BytesIO()
-            # CSV tells NULL (unquoted empty) from '' (quoted)
-            pa_csv.write_csv(_utc_text(pa.Table.from_batches([batch])), buffer, options)
-            copy.write(buffer.getbuffer())
-
-
-def _utc_text(batch: pa.Table) -> pa.Table:
-    """``batch`` with its zoned timestamps as UTC text (``2026-11-26 04:51:42.000000+00``).
-
-    pyarrow's CSV writer formats a zoned timestamp value by value through the
-    time-zone database: ten times slower than this cast, and most of a COPY's time.
-    """
-    for index, field in enumerate(batch.schema):
-        if pa.types.is_timestamp(field.type) and field.type.tz is not None:
-            naive = batch.column(index).cast(pa.timestamp("us", tz="UTC")).cast(pa.timestamp("us"))
-            text = pc.binary_join_element_wise(naive.cast(pa.string()), "+00", "")
-            batch = batch.set_column(index, field.name, text)
-    return batch
+        for chunk in copy_chunks(table, rows, conn.dialect, CHUNK_ROWS):
+            copy.write(chunk)
 
 
 def _executemany(conn: Connection, table: Table, rows: pa.Table) -> None:
