@@ -12,11 +12,13 @@ are versioned one by one by their business identity.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from operator import attrgetter
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Connection, Executable, Table, func, insert, select, update
@@ -105,11 +107,12 @@ def store_statements(
 ) -> StatementsStored:
     """Store each statement as a new version of its identity, unless the same content is already current."""
     outcome = StatementsStored()
-    kept: list[tuple[int, BankStatement]] = []
-    for statement in statements:
-        content = hashlib.sha256(repr(statement).encode()).hexdigest()
+    columns = _EntryColumns.of(statements)
+    kept: list[tuple[int, int]] = []  # (statement row id, index in the file)
+    for index, statement in enumerate(statements):
+        content = columns.digest(index, statement)
         previous = _current_statement(conn, statement.identity)
-        if previous is not None and previous[2] == content:
+        if previous is not None and previous[2] in (content, _digest_of_text(statement)):
             outcome.warnings.append(
                 f"statement {statement.statement_id} of account {statement.account} "
                 "is already stored with the same content; the stored one is kept"
@@ -122,11 +125,16 @@ def store_statements(
             )
             version = previous[1] + 1
             outcome.corrections += 1
-        row_id = _insert_statement(conn, file_id, statement, version, previous, content)
-        kept.append((row_id, statement))
+        kept.append((_insert_statement(conn, file_id, statement, version, previous, content), index))
     outcome.stored = len(kept)
-    _store_entries(conn, kept)
+    columns.store(conn, kept)
     return outcome
+
+
+def _digest_of_text(statement: BankStatement) -> str:
+    """The digest statements were stored with before they were digested by their columns (the
+    text of the record): a statement stored then, sent again, is still known as the same."""
+    return hashlib.sha256(repr(statement).encode()).hexdigest()
 
 
 def _current_statement(conn: Connection, identity: str) -> tuple[int, int, str] | None:
@@ -168,32 +176,83 @@ def _insert_statement(
     return row_id
 
 
-def _store_entries(conn: Connection, kept: list[tuple[int, BankStatement]]) -> None:
-    entries = [entry for _, statement in kept for entry in statement.entries]
-    ids = reserve_ids(conn, bank_entries, len(entries)).to_pylist()
-    columns: dict[str, list[object]] = {
-        "id": ids,
-        "statement_row_id": [row_id for row_id, statement in kept for _ in statement.entries],
-        "account": [statement.account for _, statement in kept for _ in statement.entries],
-        "direction": [entry.direction.value for entry in entries],
-    }
-    for name in _ENTRY_FIELDS:
-        columns[name] = list(map(attrgetter(name), entries))
-    _bulk(conn, bank_entries, columns)
-    details = [
-        (entry_id, detail) for entry_id, entry in zip(ids, entries, strict=True) for detail in entry.details
-    ]
-    _bulk(
-        conn,
-        bank_entry_details,
-        {
-            "entry_id": [entry_id for entry_id, _ in details],
-            "end_to_end_id": [detail.end_to_end_id for _, detail in details],
-            "amount": [detail.amount for _, detail in details],
-            "remittance": [detail.remittance for _, detail in details],
-            "references": [_references(detail.references) for _, detail in details],
-        },
-    )
+@dataclass(frozen=True, slots=True)
+class _EntryColumns:
+    """A file's entries and their details as the columns they are stored in, read once.
+
+    ``entries`` holds the entries of every statement in the file's order, so a
+    statement's are one slice (``starts``); ``details`` likewise, each detail
+    with the position of its entry in ``entries`` (``entry``).
+    """
+
+    entries: pa.Table
+    details: pa.Table
+    starts: list[int]  # where each statement's entries begin in ``entries``, and the end
+    detail_starts: list[int]
+
+    @classmethod
+    def of(cls, statements: tuple[BankStatement, ...]) -> _EntryColumns:
+        entries = [entry for statement in statements for entry in statement.entries]
+        counts = np.fromiter(map(len, map(attrgetter("details"), entries)), np.int64, len(entries))
+        starts = [0, *itertools.accumulate(len(statement.entries) for statement in statements)]
+        detail_starts = np.concatenate([[0], np.cumsum(counts)])[starts].tolist()
+        columns: dict[str, list[object]] = {
+            "account": [statement.account for statement in statements for _ in statement.entries],
+            "direction": [entry.direction.value for entry in entries],
+        }
+        for name in _ENTRY_FIELDS:
+            columns[name] = list(map(attrgetter(name), entries))
+        details = [detail for entry in entries for detail in entry.details]
+        detail_columns: dict[str, list[object]] = {
+            name: list(map(attrgetter(name), details)) for name in ("end_to_end_id", "amount", "remittance")
+        }
+        detail_columns["references"] = [_references(detail.references) for detail in details]
+        entry = pa.array(np.repeat(np.arange(len(entries), dtype=np.int64), counts))
+        return cls(
+            entries=_arrow(bank_entries, columns),
+            details=_arrow(bank_entry_details, detail_columns).add_column(0, "entry", entry),
+            starts=starts,
+            detail_starts=detail_starts,
+        )
+
+    def digest(self, index: int, statement: BankStatement) -> str:
+        """The statement's content: its own fields, and its entries and details as they are stored.
+
+        Whatever comes before the statement in its file, the same content gives the
+        same digest: a detail points to its entry by the entry's place in the statement.
+        Digesting columns costs a fraction of the record's text (0.5 s for 100 000
+        entries with a detail each).
+        """
+        first, end = self.starts[index], self.starts[index + 1]
+        start, stop = self.detail_starts[index], self.detail_starts[index + 1]
+        details = self.details.slice(start, stop - start)
+        details = details.set_column(0, "entry", pc.subtract(details["entry"], first))
+        content = hashlib.sha256(repr(replace(statement, entries=())).encode())
+        for part in (self.entries.slice(first, end - first), details):
+            content.update(_ipc(part))
+        return content.hexdigest()
+
+    def store(self, conn: Connection, kept: list[tuple[int, int]]) -> None:
+        """The entries and details of the statements ``kept`` (row id, index in the file)."""
+        spans = [(row_id, self.starts[index], self.starts[index + 1]) for row_id, index in kept]
+        positions = np.concatenate([np.arange(first, end) for _, first, end in spans] or [np.arange(0)])
+        statement_row_ids = np.concatenate(
+            [np.full(end - first, row_id) for row_id, first, end in spans] or [np.arange(0)]
+        )
+        ids = reserve_ids(conn, bank_entries, len(positions)).to_numpy()
+        entries = self.entries.take(positions).append_column("id", pa.array(ids, pa.int64()))
+        bulk_insert(
+            conn,
+            bank_entries,
+            entries.append_column("statement_row_id", pa.array(statement_row_ids, pa.int64())),
+        )
+        id_at = np.full(self.entries.num_rows, -1, np.int64)  # each kept entry's id, by its place in the file
+        id_at[positions] = ids
+        entry_ids = id_at[self.details["entry"].to_numpy()]
+        details = self.details.drop_columns(["entry"]).append_column(
+            "entry_id", pa.array(entry_ids, pa.int64())
+        )
+        bulk_insert(conn, bank_entry_details, details.filter(pa.array(entry_ids >= 0)))
 
 
 #: The entry's own fields stored as they are, each read for all entries at once.
@@ -219,9 +278,15 @@ def _references(references: tuple[str, ...]) -> str:
     return json.dumps(list(references), ensure_ascii=False) if references else "[]"
 
 
-def _bulk(conn: Connection, table: Table, columns: dict[str, list[object]]) -> None:
-    arrays = {name: pa.array(values, _arrow_type(table, name)) for name, values in columns.items()}
-    bulk_insert(conn, table, pa.table(arrays))
+def _arrow(table: Table, columns: dict[str, list[object]]) -> pa.Table:
+    return pa.table({name: pa.array(values, _arrow_type(table, name)) for name, values in columns.items()})
+
+
+def _ipc(table: pa.Table) -> pa.Buffer:
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue()
 
 
 def _arrow_type(table: Table, name: str) -> pa.DataType:

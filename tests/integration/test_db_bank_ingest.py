@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from dataclasses import replace
 from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 
 from adapters.bootstrap import file_formats
 from adapters.db import schema
+from adapters.db.engine import write_transaction
+from adapters.formats.camt import CamtParser
 from adapters.formats.camt_writer import write_camt053
 from adapters.ingest import ingest_file
 from adapters.settings import Settings
@@ -126,3 +130,79 @@ def test_a_statement_already_stored_with_the_same_content_is_kept_once(
     with migrated_engine.connect() as conn:
         versions = conn.execute(select(schema.bank_statements.c.version)).scalars().all()
     assert versions == [1]
+
+
+def _versions(engine: Engine) -> list[tuple[str, int, bool]]:
+    s = schema.bank_statements.c
+    with engine.connect() as conn:
+        rows = conn.execute(select(s.statement_id, s.version, s.current).order_by(s.id)).all()
+    return [tuple(row) for row in rows]
+
+
+def test_a_statement_is_known_as_the_same_whatever_stands_before_it_in_the_file(
+    migrated_engine: Engine, tmp_path: Path
+) -> None:
+    first, second = tmp_path / "first.xml", tmp_path / "second.xml"
+    write_camt053(
+        [statement("S1", [150000], details=True), statement("S2", [75000, 5000], details=True)], first
+    )
+    corrected = statement(
+        "S1", [150000, 2000000, 90000], details=True
+    )  # more entries and details before S2's
+    write_camt053([corrected, statement("S2", [75000, 5000], details=True)], second)
+
+    ingest_file(first, file_formats(Settings()), migrated_engine)
+    again = ingest_file(second, file_formats(Settings()), migrated_engine)
+
+    assert again.status == "correction"
+    assert any("statement S2" in w and "same content" in w for w in again.warnings)
+    assert _versions(migrated_engine) == [("S1", 1, False), ("S2", 1, True), ("S1", 2, True)]
+    d, e = schema.bank_entry_details.c, schema.bank_entries.c
+    with migrated_engine.connect() as conn:
+        pairs = select(e.amount, d.amount).join_from(schema.bank_entry_details, schema.bank_entries)
+        stored = conn.execute(pairs.order_by(d.id)).all()
+    assert [tuple(row) for row in stored][-6:] == [
+        (150000, 149000),
+        (150000, 1000),
+        (2000000, 1999000),
+        (2000000, 1000),
+        (90000, 89000),
+        (90000, 1000),
+    ]
+
+
+def test_a_detail_changed_alone_makes_the_statement_a_correction(
+    migrated_engine: Engine, tmp_path: Path
+) -> None:
+    first, second = tmp_path / "first.xml", tmp_path / "second.xml"
+    original = statement("S1", [150000], details=True)
+    entry = original.entries[0]
+    changed_detail = replace(entry.details[1], remittance="HS-2 sửa")
+    changed = replace(original, entries=(replace(entry, details=(entry.details[0], changed_detail)),))
+    write_camt053([original], first)
+    write_camt053([changed], second)
+
+    ingest_file(first, file_formats(Settings()), migrated_engine)
+    again = ingest_file(second, file_formats(Settings()), migrated_engine)
+
+    assert again.status == "correction"
+    assert _versions(migrated_engine) == [("S1", 1, False), ("S1", 2, True)]
+
+
+def test_a_statement_stored_with_the_digest_of_its_text_is_still_known_as_the_same(
+    migrated_engine: Engine, tmp_path: Path
+) -> None:
+    plain, wrapped = tmp_path / "vcb.xml", tmp_path / "vcb-envelope.xml"
+    write_camt053([statement("S1", [150000], details=True)], plain)
+    write_camt053([statement("S1", [150000], details=True)], wrapped, envelope=True)
+    ingest_file(plain, file_formats(Settings()), migrated_engine)
+    read = CamtParser().parse(plain).statements[0]
+    with write_transaction(migrated_engine) as conn:  # as a statement stored before the columns' digest
+        text_digest = hashlib.sha256(repr(read).encode()).hexdigest()
+        conn.execute(update(schema.bank_statements).values(content_sha256=text_digest))
+
+    again = ingest_file(wrapped, file_formats(Settings()), migrated_engine)
+
+    assert again.status == "accepted"
+    assert any("already stored with the same content" in w for w in again.warnings)
+    assert _versions(migrated_engine) == [("S1", 1, True)]
