@@ -8,10 +8,11 @@ to parse for a number, a date or a time stamp, which is most of what a text
 a 16-bit count of fields and per field a 32-bit length (−1 for NULL) and the
 value's bytes, all big-endian, then a 16-bit −1.
 
-Each column becomes a binary array of its fields (length and value), made by
-numpy and pyarrow kernels; the fields of a row are joined by
-``binary_join_element_wise`` and the rows' bytes are its data buffer. Each
-value has the exact representation of its column's type (a ``COPY`` in this
+Each column becomes two arrays of byte strings, a value per row: the
+field's length and the field's bytes (none for NULL), made by numpy and
+pyarrow kernels. Those arrays, one after the other, are taken row by row by
+one ``take``, whose data buffer is then the rows of the ``COPY``. Each value
+has the exact representation of its column's type (a ``COPY`` in this
 format checks lengths and ranges, never converts): an integer that does not
 fit its column is refused here by the cast, text longer than its ``VARCHAR``
 by the server, as a text ``COPY`` would.
