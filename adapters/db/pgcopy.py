@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import pyarrow as pa
@@ -59,26 +59,28 @@ def copy_chunks(
     yield TRAILER
 
 
+#: The Arrow type of each column type's binary representation, subclasses first (a
+#: ``BigInteger`` is an ``Integer`` too); a ``DateTime``'s depends on its zone
+_ARROW_KINDS: Final[tuple[tuple[type[TypeEngine[Any]], pa.DataType], ...]] = (
+    (BigInteger, pa.int64()),
+    (SmallInteger, pa.int16()),
+    (Integer, pa.int32()),
+    (Boolean, pa.uint8()),
+    (Date, pa.date32()),
+    (String, pa.string()),
+    (LargeBinary, pa.binary()),
+)
+
+
 def _arrow_kind(kind: TypeEngine[object]) -> pa.DataType:
     """The Arrow type whose values have the binary representation of the column's PostgreSQL type."""
     if isinstance(kind, TypeDecorator):  # UtcDateTime: what it stores
         kind = kind.impl_instance
-    if isinstance(kind, BigInteger):
-        return pa.int64()
-    if isinstance(kind, SmallInteger):
-        return pa.int16()
-    if isinstance(kind, Integer):
-        return pa.int32()
-    if isinstance(kind, Boolean):
-        return pa.uint8()
     if isinstance(kind, DateTime):
         return pa.timestamp("us", tz="UTC" if kind.timezone else None)
-    if isinstance(kind, Date):
-        return pa.date32()
-    if isinstance(kind, String):
-        return pa.string()
-    if isinstance(kind, LargeBinary):
-        return pa.binary()
+    for column_type, arrow_type in _ARROW_KINDS:
+        if isinstance(kind, column_type):
+            return arrow_type
     raise TypeError(f"no binary COPY representation for a {kind!r} column")
 
 
