@@ -112,7 +112,8 @@ def store_statements(
     for index, statement in enumerate(statements):
         content = columns.digest(index, statement)
         previous = _current_statement(conn, statement.identity)
-        if previous is not None and previous[2] in (content, _digest_of_text(statement)):
+        # the text digest (slow) only for a statement stored before, whose digest is not the new one
+        if previous is not None and (previous[2] == content or previous[2] == _digest_of_text(statement)):
             outcome.warnings.append(
                 f"statement {statement.statement_id} of account {statement.account} "
                 "is already stored with the same content; the stored one is kept"
