@@ -284,6 +284,11 @@ def _arrow(table: Table, columns: dict[str, list[object]]) -> pa.Table:
 
 
 def _ipc(table: pa.Table) -> pa.Buffer:
+    """``table`` as an uncompressed Arrow IPC stream: the bytes a statement's digest is taken over.
+
+    Not :mod:`adapters.db.arrow_copies`' writer: stored digests depend on this format, which
+    must not follow a change of the copies' compression.
+    """
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, table.schema) as writer:
         writer.write_table(table)

@@ -27,6 +27,7 @@ from sqlalchemy import (
     select,
 )
 
+from adapters.db import bulk
 from adapters.db.bulk import bulk_insert
 from adapters.db.engine import write_transaction
 from adapters.db.meta import identifier
@@ -107,8 +108,6 @@ def test_every_value_comes_back_as_it_went_in(sample: Engine, rows: list[dict[st
 
 
 def test_a_chunked_load_keeps_the_rows_in_order(sample: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    from adapters.db import bulk
-
     monkeypatch.setattr(bulk, "CHUNK_ROWS", 3)
     rows = [{"id": i, "code": f"C{i}", "words": None if i % 2 else "x" * i} for i in range(10)]
     with write_transaction(sample) as conn:
