@@ -36,7 +36,10 @@ next is read (hashed, parsed, checked, nothing written) in a second thread
 when the two files together are small enough (:data:`READ_AHEAD_BYTES`), so
 reading and storing share the machine's cores without holding two large files
 in memory. Reading ahead changes no outcome: a file whose bytes the one before
-it has just stored is found a duplicate in its own transaction.
+it has just stored is found a duplicate in its own transaction. On SQLite, what
+each file committed is copied from the WAL into the database by a third thread
+(:func:`~adapters.db.engine.background_checkpoints`), and the call returns once
+it has been.
 
 Totals (minor units per currency): bank files sum credits and debits of every
 entry; gateway files put SUCCESS amounts under ``credit`` and REFUND amounts
@@ -60,7 +63,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
-from adapters.db.engine import require_schema, write_transaction
+from adapters.db.engine import background_checkpoints, require_schema, write_transaction
 from adapters.db.files import FileFacts, StoredFile, find_by_sha256, lock_ingestion, record_file
 from adapters.db.headroom import reserve_headroom
 from adapters.formats.base import Parser, detect
@@ -121,7 +124,10 @@ def ingest_files(
     """
     paths = [Path(path) for path in paths]
     outcomes = []
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="recon-read-ahead") as reader:
+    with (
+        background_checkpoints(engine),
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="recon-read-ahead") as reader,
+    ):
         ahead: Future[_Read] | None = None
         for index, path in enumerate(paths):
             read = ahead.result() if ahead is not None else _read(path, formats, engine)
