@@ -17,12 +17,14 @@ leaves out its superseded transactions, one vectorised filter per file.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Connection, and_, select
 
-from adapters.db.arrow_copies import compact, read_part, write_arrow_copy
+from adapters.db.arrow_copies import compact, read_part, storing_arrow_copy
 from adapters.db.bulk import fetch_arrow
 from adapters.db.gateway_identity import superseded_rows
 from adapters.db.schema import files, gateway_txn_copies
@@ -33,9 +35,12 @@ TXNS_WITH_FILE = pa.schema([*GATEWAY_TXNS, ("file_id", pa.int64())])
 _SUPERSEDED = pa.schema([("file_id", pa.int64()), ("txn_id", pa.string())])
 
 
-def write_copy(conn: Connection, file_id: int, rows: pa.Table) -> None:
-    """Keep ``rows`` (one file's transactions, as stored) as the file's copy."""
-    write_arrow_copy(conn, gateway_txn_copies, file_id, rows, TXNS_WITH_FILE, "paid_date")
+@contextmanager
+def storing_copy(conn: Connection, file_id: int, rows: pa.Table) -> Iterator[None]:
+    """Keep ``rows`` (one file's transactions, as stored) as the file's copy, once the block that
+    stores them has run (encoded meanwhile, see ``storing_arrow_copy``)."""
+    with storing_arrow_copy(conn, gateway_txn_copies, file_id, rows, TXNS_WITH_FILE, "paid_date"):
+        yield
 
 
 def read_copies(conn: Connection, start: dt.date, end: dt.date) -> tuple[pa.Table, list[int]]:

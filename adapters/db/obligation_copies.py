@@ -24,12 +24,14 @@ register's rows instead.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Connection, func, select
 
-from adapters.db.arrow_copies import compact, read_part, write_arrow_copy
+from adapters.db.arrow_copies import compact, read_part, storing_arrow_copy
 from adapters.db.bulk import fetch_arrow
 from adapters.db.schema import obligation_copies, obligations
 from reconcile.columns import OBLIGATIONS
@@ -38,9 +40,13 @@ from reconcile.columns import OBLIGATIONS
 OBLIGATIONS_WITH_FILE = pa.schema([*OBLIGATIONS, ("file_id", pa.int64())])
 
 
-def write_copy(conn: Connection, file_id: int, rows: pa.Table) -> None:
-    """Keep ``rows`` (one export's obligations, as stored, ``file_id`` included) as the export's copy."""
-    write_arrow_copy(conn, obligation_copies, file_id, rows, OBLIGATIONS_WITH_FILE, "portal_paid_date")
+@contextmanager
+def storing_copy(conn: Connection, file_id: int, rows: pa.Table) -> Iterator[None]:
+    """Keep ``rows`` (one export's obligations, as stored, ``file_id`` included) as the export's
+    copy, once the block that stores them has run (encoded meanwhile, see ``storing_arrow_copy``)."""
+    schema, dates = OBLIGATIONS_WITH_FILE, "portal_paid_date"
+    with storing_arrow_copy(conn, obligation_copies, file_id, rows, schema, dates):
+        yield
 
 
 def read_paid_on(conn: Connection, day: dt.date) -> pa.Table:

@@ -24,9 +24,8 @@ import pyarrow.compute as pc
 from sqlalchemy import Connection, Executable, Table, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from adapters.db import gateway_copies, obligation_copies
 from adapters.db.bulk import bulk_insert, reserve_ids
-from adapters.db.gateway_copies import write_copy
-from adapters.db.obligation_copies import write_copy as write_obligation_copy
 from adapters.db.schema import (
     bank_entries,
     bank_entry_details,
@@ -47,7 +46,7 @@ def _with_file_id(table: pa.Table, names: list[str], file_id: int) -> pa.Table:
 
 def store_obligations(conn: Connection, file_id: int, table: pa.Table) -> None:
     """Append every row to the history, make the newest version of each payment code current,
-    and keep the export's columnar copy (in the file's order).
+    and keep the export's columnar copy (in the file's order, encoded while the rows are stored).
 
     On SQLite the history rows are appended in payment-code order (a stable sort: a code's
     rows keep their file order, so the last still wins), and the register, upserted from them
@@ -57,13 +56,14 @@ def store_obligations(conn: Connection, file_id: int, table: pa.Table) -> None:
     see below.
     """
     rows = _with_file_id(table, OBLIGATIONS.names, file_id)
-    history = rows if conn.dialect.name == "postgresql" else rows.take(pc.sort_indices(rows["payment_code"]))
-    # ingestion holds the write lock, so this file's history rows are exactly those past `before`
-    before = conn.execute(select(func.coalesce(func.max(obligation_history.c.id), 0))).scalar_one()
-    bulk_insert(conn, obligation_history, history)
-    del history  # the sorted copy is not needed once its rows are in; its memory goes back now
-    conn.execute(_upsert_from_history(conn, rows.column_names, file_id, before))
-    write_obligation_copy(conn, file_id, rows)
+    with obligation_copies.storing_copy(conn, file_id, rows):
+        in_code_order = conn.dialect.name != "postgresql"
+        history = rows.take(pc.sort_indices(rows["payment_code"])) if in_code_order else rows
+        # ingestion holds the write lock, so this file's history rows are exactly those past `before`
+        before = conn.execute(select(func.coalesce(func.max(obligation_history.c.id), 0))).scalar_one()
+        bulk_insert(conn, obligation_history, history)
+        del history  # the sorted copy is not needed once its rows are in; its memory goes back now
+        conn.execute(_upsert_from_history(conn, rows.column_names, file_id, before))
 
 
 def _upsert_from_history(conn: Connection, names: list[str], file_id: int, before: int) -> Executable:
@@ -89,8 +89,8 @@ def _excluded(statement: postgresql.Insert | sqlite.Insert, names: list[str]) ->
 def store_gateway_txns(conn: Connection, file_id: int, table: pa.Table) -> None:
     """Every transaction of the file, ``line`` included, and its columnar copy; current while the file is."""
     rows = _with_file_id(table, GATEWAY_TXNS.names, file_id)
-    bulk_insert(conn, gateway_txns, rows)
-    write_copy(conn, file_id, rows)
+    with gateway_copies.storing_copy(conn, file_id, rows):
+        bulk_insert(conn, gateway_txns, rows)
 
 
 @dataclass(slots=True)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pyarrow as pa
 import pytest
 from sqlalchemy import Connection, Engine, insert, select, update
 
-from adapters.db import arrow_copies, schema
+from adapters.db import arrow_copies, gateway_copies, schema
 from adapters.db.bulk import bulk_insert, fetch_arrow
 from adapters.db.engine import write_transaction
 from adapters.db.files import FileFacts, record_file
@@ -152,3 +153,31 @@ def test_each_gateways_reach_is_read_over_files_whose_held_values_differ(migrate
         {"name": "momo", "covered_to": END},  # its latest payment, inside the range
         {"name": "vnpay", "covered_to": END + dt.timedelta(days=1)},  # one paid after the range
     ]
+
+
+def test_a_copys_first_part_is_encoded_while_the_rows_are_stored_and_the_rest_after(
+    migrated_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(arrow_copies, "PART_ROWS", 6)
+    encoded_by: list[str] = []
+    stream = arrow_copies._stream
+
+    def watched(table: pa.Table, schema: pa.Schema) -> bytes:
+        encoded_by.append(threading.current_thread().name)
+        return stream(table, schema)
+
+    monkeypatch.setattr(arrow_copies, "_stream", watched)
+    with write_transaction(migrated_engine) as conn:
+        store_gateway_txns(conn, new_file(conn, "parts"), transactions(15, "P"))
+    here = threading.current_thread().name
+    assert encoded_by[0].startswith("recon-copy")  # while the rows went in
+    assert encoded_by[1:] == [here, here]  # one at a time as they are stored: one in memory
+
+
+def test_no_copy_is_stored_when_storing_the_rows_fails(migrated_engine: Engine) -> None:
+    with write_transaction(migrated_engine) as conn:
+        file_id = new_file(conn, "failed")
+        with pytest.raises(RuntimeError), gateway_copies.storing_copy(conn, file_id, transactions(5, "F")):
+            raise RuntimeError("the rows could not be stored")
+        c = schema.gateway_txn_copies.c
+        assert conn.execute(select(c.file_id).where(c.file_id == file_id)).all() == []
