@@ -37,6 +37,8 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.expression import UnaryExpression
 
 from adapters.db.meta import Id
 from adapters.db.schema import files, gateway_txn_supersessions, gateway_txns
@@ -134,10 +136,11 @@ def supersede_carried(conn: Connection, file_id: int, after_row_id: int) -> Carr
     """
     old, new = gateway_txns.alias("old"), gateway_txns.alias("new")
     changed = or_(*(old.c[name].is_distinct_from(new.c[name]) for name in CONTENT))
+    same_key = and_(old.c.txn_id == _looked_up(conn, new.c.txn_id), old.c.gateway == new.c.gateway)
     pairs = (
         select(old.c.file_id, old.c.txn_id, old.c.gateway, old.c.paid_date, changed.label("changed"))
         .select_from(new)
-        .join(old, _same_key(old.c, new.c))
+        .join(old, same_key)
         .join(files, and_(files.c.id == old.c.file_id, files.c.current.is_(True)))
         .where(new.c.id > after_row_id, new.c.file_id == file_id, old.c.file_id != file_id)
     )
@@ -146,6 +149,20 @@ def supersede_carried(conn: Connection, file_id: int, after_row_id: int) -> Carr
     columns = ["file_id", "txn_id", "gateway", "paid_date", "changed", "by_file_id"]
     conn.execute(insert(gateway_txn_supersessions).from_select([s[c] for c in columns], source))
     return _carried_again(conn, file_id)
+
+
+def _looked_up(conn: Connection, key: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The new file's ``key``, as the value each of its rows looks up in the stored rows' index.
+
+    On SQLite the key's own index is hidden from the planner (``+new.txn_id``), which otherwise
+    scans every stored row and looks each up among the new file's: a cost that grows with the
+    days stored (0.34 s for the last file of a 1M day, each later day more). Hidden, the join
+    reads the new file's rows by their ids and looks each up in the ``txn_id`` index (0.07 s),
+    whatever is stored. PostgreSQL hashes one side and is not told.
+    """
+    if conn.dialect.name != "sqlite":
+        return key
+    return UnaryExpression(key, operator=operators.custom_op("+"), type_=key.type)
 
 
 def superseded(row: Any) -> ColumnElement[bool]:

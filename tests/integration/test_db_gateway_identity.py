@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, event, func, select
 
 from adapters.bootstrap import file_formats, gateway_terms
 from adapters.db import schema
@@ -354,3 +354,29 @@ def test_the_statement_counts_each_transaction_once(migrated_engine: Engine, tmp
         SqlRunStore(migrated_engine), SqlProvinceDirectory(migrated_engine), "01", D25
     ).batches
     assert (batch.batch_id, batch.transactions, batch.collected) == ("VNP-25", 5, 1_070_000)
+
+
+def test_on_sqlite_a_file_is_checked_against_the_stored_rows_by_the_index_not_by_a_scan(
+    migrated_sqlite_engine: Engine, tmp_path: Path
+) -> None:
+    send(migrated_sqlite_engine, tmp_path, Sent("vnpay-a.csv", [row("T1"), row("T2")]))
+    statements: list[tuple[str, Any]] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if statement.startswith("INSERT INTO gateway_txn_supersessions"):
+            statements.append((statement, parameters))
+
+    event.listen(migrated_sqlite_engine, "before_cursor_execute", seen)
+    try:
+        again = send(migrated_sqlite_engine, tmp_path, Sent("vnpay-b.csv", [row("T2"), row("T3")]))
+    finally:
+        event.remove(migrated_sqlite_engine, "before_cursor_execute", seen)
+
+    assert again.warnings[0].startswith("1 transaction(s) already carried by other files")
+    [(statement, parameters)] = statements
+    query = statement[statement.index("SELECT") :]
+    with migrated_sqlite_engine.connect() as conn:
+        plan = [step for *_, step in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {query}", parameters)]
+    assert plan[0].startswith("SEARCH new USING INTEGER PRIMARY KEY")  # the new file's rows, by id
+    assert plan[1].startswith("SEARCH old USING INDEX")  # each looked up among the stored ones
+    assert not any(step.startswith("SCAN") for step in plan)
