@@ -45,6 +45,7 @@ _BEGIN_OPTION = "recon_sqlite_begin"
 AFTER_TRANSACTION = "recon_after_transaction"
 #: the engines whose WAL a thread of its own checkpoints (see :func:`background_checkpoints`)
 _CHECKPOINTERS: weakref.WeakKeyDictionary[Engine, _Checkpointer] = weakref.WeakKeyDictionary()
+_CHECKPOINTERS_LOCK = threading.Lock()
 
 
 def create_engine_for(url: str, **kwargs: Any) -> Engine:
@@ -128,23 +129,27 @@ def background_checkpoints(engine: Engine) -> Iterator[None]:
     this block a write transaction's commit leaves that to a second thread, which checkpoints
     (``PASSIVE``: it never blocks a reader or a writer) while the next file is read and stored;
     the block ends once a last checkpoint has copied everything committed in it, so what it
-    committed is as durable as before. At a million payments (seven files) the store takes
-    ≈ 1.2 s less (``docs/bench.md``). Any other database, or a block inside another for the
-    same engine, changes nothing; a checkpoint that fails is logged, and SQLite's next one
-    takes it up.
+    committed is as durable as before. The generated day of a million payments (19 files) was
+    stored in 15.7 s instead of 18.8 (medians of three alternating runs, ``docs/bench.md``).
+    Any other database, or a block entered while another runs for the same engine (two fetches
+    at once), changes nothing; a checkpoint that fails is logged, and SQLite's next one takes
+    it up.
     """
     if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
         yield
         return
-    if engine in _CHECKPOINTERS:
+    with _CHECKPOINTERS_LOCK:
+        checkpointer = None if engine in _CHECKPOINTERS else _Checkpointer(engine)
+        if checkpointer is not None:
+            _CHECKPOINTERS[engine] = checkpointer
+    if checkpointer is None:  # another block's thread is at work for this engine
         yield
         return
-    checkpointer = _Checkpointer(engine)
-    _CHECKPOINTERS[engine] = checkpointer
     try:
         yield
     finally:
-        del _CHECKPOINTERS[engine]
+        with _CHECKPOINTERS_LOCK:
+            del _CHECKPOINTERS[engine]
         checkpointer.close()
 
 
