@@ -130,13 +130,14 @@ def ingest_files(
     ):
         ahead: Future[_Read] | None = None
         for index, path in enumerate(paths):
-            read = ahead.result() if ahead is not None else _read(path, formats, engine)
-            following = paths[index + 1] if index + 1 < len(paths) else None
-            ahead = None
-            if following is not None and _small_together(path, following):
-                ahead = reader.submit(_read, following, formats, engine)
-            outcome = _finish(read, engine, names[index] if names is not None else None)
-            del read
+            with collector_paused():  # the file's records, from their reading until they are freed
+                read = ahead.result() if ahead is not None else _read(path, formats, engine)
+                following = paths[index + 1] if index + 1 < len(paths) else None
+                ahead = None
+                if following is not None and _small_together(path, following):
+                    ahead = reader.submit(_read, following, formats, engine)
+                outcome = _finish(read, engine, names[index] if names is not None else None)
+                del read
             give_back_memory()  # what reading this file freed, before the next one (a 10M export frees GBs)
             outcomes.append(outcome)
             if on_progress is not None:
@@ -155,7 +156,8 @@ def ingest_file(
 
     ``name`` is the file's name for its identity and record, by default the path's base name.
     """
-    return _finish(_read(Path(path), formats, engine), engine, name)
+    with collector_paused():  # the file's records, from their reading until they are freed
+        return _finish(_read(Path(path), formats, engine), engine, name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,8 +225,7 @@ def _finish(read: _Read, engine: Engine, name: str | None) -> IngestOutcome:
         return _reject(engine, read.path, read.sha256, read.parser, read.reason)
     path, sha256, parsed = read.path, read.sha256, read.parsed
     try:
-        with collector_paused():  # the parsed records turned into columns: no cycles made
-            return _store(engine, path, sha256, parsed, read.warnings, name or path.name)
+        return _store(engine, path, sha256, parsed, read.warnings, name or path.name)
     except InputError as exc:
         return _reject(engine, path, sha256, parsed.format, exc)
     except Exception as exc:  # rolled back; the file is rejected

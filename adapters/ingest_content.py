@@ -183,7 +183,7 @@ def _store_bank_file(
     conn: Connection, facts: FileFacts, parsed: Parsed, replacing: int | None
 ) -> tuple[str, tuple[str, ...]]:
     file_id = record_file(conn, dataclasses.replace(facts, identity=None), replacing=replacing)
-    stored = store_statements(conn, file_id, parsed.statements)
+    stored = store_statements(conn, file_id, parsed.statements, parsed.entry_columns)
     status = "correction" if stored.corrections else "accepted"
     extra = tuple(stored.warnings)
     if extra or status != facts.status:

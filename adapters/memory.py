@@ -57,9 +57,12 @@ def collector_paused() -> Iterator[None]:
     records, tuples and lists that live on: the collector, set off by every
     few hundred allocations, walks the growing heap over and over and finds
     nothing, since records hold no cycles (freed by their reference counts
-    alike). That walking is a seventh of a large camt.053's ingest. Cyclic
-    garbage made meanwhile (an exception kept with its traceback) waits for
-    the next collection after the pause. The collector is one per process:
+    alike). That walking is a seventh of a large camt.053's ingest. The
+    first collection after a pause walks every object made during it that
+    is still alive (0.07 s for 100,000 entries), so ingestion pauses from a
+    file's reading until its records are freed. Cyclic garbage made
+    meanwhile (an exception kept with its traceback) waits for the next
+    collection after the pause. The collector is one per process:
     pauses overlapping in several threads end when the last one does, and a
     collector disabled by the application stays disabled.
     """

@@ -11,8 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
+
+if TYPE_CHECKING:
+    from reconcile.entry_columns import EntryColumns
 
 
 class Direction(StrEnum):
@@ -182,6 +186,9 @@ class Parsed:
         identity: the business identity of the file's content, for corrections
             (``gateway:vnpay:2026-11-25``); bank files carry it per statement.
         issues: soft problems; the file is still accepted.
+        entry_columns: the statements' entries and details as columns
+            (:class:`reconcile.entry_columns.EntryColumns`), when they were read out
+            once already; the same values as ``statements``, never other ones.
     """
 
     format: str
@@ -189,3 +196,4 @@ class Parsed:
     statements: tuple[BankStatement, ...] = ()
     identity: str | None = None
     issues: tuple[Issue, ...] = field(default=())
+    entry_columns: EntryColumns | None = field(default=None, compare=False, repr=False)

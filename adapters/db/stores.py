@@ -12,16 +12,13 @@ are versioned one by one by their business identity.
 from __future__ import annotations
 
 import hashlib
-import itertools
-import json
 from dataclasses import dataclass, field, replace
-from operator import attrgetter
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Connection, Executable, Table, func, insert, select, update
+from sqlalchemy import Connection, Executable, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from adapters.db import gateway_copies, obligation_copies
@@ -35,6 +32,7 @@ from adapters.db.schema import (
     obligations,
 )
 from reconcile.columns import GATEWAY_TXNS, OBLIGATIONS
+from reconcile.entry_columns import EntryColumns
 from reconcile.records import BankStatement
 
 
@@ -103,14 +101,20 @@ class StatementsStored:
 
 
 def store_statements(
-    conn: Connection, file_id: int, statements: tuple[BankStatement, ...]
+    conn: Connection,
+    file_id: int,
+    statements: tuple[BankStatement, ...],
+    columns: EntryColumns | None = None,
 ) -> StatementsStored:
-    """Store each statement as a new version of its identity, unless the same content is already current."""
+    """Store each statement as a new version of its identity, unless the same content is already current.
+
+    ``columns`` are the statements' entries as columns when the caller has them already.
+    """
     outcome = StatementsStored()
-    columns = _EntryColumns.of(statements)
+    columns = columns if columns is not None else EntryColumns.of(statements)
     kept: list[tuple[int, int]] = []  # (statement row id, index in the file)
     for index, statement in enumerate(statements):
-        content = columns.digest(index, statement)
+        content = _digest(columns, index, statement)
         previous = _current_statement(conn, statement.identity)
         # the text digest (slow) only for a statement stored before, whose digest is not the new one
         if previous is not None and (previous[2] == content or previous[2] == _digest_of_text(statement)):
@@ -128,7 +132,7 @@ def store_statements(
             outcome.corrections += 1
         kept.append((_insert_statement(conn, file_id, statement, version, previous, content), index))
     outcome.stored = len(kept)
-    columns.store(conn, kept)
+    _store_entries(conn, columns, kept)
     return outcome
 
 
@@ -177,110 +181,44 @@ def _insert_statement(
     return row_id
 
 
-@dataclass(frozen=True, slots=True)
-class _EntryColumns:
-    """A file's entries and their details as the columns they are stored in, read once.
+def _digest(columns: EntryColumns, index: int, statement: BankStatement) -> str:
+    """The statement's content: its own fields, and its entries and details as they are stored.
 
-    ``entries`` holds the entries of every statement in the file's order, so a
-    statement's are one slice (``starts``); ``details`` likewise, each detail
-    with the position of its entry in ``entries`` (``entry``).
+    Whatever comes before the statement in its file, the same content gives the
+    same digest: a detail points to its entry by the entry's place in the statement.
+    The record's text, digested before, took 0.5 s for 100 000 entries with a
+    detail each; these columns are read for the store anyway.
     """
-
-    entries: pa.Table
-    details: pa.Table
-    starts: list[int]  # where each statement's entries begin in ``entries``, and the end
-    detail_starts: list[int]
-
-    @classmethod
-    def of(cls, statements: tuple[BankStatement, ...]) -> _EntryColumns:
-        entries = [entry for statement in statements for entry in statement.entries]
-        counts = np.fromiter(map(len, map(attrgetter("details"), entries)), np.int64, len(entries))
-        starts = [0, *itertools.accumulate(len(statement.entries) for statement in statements)]
-        detail_starts = np.concatenate([[0], np.cumsum(counts)])[starts].tolist()
-        columns: dict[str, list[object]] = {
-            "account": [statement.account for statement in statements for _ in statement.entries],
-            "direction": [entry.direction.value for entry in entries],
-        }
-        for name in _ENTRY_FIELDS:
-            columns[name] = list(map(attrgetter(name), entries))
-        details = [detail for entry in entries for detail in entry.details]
-        detail_columns: dict[str, list[object]] = {
-            name: list(map(attrgetter(name), details)) for name in ("end_to_end_id", "amount", "remittance")
-        }
-        detail_columns["references"] = [_references(detail.references) for detail in details]
-        entry = pa.array(np.repeat(np.arange(len(entries), dtype=np.int64), counts))
-        return cls(
-            entries=_arrow(bank_entries, columns),
-            details=_arrow(bank_entry_details, detail_columns).add_column(0, "entry", entry),
-            starts=starts,
-            detail_starts=detail_starts,
-        )
-
-    def digest(self, index: int, statement: BankStatement) -> str:
-        """The statement's content: its own fields, and its entries and details as they are stored.
-
-        Whatever comes before the statement in its file, the same content gives the
-        same digest: a detail points to its entry by the entry's place in the statement.
-        The record's text, digested before, took 0.5 s for 100 000 entries with a
-        detail each; these columns are read for the store anyway.
-        """
-        first, end = self.starts[index], self.starts[index + 1]
-        start, stop = self.detail_starts[index], self.detail_starts[index + 1]
-        details = self.details.slice(start, stop - start)
-        details = details.set_column(0, "entry", pc.subtract(details["entry"], first))
-        content = hashlib.sha256(repr(replace(statement, entries=())).encode())
-        for part in (self.entries.slice(first, end - first), details):
-            content.update(_ipc(part))
-        return content.hexdigest()
-
-    def store(self, conn: Connection, kept: list[tuple[int, int]]) -> None:
-        """The entries and details of the statements ``kept`` (row id, index in the file)."""
-        spans = [(row_id, self.starts[index], self.starts[index + 1]) for row_id, index in kept]
-        positions = np.concatenate([np.arange(first, end) for _, first, end in spans] or [np.arange(0)])
-        statement_row_ids = np.concatenate(
-            [np.full(end - first, row_id) for row_id, first, end in spans] or [np.arange(0)]
-        )
-        ids = reserve_ids(conn, bank_entries, len(positions)).to_numpy()
-        entries = self.entries.take(positions).append_column("id", pa.array(ids, pa.int64()))
-        bulk_insert(
-            conn,
-            bank_entries,
-            entries.append_column("statement_row_id", pa.array(statement_row_ids, pa.int64())),
-        )
-        id_at = np.full(self.entries.num_rows, -1, np.int64)  # each kept entry's id, by its place in the file
-        id_at[positions] = ids
-        entry_ids = id_at[self.details["entry"].to_numpy()]
-        details = self.details.drop_columns(["entry"]).append_column(
-            "entry_id", pa.array(entry_ids, pa.int64())
-        )
-        bulk_insert(conn, bank_entry_details, details.filter(pa.array(entry_ids >= 0)))
+    first, end = columns.starts[index], columns.starts[index + 1]
+    start, stop = columns.detail_starts[index], columns.detail_starts[index + 1]
+    details = columns.details.slice(start, stop - start)
+    details = details.set_column(0, "entry", pc.subtract(details["entry"], first))
+    content = hashlib.sha256(repr(replace(statement, entries=())).encode())
+    for part in (columns.entries.slice(first, end - first), details):
+        content.update(_ipc(part))
+    return content.hexdigest()
 
 
-#: The entry's own fields stored as they are, each read for all entries at once.
-_ENTRY_FIELDS = (
-    "currency",
-    "amount",
-    "booking_date",
-    "value_date",
-    "reversal",
-    "status",
-    "bank_ref",
-    "end_to_end_id",
-    "remittance",
-    "charges",
-    "position",
-    "owner_ref",
-    "purpose",
-)
-
-
-def _references(references: tuple[str, ...]) -> str:
-    """A detail's references as a JSON list (most details have none: ``[]`` without the encoder)."""
-    return json.dumps(list(references), ensure_ascii=False) if references else "[]"
-
-
-def _arrow(table: Table, columns: dict[str, list[object]]) -> pa.Table:
-    return pa.table({name: pa.array(values, _arrow_type(table, name)) for name, values in columns.items()})
+def _store_entries(conn: Connection, columns: EntryColumns, kept: list[tuple[int, int]]) -> None:
+    """The entries and details of the statements ``kept`` (row id, index in the file)."""
+    spans = [(row_id, columns.starts[index], columns.starts[index + 1]) for row_id, index in kept]
+    positions = np.concatenate([np.arange(first, end) for _, first, end in spans] or [np.arange(0)])
+    statement_row_ids = np.concatenate(
+        [np.full(end - first, row_id) for row_id, first, end in spans] or [np.arange(0)]
+    )
+    ids = reserve_ids(conn, bank_entries, len(positions)).to_numpy()
+    entries = columns.entries.take(positions).append_column("id", pa.array(ids, pa.int64()))
+    bulk_insert(
+        conn,
+        bank_entries,
+        entries.append_column("statement_row_id", pa.array(statement_row_ids, pa.int64())),
+    )
+    id_at = np.full(columns.entries.num_rows, -1, np.int64)  # each kept entry's id, by its place in the file
+    id_at[positions] = ids
+    entry_ids = id_at[columns.details["entry"].to_numpy()]
+    details = columns.details.drop_columns(["entry"])
+    details = details.append_column("entry_id", pa.array(entry_ids, pa.int64()))
+    bulk_insert(conn, bank_entry_details, details.filter(pa.array(entry_ids >= 0)))
 
 
 def _ipc(table: pa.Table) -> pa.Buffer:
@@ -293,8 +231,3 @@ def _ipc(table: pa.Table) -> pa.Buffer:
     with pa.ipc.new_stream(sink, table.schema) as writer:
         writer.write_table(table)
     return sink.getvalue()
-
-
-def _arrow_type(table: Table, name: str) -> pa.DataType:
-    python_type = table.c[name].type.python_type
-    return {int: pa.int64(), str: pa.string(), bool: pa.bool_()}.get(python_type, pa.date32())

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from adapters.formats.base import Parser
-from adapters.formats.statement_bounds import check_statements
+from adapters.formats.statement_bounds import check_statements, entry_columns
 from adapters.memory import collector_paused
 from reconcile.records import Parsed
 
@@ -83,5 +83,8 @@ class Bounded:
     def parse(self, path: Path, **options: Any) -> Parsed:
         with collector_paused():  # the records are built by the million and hold no cycles
             parsed: Parsed = self.parser.parse(path, **options)
-            check_statements(parsed.statements, path.name)
-        return parsed
+            if not parsed.statements:
+                return parsed
+            columns = entry_columns(parsed.statements)
+            check_statements(parsed.statements, path.name, columns)
+        return replace(parsed, entry_columns=columns)

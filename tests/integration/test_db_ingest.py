@@ -16,9 +16,13 @@ from adapters.bootstrap import file_formats
 from adapters.db import schema
 from adapters.db.engine import write_transaction
 from adapters.db.reference import fixtures_dir, load_reference_data
+from adapters.db.stores import store_statements
+from adapters.formats.statement_bounds import check_statements
 from adapters.ingest import ingest_file, ingest_files
 from adapters.ingest_content import store_content
 from adapters.settings import GatewaySettings, Settings
+from fixtures.bench_camt import write_statement
+from reconcile.entry_columns import EntryColumns
 
 SETTINGS = Settings(gateways={"vnpay": GatewaySettings(name="vnpay")})
 
@@ -279,3 +283,48 @@ def test_a_file_is_stored_with_the_cyclic_collector_paused_and_it_runs_again_aft
     assert outcome.status == "accepted"
     assert collector_on_while_storing == [False]
     assert gc.isenabled()
+
+
+def test_a_statement_s_entries_are_read_into_columns_once_and_not_walked_by_the_collector_before_storing(
+    migrated_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bounds check and the store share one reading of the entries into columns; and from the
+    parse to the store no collection runs (one would walk every record the parse made)."""
+    path = tmp_path / "camt053.xml"
+    write_statement(path, 3_000)
+    collections: list[int] = []
+    marks: dict[str, int] = {}
+    readings: list[int] = []
+    read_columns = EntryColumns.of.__func__  # type: ignore[attr-defined]
+
+    def reading(cls: type[EntryColumns], statements: Any) -> EntryColumns:
+        readings.append(sum(len(statement.entries) for statement in statements))
+        return read_columns(cls, statements)  # type: ignore[no-any-return]
+
+    def parsed(*args: Any, **kwargs: Any) -> None:
+        marks["parsed"] = len(collections)
+        check_statements(*args, **kwargs)
+
+    def storing(*args: Any, **kwargs: Any) -> Any:
+        marks["storing"] = len(collections)
+        return store_statements(*args, **kwargs)
+
+    def seen(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collections.append(info["generation"])
+
+    monkeypatch.setattr(EntryColumns, "of", classmethod(reading))
+    monkeypatch.setattr("adapters.formats.registry.check_statements", parsed)
+    monkeypatch.setattr("adapters.ingest_content.store_statements", storing)
+    gc.callbacks.append(seen)
+    try:
+        outcome = ingest_file(path, file_formats(SETTINGS), migrated_engine)
+    finally:
+        gc.callbacks.remove(seen)
+
+    assert (outcome.status, outcome.entries) == ("accepted", 3_000)
+    assert readings == [3_000]
+    assert marks["storing"] == marks["parsed"]
+    assert gc.isenabled()
+    assert count(migrated_engine, schema.bank_entries) == 3_000
+    assert count(migrated_engine, schema.bank_entry_details) == 3_000
