@@ -186,11 +186,20 @@ def _whole_units(text: str, currency: str) -> int | None:
     """
     if not (text.isdigit() and text.isascii() and len(text.lstrip("0")) <= _MAX_DIGITS):
         return None
+    scale = _minor_scale(currency)
+    if scale is None:
+        return None
+    units = int(text) * scale
+    return units if units < AMOUNT_LIMIT else None
+
+
+@lru_cache(maxsize=64)
+def _minor_scale(currency: str) -> int | None:
+    """How many minor units one unit of ``currency`` holds; ``None`` for no ISO 4217 code."""
     try:
-        units = int(text) * 10 ** exponent(currency)
+        return int(10 ** exponent(currency))
     except InputError:
         return None
-    return units if units < AMOUNT_LIMIT else None
 
 
 def _not_a_decimal(text: str, currency: str) -> str:

@@ -41,6 +41,7 @@ from reconcile.records import BankEntry, Direction, Issue, TxDetail
 MAX_SHAPES: Final = 256
 _TAG: Final = attrgetter("tag")
 _UNKNOWN: Final = object()
+_NOT_PROVIDED: Final = "NOTPROVIDED"
 #: ``CdtDbtInd`` as :func:`read_direction` reads it, without the enum's look-up for the usual codes.
 _DIRECTIONS: Final = {direction.value: direction for direction in Direction}
 
@@ -219,7 +220,12 @@ def _direction(scope: Scope, nodes: list[Any], index: int | None) -> Direction |
 def _read_planned(
     scope: Scope, plan: Plan, nodes: list[Any], position: str
 ) -> tuple[BankEntry, list[Issue], bool] | None:
-    """The entry through ``plan``, or ``None`` where only the general reading may answer."""
+    """The entry through ``plan``, or ``None`` where only the general reading may answer.
+
+    What the general reading does for any entry is done here for the usual one
+    in fewer steps (one detail with one line, no reversal flag), with the same
+    result: the general helpers answer wherever the entry is not the usual one.
+    """
     for index in plan.choices:
         text = nodes[index].text
         if text is not None and text.strip():
@@ -228,27 +234,41 @@ def _read_planned(
     direction = _direction(scope, nodes, plan.direction)
     if amount < 0 or direction is None:
         return None
-    details = [_read_detail(scope, detail, nodes, currency, direction) for detail in plan.details]
-    remittance = joined([detail.remittance for detail in details])
+    details = tuple([_read_detail(scope, detail, nodes, currency, direction) for detail in plan.details])
+    if len(details) == 1:  # a detail's remittance and end-to-end id are already blank-free
+        remittance, end_to_end = details[0].remittance, details[0].end_to_end_id
+    else:
+        remittance, end_to_end = joined([detail.remittance for detail in details]), single_end_to_end(details)
     booking = _text(nodes, plan.booking)
     valued = _text(nodes, plan.value)
     status = _text(nodes, plan.status)
+    booked = parse_date(scope, booking, "", None) if booking else None
+    value_date = (booked if valued == booking else parse_date(scope, valued, "", None)) if valued else None
     entry = BankEntry(
         amount=amount,
         currency=currency,
         direction=direction,
-        booking_date=parse_date(scope, booking, "", None) if booking else None,
-        value_date=parse_date(scope, valued, "", None) if valued else None,
-        reversal=read_reversal(scope, None if plan.reversal is None else nodes[plan.reversal], ""),
+        booking_date=booked,
+        value_date=value_date,
+        reversal=False
+        if plan.reversal is None
+        else read_reversal(scope, nodes[plan.reversal], ""),
         status=status or "BOOK",
         bank_ref=_text(nodes, plan.bank_ref) or _text(nodes, plan.entry_ref),
-        end_to_end_id=single_end_to_end(details),
+        end_to_end_id=end_to_end,
         remittance=remittance or _text(nodes, plan.info),
-        details=tuple(details),
+        details=details,
         charges=0,
         position=position,
     )
+    if len(details) == 1 and details[0].amount == amount and (value_date is booked or not _before(entry)):
+        return entry, [], status is not None  # what entry_issues finds nothing in, the usual entry
     return entry, entry_issues(scope, entry), status is not None
+
+
+def _before(entry: BankEntry) -> bool:
+    """Whether the entry's value date is before its booking date (both given)."""
+    return bool(entry.booking_date and entry.value_date and entry.value_date < entry.booking_date)
 
 
 def _read_detail(
@@ -258,10 +278,19 @@ def _read_detail(
     references: tuple[str, ...] = ()
     if plan.references:  # most details keep none
         references = tuple(ref for index in plan.references if (ref := _text(nodes, index)))
-    lines = [_text(nodes, index) for index in plan.lines]
-    stated: tuple[int, str] | None = None
-    own: Direction | None = None
-    if plan.amount is not None:
+    lines = plan.lines
+    if plan.amount is None:
+        stated: tuple[int, str] | None = None
+        own: Direction | None = None
+    else:
         stated = read_amount(scope, nodes[plan.amount], "", currency=currency)
         own = _direction(scope, nodes, plan.direction)
-    return detail_record(end_to_end, references, lines, stated, own, currency, direction)
+    if len(lines) == 1 and not references and stated is not None and stated[1] == currency:
+        # the usual detail: its one line as joined() keeps it, its amount as detail_record reads it
+        return TxDetail(
+            end_to_end_id=None if end_to_end in (None, _NOT_PROVIDED) else end_to_end,
+            amount=-stated[0] if own not in (None, direction) else stated[0],
+            remittance=_text(nodes, lines[0]),
+        )
+    texts = [_text(nodes, index) for index in lines]
+    return detail_record(end_to_end, references, texts, stated, own, currency, direction)

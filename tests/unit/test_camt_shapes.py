@@ -32,10 +32,12 @@ BAD_VALUES = [
     " ",
     "abc",
     "-5",
+    "7",  # a detail's amount that leaves the entry's unsummed: an issue
     "1.5",
     "1,5",
     "9" * 22,
     "2026-02-30",
+    "2026-11-26",  # a value date before the booking date: an issue, not a refusal
     "1899-12-31",
     "2026-11-27T10:00:00",
     "\u0663",
