@@ -250,9 +250,7 @@ def _read_planned(
         direction=direction,
         booking_date=booked,
         value_date=value_date,
-        reversal=False
-        if plan.reversal is None
-        else read_reversal(scope, nodes[plan.reversal], ""),
+        reversal=False if plan.reversal is None else read_reversal(scope, nodes[plan.reversal], ""),
         status=status or "BOOK",
         bank_ref=_text(nodes, plan.bank_ref) or _text(nodes, plan.entry_ref),
         end_to_end_id=end_to_end,
