@@ -8,7 +8,9 @@ not installed is skipped, so a deployment can ship without one.
 Every parser is handed out inside :class:`Bounded`, the one place where what
 any format parsed is held to the bounds of :mod:`reconcile.bounds` before
 it is stored: the bank formats' records here
-(:mod:`adapters.formats.statement_bounds`); the CSV formats check their
+(:mod:`adapters.formats.statement_bounds`), on their entries read into
+columns once (:mod:`reconcile.entry_columns`), which the parsed file then
+carries to the store; the CSV formats check their
 whole columns while reading, where the line of each row is known
 (:mod:`adapters.formats.csvbounds`).
 """
