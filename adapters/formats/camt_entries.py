@@ -138,28 +138,29 @@ def read_detail(
     if amount_element is not None:
         stated = read_amount(scope, amount_element, f"{where}/Amt", currency=currency)
         own = read_direction(scope, kids.get("CdtDbtInd"), where)
-    return detail_record(end_to_end, references, lines, stated, own, currency, direction), "Chrgs" in kids
+    record = detail_record(end_to_end, references, joined(lines), stated, own, currency, direction)
+    return record, "Chrgs" in kids
 
 
 def detail_record(
     end_to_end: str | None,
     references: tuple[str, ...],
-    lines: Sequence[str | None],
+    remittance: str | None,
     stated: tuple[int, str] | None,
     own: Direction | None,
     currency: str,
     direction: Direction,
 ) -> TxDetail:
-    """A ``TxDtls`` from the values read out of it: ``stated`` its amount and currency, ``own`` its
-    ``CdtDbtInd``; the amount is negative against the entry's ``direction``, left out in another
-    currency than the entry's."""
+    """A ``TxDtls`` from the values read out of it: ``remittance`` its lines joined, ``stated`` its
+    amount and currency, ``own`` its ``CdtDbtInd``; the amount is negative against the entry's
+    ``direction``, left out in another currency than the entry's."""
     amount: int | None = None
     if stated is not None and stated[1] == currency:
         amount = -stated[0] if own not in (None, direction) else stated[0]
     return TxDetail(
         end_to_end_id=None if end_to_end in (None, _NOT_PROVIDED) else end_to_end,
         amount=amount,
-        remittance=joined(lines),
+        remittance=remittance,
         references=references,
     )
 
@@ -191,7 +192,7 @@ def entry_issues(scope: Scope, entry: BankEntry) -> list[Issue]:
         issues.append(Issue(scope.source, entry.position, message))
     amounts = [detail.amount for detail in entry.details]
     if amounts and None not in amounts:
-        total = sum(amount for amount in amounts if amount is not None)
+        total = sum(filter(None, amounts))  # none is None; a 0 adds nothing
         if total != entry.amount:
             message = (
                 f"the {len(amounts)} transaction details (TxDtls) of entry "

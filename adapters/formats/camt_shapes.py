@@ -41,7 +41,6 @@ from reconcile.records import BankEntry, Direction, Issue, TxDetail
 MAX_SHAPES: Final = 256
 _TAG: Final = attrgetter("tag")
 _UNKNOWN: Final = object()
-_NOT_PROVIDED: Final = "NOTPROVIDED"
 #: ``CdtDbtInd`` as :func:`read_direction` reads it, without the enum's look-up for the usual codes.
 _DIRECTIONS: Final = {direction.value: direction for direction in Direction}
 
@@ -259,14 +258,7 @@ def _read_planned(
         charges=0,
         position=position,
     )
-    if len(details) == 1 and details[0].amount == amount and (value_date is booked or not _before(entry)):
-        return entry, [], status is not None  # what entry_issues finds nothing in, the usual entry
     return entry, entry_issues(scope, entry), status is not None
-
-
-def _before(entry: BankEntry) -> bool:
-    """Whether the entry's value date is before its booking date (both given)."""
-    return bool(entry.booking_date and entry.value_date and entry.value_date < entry.booking_date)
 
 
 def _read_detail(
@@ -276,19 +268,11 @@ def _read_detail(
     references: tuple[str, ...] = ()
     if plan.references:  # most details keep none
         references = tuple(ref for index in plan.references if (ref := _text(nodes, index)))
-    lines = plan.lines
-    if plan.amount is None:
-        stated: tuple[int, str] | None = None
-        own: Direction | None = None
-    else:
+    stated: tuple[int, str] | None = None
+    own: Direction | None = None
+    if plan.amount is not None:
         stated = read_amount(scope, nodes[plan.amount], "", currency=currency)
         own = _direction(scope, nodes, plan.direction)
-    if len(lines) == 1 and not references and stated is not None and stated[1] == currency:
-        # the usual detail: its one line as joined() keeps it, its amount as detail_record reads it
-        return TxDetail(
-            end_to_end_id=None if end_to_end in (None, _NOT_PROVIDED) else end_to_end,
-            amount=-stated[0] if own not in (None, direction) else stated[0],
-            remittance=_text(nodes, lines[0]),
-        )
-    texts = [_text(nodes, index) for index in lines]
-    return detail_record(end_to_end, references, texts, stated, own, currency, direction)
+    lines = plan.lines  # one, usually: its text is what joined() would make of it
+    remittance = _text(nodes, lines[0]) if len(lines) == 1 else joined([_text(nodes, i) for i in lines])
+    return detail_record(end_to_end, references, remittance, stated, own, currency, direction)
