@@ -78,6 +78,7 @@ def entries_within(columns: EntryColumns, statements: tuple[BankStatement, ...])
     texts += [details["end_to_end_id"], details["remittance"]]
     if any(pc.any(pc.match_substring_regex(text, bounds.CONTROL_PATTERN)).as_py() for text in texts):
         return False
+    # from the records: the column holds them as JSON, which writes a C0 control as an escape
     references = [ref for s in statements for e in s.entries for d in e.details for ref in d.references]
     if references and bounds.CONTROL.search("\n".join(references)):  # LF is no control
         return False
