@@ -32,11 +32,11 @@ No input, however malformed, ends ``recon ingest``, ``recon fetch`` or the
 scheduler's fetch job.
 
 Files are stored one at a time, in the order given; while one is stored the
-next is read (hashed, parsed, checked, nothing written) in a second thread
-when the two files together are small enough (:data:`READ_AHEAD_BYTES`), so
+files after it are read (hashed, parsed, checked, nothing written), in order, by
+a second thread, as many as fit with it in :data:`READ_AHEAD_BYTES` on disk, so
 reading and storing share the machine's cores without holding two large files
-in memory. Reading ahead changes no outcome: a file whose bytes the one before
-it has just stored is found a duplicate in its own transaction. On SQLite, what
+in memory. Reading ahead changes no outcome: a file whose bytes one before it
+has just stored is found a duplicate in its own transaction. On SQLite, what
 each file committed is copied from the WAL into the database by a third thread
 (:func:`~adapters.db.engine.background_checkpoints`), and the call returns once
 it has been.
@@ -55,6 +55,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -101,9 +102,10 @@ class IngestOutcome:
         return json.dumps(document, ensure_ascii=False)
 
 
-#: The next file is read (hashed, parsed, checked) while this one is stored when the two
-#: together are at most this large on disk: the reading (Arrow, lxml) and the storing (the
-#: database driver) overlap on two cores without two large files in memory at once.
+#: The files after this one are read (hashed, parsed, checked) while it is stored, as many
+#: as fit with it in this many bytes on disk: the reading (Arrow, lxml) and the storing (the
+#: database driver) overlap on two cores, and the files read but not yet stored never hold
+#: more than so many bytes' worth of memory.
 READ_AHEAD_BYTES = 256 * 2**20
 
 
@@ -119,29 +121,36 @@ def ingest_files(
 
     ``names`` gives, per path, the name that identifies the file when it is not the
     path's base name (a fetched file's name on its server). Files are stored, and
-    their outcomes reported, in the order given; a small enough next file is read
-    meanwhile (:data:`READ_AHEAD_BYTES`).
+    their outcomes reported, in the order given; the files after the one being stored
+    are read meanwhile, in order, as many as fit in :data:`READ_AHEAD_BYTES` with it.
     """
     paths = [Path(path) for path in paths]
+    sizes = [_size(path) for path in paths]
     outcomes = []
     with (
         background_checkpoints(engine),
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="recon-read-ahead") as reader,
     ):
-        ahead: Future[_Read] | None = None
-        for index, path in enumerate(paths):
-            with collector_paused():  # the file's records, from their reading until they are freed
-                read = ahead.result() if ahead is not None else _read(path, formats, engine)
-                following = paths[index + 1] if index + 1 < len(paths) else None
-                ahead = None
-                if following is not None and _small_together(path, following):
-                    ahead = reader.submit(_read, following, formats, engine)
-                outcome = _finish(read, engine, names[index] if names is not None else None)
-                del read
-            give_back_memory()  # what reading this file freed, before the next one (a 10M export frees GBs)
-            outcomes.append(outcome)
-            if on_progress is not None:
-                on_progress(outcome)
+        ahead: deque[Future[_Read]] = deque()  # the reads of paths[index + 1:following], in order
+        following = 0
+        try:
+            for index, path in enumerate(paths):
+                with collector_paused():  # the file's records, from their reading until they are freed
+                    read = ahead.popleft().result() if ahead else _read(path, formats, engine)
+                    following = max(following, index + 1)
+                    while following < len(paths) and _fits(sizes[index : following + 1]):
+                        ahead.append(reader.submit(_read, paths[following], formats, engine))
+                        following += 1
+                    outcome = _finish(read, engine, names[index] if names is not None else None)
+                    del read
+                # what reading this file freed, before the next one (a 10M export frees GBs)
+                give_back_memory()
+                outcomes.append(outcome)
+                if on_progress is not None:
+                    on_progress(outcome)
+        finally:
+            for pending in ahead:  # the call ends early (the database is gone): read no further
+                pending.cancel()
     return outcomes
 
 
@@ -183,11 +192,17 @@ class _Failed:
 _Read = IngestOutcome | _Parsed | _Failed  # an outcome already: unreadable, or a duplicate
 
 
-def _small_together(path: Path, following: Path) -> bool:
+def _size(path: Path) -> int | None:
     try:
-        return path.stat().st_size + following.stat().st_size <= READ_AHEAD_BYTES
+        return path.stat().st_size
     except OSError:  # reading it will say why
-        return False
+        return None
+
+
+def _fits(sizes: Sequence[int | None]) -> bool:
+    """Whether files of these sizes may be in memory together (a file of unknown size is read alone)."""
+    known = [size for size in sizes if size is not None]
+    return len(known) == len(sizes) and sum(known) <= READ_AHEAD_BYTES
 
 
 def _read(path: Path, formats: FileFormats, engine: Engine) -> _Read:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import threading
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
 import pytest
 from db_ingest_files import GATEWAY_HEADER, OBLIGATION_HEADER, obligation, txn, write_csv
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import OperationalError
 
 from adapters import ingest
 from adapters.bootstrap import file_formats
@@ -112,3 +114,99 @@ def test_files_too_large_together_are_read_one_after_the_other(
     assert readers[0] == main
     assert all((name != main) == ahead for name in readers[1:])
     assert len(readers) == 3
+
+
+def test_the_files_after_this_one_are_read_while_it_is_stored(
+    migrated_engine: Engine, day: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    export, first, second = day[:3]
+    both_read = threading.Barrier(2, timeout=30)  # the export's store and the read of `second`
+    met: list[bool] = []
+    real_read, real_store = ingest._read, ingest._store
+
+    def read(path: Path, *args: Any) -> Any:
+        result = real_read(path, *args)
+        if path == second:
+            both_read.wait()
+        return result
+
+    def store(engine: Engine, path: Path, *args: Any) -> Any:
+        if path == export:  # the export's transaction stays open until two files after it are read
+            both_read.wait()
+            met.append(True)
+        return real_store(engine, path, *args)
+
+    monkeypatch.setattr(ingest, "_read", read)
+    monkeypatch.setattr(ingest, "_store", store)
+
+    outcomes = ingest_files([export, first, second], FORMATS, migrated_engine)
+
+    assert met == [True]
+    assert [o.status for o in outcomes] == ["accepted"] * 3
+
+
+def test_no_more_is_read_ahead_than_fits_with_the_file_being_stored(
+    migrated_engine: Engine, day: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    export, first, second = day[:3]
+    size = {path: path.stat().st_size for path in (export, first, second)}
+    monkeypatch.setattr(ingest, "READ_AHEAD_BYTES", size[export] + size[first] + size[second] - 1)
+    events: list[tuple[str, Path]] = []
+    real_read, real_store = ingest._read, ingest._store
+
+    def read(path: Path, *args: Any) -> Any:
+        events.append(("read", path))
+        return real_read(path, *args)
+
+    def store(engine: Engine, path: Path, *args: Any) -> Any:
+        try:
+            return real_store(engine, path, *args)
+        finally:
+            events.append(("stored", path))
+
+    monkeypatch.setattr(ingest, "_read", read)
+    monkeypatch.setattr(ingest, "_store", store)
+
+    outcomes = ingest_files([export, first, second], FORMATS, migrated_engine)
+
+    assert [o.status for o in outcomes] == ["accepted"] * 3
+    # `second` does not fit with the export and `first`: it is read once the export is stored
+    assert events.index(("stored", export)) < events.index(("read", second))
+    assert sorted(path.name for kind, path in events if kind == "read") == sorted(
+        path.name for path in (export, first, second)
+    )
+
+
+def test_a_call_that_ends_early_reads_none_of_the_files_it_had_queued(
+    migrated_engine: Engine, day: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    export, first = day[0], day[1]
+    queued = len(day) - 2  # after `first`, which is being read when the call ends
+    cancelled = threading.Semaphore(0)
+    read_paths: list[Path] = []
+    real_read, real_cancel = ingest._read, Future.cancel
+
+    def read(path: Path, *args: Any) -> Any:
+        read_paths.append(path)
+        if path == first:  # still being read while the call gives up on the rest
+            for _ in range(queued):
+                assert cancelled.acquire(timeout=30)
+        return real_read(path, *args)
+
+    def store(engine: Engine, path: Path, *args: Any) -> Any:
+        raise OperationalError("COMMIT", {}, Exception("database is locked"))
+
+    def cancel(future: Future[Any]) -> bool:
+        done = real_cancel(future)
+        if done:
+            cancelled.release()
+        return done
+
+    monkeypatch.setattr(ingest, "_read", read)
+    monkeypatch.setattr(ingest, "_store", store)
+    monkeypatch.setattr(Future, "cancel", cancel)
+
+    with pytest.raises(OperationalError):
+        ingest_files(day, FORMATS, migrated_engine)
+
+    assert read_paths == [export, first]
