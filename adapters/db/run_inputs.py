@@ -43,6 +43,7 @@ from adapters.db.user_tables import discrepancy_actions
 from reconcile.columns import BANK_ENTRIES, BANK_ENTRY_DETAILS, GATEWAY_TXNS, OBLIGATIONS
 from reconcile.gateways import GatewayTerms
 from reconcile.history import HistoryRange, history_range
+from reconcile.keysets import absent_keys
 from reconcile.manual import ManualPairings, pairing_of
 from reconcile.ports import AGENCIES, COVERAGE, FEE_SCHEDULE, PROVINCES, DayInputs
 
@@ -94,7 +95,6 @@ def read_tied_txns(
     Only the ids not already loaded are asked for, a few hundred at a time,
     so the cost follows the (few) ties, not the day's size.
     """
-    loaded = pa.chunked_array(txns.column("txn_id"))  # looked up as it is: a unique copy of 10M ids is ≈ 1 GB
     named = pa.chunked_array(  # the columns' chunks side by side, not copied into one array (≈ 0.3 GB at 10M)
         [
             *pc.drop_null(txns.column("original_txn_id")).chunks,
@@ -103,8 +103,7 @@ def read_tied_txns(
         ],
         pa.string(),
     )
-    wanted = pc.unique(pc.filter(named, pc.invert(pc.is_in(named, value_set=loaded)))).drop_null()
-    return _read_by_key(conn, gateway_txns.c.txn_id, wanted.to_pylist())
+    return _read_by_key(conn, gateway_txns.c.txn_id, absent_keys(named, txns.column("txn_id")))
 
 
 def _read_by_key(conn: Connection, column: Column[str], keys: list[str]) -> pa.Table:
@@ -122,9 +121,7 @@ def read_obligations(conn: Connection, day: dt.date) -> pa.Table:
 
 def with_named_obligations(conn: Connection, table: pa.Table, named: pa.Array | pa.ChunkedArray) -> pa.Table:
     """``table`` plus the obligations of the payment codes ``named`` that it lacks."""
-    codes = named
-    known = pa.chunked_array(table.column("payment_code"))  # as it is, not a unique copy
-    missing = pc.unique(pc.filter(codes, pc.invert(pc.is_in(codes, value_set=known)))).drop_null().to_pylist()
+    missing = absent_keys(named, table.column("payment_code"))
     code = obligations.c.payment_code
     parts = [
         compact(
