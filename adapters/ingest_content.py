@@ -25,7 +25,6 @@ from adapters.db.gateway_identity import (
 )
 from adapters.db.reference import agency_codes, province_codes
 from adapters.db.stores import store_gateway_txns, store_obligations, store_statements
-from adapters.formats.csvtable import all_distinct
 from adapters.formats.gateway import identity as gateway_identity
 from reconcile.errors import InputError
 from reconcile.gateways import unconfigured_warnings
@@ -89,14 +88,7 @@ def check_parsed(conn: Connection, parsed: Parsed, gateways: Collection[str], so
     warnings += _check_provinces(conn, table, source)
     if table_kind(table) == "gateway":
         warnings += unconfigured_warnings(gateways, pc.unique(table["gateway"]).drop_null().to_pylist())
-    elif not all_distinct(codes := table["payment_code"]):
-        counts = pc.value_counts(codes)
-        repeated = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))
-        if len(repeated):
-            warnings.append(
-                f"{len(repeated)} payment code(s) appear more than once (e.g. {repeated[0].as_py()}); "
-                "the last row of each is kept as current"
-            )
+    # an export repeats no payment code: its parser refuses the file (check_obligations)
     return warnings
 
 
