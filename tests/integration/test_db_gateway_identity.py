@@ -380,3 +380,55 @@ def test_on_sqlite_a_file_is_checked_against_the_stored_rows_by_the_index_not_by
     assert plan[0].startswith("SEARCH new USING INTEGER PRIMARY KEY")  # the new file's rows, by id
     assert plan[1].startswith("SEARCH old USING INDEX")  # each looked up among the stored ones
     assert not any(step.startswith("SCAN") for step in plan)
+
+
+def many(first: int, count: int) -> list[str]:
+    """``count`` transactions from ``B{first}`` on, none of them paying an obligation."""
+    return [
+        f"B{i},HS-B{i},vnpay,01,{HANOI},1000,0,SUCCESS,2026-11-25T09:00:00+07:00,2026-11-26,VNP-25,"
+        for i in range(first, first + count)
+    ]
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_file_is_checked_against_the_stored_rows_by_the_index_not_by_a_scan(
+    postgres_engine: Engine, tmp_path: Path
+) -> None:
+    migrate(postgres_engine)
+    with write_transaction(postgres_engine) as conn:
+        load_reference_data(conn)
+    send(postgres_engine, tmp_path, Sent("vnpay-a.csv", many(0, 30_000)))
+    with postgres_engine.connect() as conn:  # as autovacuum leaves them: the stored rows known, not the new
+        conn.exec_driver_sql("ANALYZE gateway_txns")
+        before = conn.execute(
+            select(func.current_setting("enable_hashjoin"), func.current_setting("jit"))
+        ).one()
+    plans: list[str] = []
+    settings_after: list[tuple[str, ...]] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if statement.startswith("INSERT INTO gateway_txn_supersessions"):
+            with cursor.connection.cursor() as explain:  # the same transaction, as the statement sees it
+                explain.execute(f"EXPLAIN {statement}", parameters)
+                plans.extend(step for (step,) in explain.fetchall())
+        elif plans and not settings_after and "gateway_txn_supersessions" in statement:
+            with cursor.connection.cursor() as show:
+                show.execute("SELECT current_setting('enable_hashjoin'), current_setting('jit')")
+                settings_after.append(tuple(show.fetchone()))
+
+    with postgres_engine.connect() as conn:
+        before = conn.execute(
+            select(func.current_setting("enable_hashjoin"), func.current_setting("jit"))
+        ).one()
+    event.listen(postgres_engine, "before_cursor_execute", seen)
+    try:
+        again = send(postgres_engine, tmp_path, Sent("vnpay-b.csv", many(29_000, 3_000)))
+    finally:
+        event.remove(postgres_engine, "before_cursor_execute", seen)
+
+    assert again.warnings[0].startswith("1000 transaction(s) already carried by other files")
+    text = "\n".join(plans)
+    assert "Index Cond: ((txn_id)::text = (new.txn_id)::text)" in text  # each looked up in the index
+    assert "Seq Scan on gateway_txns old" not in text  # the stored rows are not read in full
+    assert "Hash Join" not in text
+    assert settings_after == [tuple(before)]  # the planner's settings are back for what follows
