@@ -185,7 +185,10 @@ def _digest(columns: EntryColumns, index: int, statement: BankStatement) -> str:
     """The statement's content: its own fields, and its entries and details as they are stored.
 
     Whatever comes before the statement in its file, the same content gives the
-    same digest: a detail points to its entry by the entry's place in the statement.
+    same digest: a detail points to its entry by the entry's place in the statement,
+    and the statement's rows are copied out of the file's columns before they are
+    serialized (the IPC writer writes a slice's buffers as they lie in the file's
+    columns: their bytes, and so the digest, changed with the slice's place).
     The record's text, digested before, took 0.5 s for 100 000 entries with a
     detail each; these columns are read for the store anyway.
     """
@@ -195,8 +198,13 @@ def _digest(columns: EntryColumns, index: int, statement: BankStatement) -> str:
     details = details.set_column(0, "entry", pc.subtract(details["entry"], first))
     content = hashlib.sha256(repr(replace(statement, entries=())).encode())
     for part in (columns.entries.slice(first, end - first), details):
-        content.update(_ipc(part))
+        content.update(_ipc(_on_its_own(part)))
     return content.hexdigest()
+
+
+def _on_its_own(rows: pa.Table) -> pa.Table:
+    """``rows`` in buffers of their own, one chunk, laid out as if no other row had ever been beside them."""
+    return rows.take(pa.array(np.arange(rows.num_rows, dtype=np.int64))).combine_chunks()
 
 
 def _store_entries(conn: Connection, columns: EntryColumns, kept: list[tuple[int, int]]) -> None:

@@ -209,3 +209,18 @@ def test_a_statement_stored_with_the_digest_of_its_text_is_still_known_as_the_sa
     assert again.status == "accepted"
     assert any("already stored with the same content" in w for w in again.warnings)
     assert _versions(migrated_engine) == [("S1", 1, True)]
+
+
+def test_a_statement_is_known_as_the_same_whatever_follows_it_in_the_file(
+    migrated_engine: Engine, tmp_path: Path
+) -> None:
+    first, second = tmp_path / "first.xml", tmp_path / "second.xml"
+    same = statement("S1", [150000, 2000000], details=True)
+    write_camt053([same, statement("S2", [75000], details=True)], first)
+    write_camt053([same, statement("S2", [75000, 5000, 6000], details=True)], second)  # S2 corrected
+
+    ingest_file(first, file_formats(Settings()), migrated_engine)
+    again = ingest_file(second, file_formats(Settings()), migrated_engine)
+
+    assert any("statement S1" in w and "same content" in w for w in again.warnings), again.warnings
+    assert _versions(migrated_engine) == [("S1", 1, True), ("S2", 1, False), ("S2", 2, True)]
