@@ -12,11 +12,13 @@ from sqlalchemy import Engine, select, update
 from adapters.bootstrap import file_formats
 from adapters.db import schema
 from adapters.db.engine import write_transaction
+from adapters.db.stores import store_statements
 from adapters.formats.camt import CamtParser
 from adapters.formats.camt_writer import write_camt053
 from adapters.ingest import ingest_file
 from adapters.settings import Settings
 from reconcile.records import Balance, BankEntry, BankStatement, Direction, TxDetail
+from tests.integration.test_db_gateway_copies import new_file
 
 DAY = dt.date(2026, 11, 26)
 ACCOUNT = "7111010000001"
@@ -224,3 +226,55 @@ def test_a_statement_is_known_as_the_same_whatever_follows_it_in_the_file(
 
     assert any("statement S1" in w and "same content" in w for w in again.warnings), again.warnings
     assert _versions(migrated_engine) == [("S1", 1, True), ("S2", 1, False), ("S2", 2, True)]
+
+
+def test_a_file_that_corrects_its_own_statements_is_stored_as_its_statements_one_by_one(
+    migrated_engine: Engine, migrated_sqlite_engine: Engine
+) -> None:
+    earlier = (statement("S2", [75000]), statement("S4", [1]))
+    later = (
+        statement("S1", [150000]),
+        statement("S1", [150000]),  # the same content again: kept once
+        statement("S1", [150000, 1000]),  # corrects the S1 of this file
+        statement("S2", [75000, 5]),  # corrects the S2 stored before
+        statement("S3", [42]),
+        statement("S2", [75000, 5]),  # the same as the correction above
+        statement("S1", [7]),  # corrects the correction
+    )
+
+    def stored(engine: Engine, *, one_by_one: bool) -> tuple[list[tuple[object, ...]], tuple[int, ...]]:
+        """The statement rows, each with the one it supersedes, and the outcomes' counts."""
+        count = corrections = warnings = 0
+        with write_transaction(engine) as conn:
+            store_statements(conn, new_file(conn, "earlier.xml"), earlier)
+            file_id = new_file(conn, "later.xml")
+            for part in [(one,) for one in later] if one_by_one else [later]:
+                done = store_statements(conn, file_id, part)
+                count, corrections = count + done.stored, corrections + done.corrections
+                warnings += len(done.warnings)
+        table = schema.bank_statements
+        s, superseded = table.c, table.alias("superseded")
+        query = (
+            select(s.statement_id, s.version, s.current, s.content_sha256, superseded.c.statement_id)
+            .outerjoin_from(table, superseded, superseded.c.id == s.supersedes_id)
+            .add_columns(superseded.c.version)
+            .order_by(s.id)
+        )
+        with engine.connect() as conn:
+            return [tuple(row) for row in conn.execute(query)], (count, corrections, warnings)
+
+    batched = stored(migrated_engine, one_by_one=False)
+    by_one = stored(migrated_sqlite_engine, one_by_one=True)
+
+    assert batched == by_one
+    rows, counts = batched
+    assert [row[:3] for row in rows] == [
+        ("S2", 1, False),
+        ("S4", 1, True),
+        ("S1", 1, False),
+        ("S1", 2, False),
+        ("S2", 2, True),
+        ("S3", 1, True),
+        ("S1", 3, True),
+    ]
+    assert counts == (5, 3, 2)  # stored, corrections, "already stored" warnings
