@@ -223,13 +223,19 @@ def _digest(columns: EntryColumns, index: int, statement: BankStatement) -> str:
     details = columns.details.slice(start, stop - start)
     details = details.set_column(0, "entry", pc.subtract(details["entry"], first))
     content = hashlib.sha256(repr(replace(statement, entries=())).encode())
-    for part in (columns.entries.slice(first, end - first), details):
-        content.update(_ipc(_on_its_own(part)))
+    for part, whole in (
+        (columns.entries.slice(first, end - first), columns.entries),
+        (details, columns.details),
+    ):
+        content.update(_ipc(_on_its_own(part, whole)))
     return content.hexdigest()
 
 
-def _on_its_own(rows: pa.Table) -> pa.Table:
-    """``rows`` in buffers of their own, one chunk, laid out as if no other row had ever been beside them."""
+def _on_its_own(rows: pa.Table, whole: pa.Table) -> pa.Table:
+    """``rows`` (a slice of ``whole``) in buffers of their own, one chunk, laid out as if no
+    other row had ever been beside them; all of ``whole`` is so already (a file of one statement)."""
+    if rows.num_rows == whole.num_rows:
+        return rows
     return rows.take(pa.array(np.arange(rows.num_rows, dtype=np.int64))).combine_chunks()
 
 
