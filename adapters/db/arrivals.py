@@ -14,16 +14,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 from sqlalchemy import Connection, Engine, func, select
 
+from adapters.db.meta import in_lists
 from adapters.db.run_tables import runs
 from adapters.db.schema import bank_entries, bank_statements, files, gateway_txn_copies, gateway_txns
 from usecases.ports import LateFiles
 
-#: Keys per ``IN (...)`` list: well under every database's limit on bound parameters.
-_CHUNK = 500
 _Span = tuple[int, dt.date, dt.date]  # file id, first date, last date
 
 
@@ -68,16 +67,11 @@ def _last_run_started(conn: Connection, before: dt.date, since: dt.date) -> dict
     return {day: started for day, started in conn.execute(statement)}
 
 
-def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
-    for i in range(0, len(ids), _CHUNK):
-        yield list(ids[i : i + _CHUNK])
-
-
 def _gateway_spans(conn: Connection, ids: Sequence[int]) -> list[_Span]:
     """First and last payment date of each gateway file: from its copy, else from its rows."""
     c, t = gateway_txn_copies.c, gateway_txns.c
     spans: list[_Span] = []
-    for chunk in _chunks(ids):
+    for chunk in in_lists(ids):
         copied = conn.execute(  # a copy stored in parts spans from its first part's start to its last's end
             select(c.file_id, func.min(c.first_paid_date), func.max(c.last_paid_date))
             .where(c.file_id.in_(chunk))
@@ -99,7 +93,7 @@ def _bank_days(conn: Connection, ids: Sequence[int]) -> list[_Span]:
     """Each booking date of each bank file's entries, as a one-day span."""
     s, e = bank_statements.c, bank_entries.c
     days: list[_Span] = []
-    for chunk in _chunks(ids):
+    for chunk in in_lists(ids):
         rows = conn.execute(
             select(s.file_id, e.booking_date)
             .join(bank_statements, s.id == e.statement_row_id)

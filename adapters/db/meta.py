@@ -9,7 +9,8 @@ zones, so the value stored is always UTC and comes back timezone-aware.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Iterator, Sequence
+from typing import Any, TypeVar
 
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, String
 from sqlalchemy.engine import Dialect
@@ -24,6 +25,17 @@ NAMING_CONVENTION = {
 }
 
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+#: Keys per ``IN (...)`` list: well under every database's limit on bound parameters.
+KEYS_PER_IN_LIST = 500
+_Key = TypeVar("_Key")
+
+
+def in_lists(keys: Sequence[_Key]) -> Iterator[list[_Key]]:
+    """``keys`` in parts of at most :data:`KEYS_PER_IN_LIST`, one ``IN (...)`` list each."""
+    for start in range(0, len(keys), KEYS_PER_IN_LIST):
+        yield list(keys[start : start + KEYS_PER_IN_LIST])
+
 
 #: Surrogate keys: BIGINT on PostgreSQL, INTEGER on SQLite (only that aliases the rowid).
 Id = BigInteger().with_variant(Integer(), "sqlite")

@@ -30,6 +30,7 @@ from adapters.db.arrow_copies import compact
 from adapters.db.bulk import fetch_arrow
 from adapters.db.gateway_copies import TXNS_WITH_FILE, read_copies
 from adapters.db.gateway_identity import current_rows
+from adapters.db.meta import in_lists
 from adapters.db.obligation_copies import OBLIGATIONS_WITH_FILE, read_paid_on
 from adapters.db.schema import (
     bank_entries,
@@ -48,8 +49,6 @@ from reconcile.manual import ManualPairings, pairing_of
 from reconcile.ports import AGENCIES, COVERAGE, FEE_SCHEDULE, PROVINCES, DayInputs
 
 _WITH_FILE = TXNS_WITH_FILE
-#: Keys per ``IN (...)`` list: well under every database's limit on bound parameters.
-_CHUNK = 500
 _OBLIGATIONS_WITH_FILE = OBLIGATIONS_WITH_FILE
 _ENTRIES_WITH_FILE = pa.schema([*BANK_ENTRIES, ("file_id", pa.int64())])
 
@@ -108,8 +107,8 @@ def read_tied_txns(
 
 def _read_by_key(conn: Connection, column: Column[str], keys: list[str]) -> pa.Table:
     parts = [
-        compact(fetch_arrow(conn, _current_txns().where(column.in_(keys[i : i + _CHUNK])), _WITH_FILE))
-        for i in range(0, len(keys), _CHUNK)
+        compact(fetch_arrow(conn, _current_txns().where(column.in_(chunk)), _WITH_FILE))
+        for chunk in in_lists(keys)
     ]
     return pa.concat_tables(parts) if parts else compact(_WITH_FILE.empty_table())
 
@@ -127,11 +126,11 @@ def with_named_obligations(conn: Connection, table: pa.Table, named: pa.Array | 
         compact(
             fetch_arrow(
                 conn,
-                select(*_obligation_columns()).where(code.in_(missing[i : i + _CHUNK])),
+                select(*_obligation_columns()).where(code.in_(chunk)),
                 _OBLIGATIONS_WITH_FILE,
             )
         )
-        for i in range(0, len(missing), _CHUNK)
+        for chunk in in_lists(missing)
     ]
     return pa.concat_tables([table, *parts])
 

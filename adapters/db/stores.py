@@ -23,6 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from adapters.db import gateway_copies, obligation_copies
 from adapters.db.bulk import bulk_insert, reserve_ids
+from adapters.db.meta import in_lists
 from adapters.db.schema import (
     bank_entries,
     bank_entry_details,
@@ -162,20 +163,14 @@ def _digest_of_text(statement: BankStatement) -> str:
 def _current_statements(conn: Connection, identities: list[str]) -> dict[str, tuple[int, int, str]]:
     """The current version (row id, version, content digest) of each of ``identities`` stored."""
     s = bank_statements.c
-    distinct = sorted(set(identities))
     found: dict[str, tuple[int, int, str]] = {}
-    for start in range(0, len(distinct), _IDENTITIES_PER_QUERY):
-        wanted = distinct[start : start + _IDENTITIES_PER_QUERY]
+    for wanted in in_lists(sorted(set(identities))):
         query = select(s.identity, s.id, s.version, s.content_sha256).where(
             s.identity.in_(wanted), s.current.is_(True)
         )
         for row in conn.execute(query):
             found[row.identity] = (row.id, row.version, row.content_sha256)
     return found
-
-
-#: Identities per ``IN (...)`` list: well under every database's limit on bound parameters.
-_IDENTITIES_PER_QUERY = 500
 
 
 def _statement_row(

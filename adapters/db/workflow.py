@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine, insert, select, update
 
 from adapters.db import audit
 from adapters.db.engine import write_transaction
+from adapters.db.meta import in_lists
 from adapters.db.run_tables import discrepancies, work_items
 from adapters.db.user_tables import discrepancy_actions, users
 from reconcile.errors import FourEyesError
@@ -27,8 +28,6 @@ from usecases.workflow import pending_requests
 
 #: The roles that may be given items.
 ASSIGNABLE_ROLES = ("treasury", "admin")
-#: Run ids per ``IN (...)`` list.
-_CHUNK = 500
 
 
 class SqlWorkItems:
@@ -68,11 +67,11 @@ class SqlWorkItems:
         d, w = discrepancies.c, work_items.c
         found: dict[str, LiveState] = {}
         with self.engine.connect() as conn:
-            for start in range(0, len(run_ids), _CHUNK):
+            for chunk in in_lists(run_ids):
                 statement = (
                     select(w.item_key, w.status, w.assignee)
                     .join(discrepancies, d.item_key == w.item_key)
-                    .where(d.run_id.in_(run_ids[start : start + _CHUNK]))
+                    .where(d.run_id.in_(chunk))
                     .distinct()
                 )
                 for key, status, assignee in conn.execute(statement):
