@@ -118,7 +118,6 @@ def store_statements(
     outcome = StatementsStored()
     columns = columns if columns is not None else EntryColumns.of(statements)
     current = _current_statements(conn, [statement.identity for statement in statements])
-    stored_before = {row_id for row_id, _, _ in current.values()}
     fresh = iter(reserve_ids(conn, bank_statements, len(statements)).to_pylist())
     rows: dict[int, dict[str, Any]] = {}  # by row id, in the file's order
     retired: list[int] = []
@@ -135,10 +134,10 @@ def store_statements(
             continue
         version = 1
         if previous is not None:
-            if previous[0] in stored_before:
-                retired.append(previous[0])
-            else:  # a statement of this file, corrected further down it
+            if previous[0] in rows:  # a statement of this file, corrected further down it
                 rows[previous[0]]["current"] = False
+            else:
+                retired.append(previous[0])
             version = previous[1] + 1
             outcome.corrections += 1
         row_id = next(fresh)
