@@ -8,7 +8,9 @@ private files of its own, which the service's connection then attaches and
 copies from by ``INSERT ... SELECT`` (a large load in parts: the next part is
 written while one is copied); a small one goes through the driver's
 ``executemany`` with plain tuples (binding them one by one costs more than
-the staging file saves below :data:`STAGE_MIN_ROWS`). Out of either database
+the staging file saves below :data:`STAGE_MIN_ROWS`). An upsert by key takes
+the same paths into a private table (a temporary one on PostgreSQL, the staging
+files on SQLite) and writes the target from it in SQL. Out of either database
 rows come by the raw driver cursor, a chunk at a time, straight into Arrow
 arrays. Every path runs on the caller's connection, inside its transaction.
 """
@@ -26,8 +28,23 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.csv as pa_csv
-from sqlalchemy import Connection, Executable, Table, column, func, literal_column, select
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Executable,
+    Identity,
+    MetaData,
+    Select,
+    Table,
+    column,
+    func,
+    literal_column,
+    select,
+    true,
+)
 from sqlalchemy import table as sql_table
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import CompileError
 
 from adapters.db.engine import AFTER_TRANSACTION
@@ -47,19 +64,89 @@ _staged = itertools.count(1)
 
 def bulk_insert(conn: Connection, table: Table, rows: pa.Table) -> int:
     """Insert every row of ``rows`` (columns named as ``table``'s) into ``table``; returns the count."""
-    unknown = set(rows.column_names) - set(table.columns.keys())
-    if unknown:
-        raise ValueError(f"columns {sorted(unknown)} are not in table {table.name}")
+    rows = _in_table_order(table, rows)
     if rows.num_rows == 0:
         return 0
-    rows = rows.select([c.name for c in table.columns if c.name in rows.column_names])  # table order
     if conn.dialect.name == "postgresql":
         _copy_in(conn, table, rows)
     elif parts := _staging_parts(conn, rows):
-        _staged_insert(conn, table, rows, parts)
+        _through_staging(
+            conn, rows, parts, lambda source: table.insert().from_select(rows.column_names, source)
+        )
     else:
-        _executemany(conn, table, rows)
+        _executemany(conn, table.insert(), rows)
     return int(rows.num_rows)
+
+
+def bulk_upsert(conn: Connection, table: Table, rows: pa.Table, key: str) -> int:
+    """Write ``rows`` into ``table`` by its unique column ``key``: a row whose key is stored
+    replaces the stored row's other columns, and of rows sharing a key the last one wins.
+    Returns the number of rows given.
+
+    The rows go in by the bulk path (:func:`bulk_insert`), not into ``table`` but into a
+    private table that the upsert then reads in SQL and that is gone at the transaction's
+    end: on PostgreSQL a temporary table filled by ``COPY``; on SQLite the staging files
+    themselves, each upserted from in turn as soon as it is written; a small load binds the
+    upsert's values directly. The rows are upserted in their order, so a caller that orders
+    them by ``key`` has the key's index written page by page instead of at random.
+    """
+    rows = _in_table_order(table, rows)
+    if rows.num_rows == 0:
+        return 0
+    if conn.dialect.name == "postgresql":
+        _copy_upsert(conn, table, rows, key)
+    elif parts := _staging_parts(conn, rows):
+        _through_staging(
+            conn, rows, parts, lambda source: _sqlite_upsert(table, rows.column_names, key, source)
+        )
+    else:
+        _executemany(conn, _sqlite_upsert(table, rows.column_names, key, None), rows)
+    return int(rows.num_rows)
+
+
+def _in_table_order(table: Table, rows: pa.Table) -> pa.Table:
+    unknown = set(rows.column_names) - set(table.columns.keys())
+    if unknown:
+        raise ValueError(f"columns {sorted(unknown)} are not in table {table.name}")
+    return rows.select([c.name for c in table.columns if c.name in rows.column_names])
+
+
+def _sqlite_upsert(table: Table, names: list[str], key: str, source: Select[Any] | None) -> Executable:
+    """``INSERT ... ON CONFLICT (key) DO UPDATE`` from ``source``, or of bound values without one."""
+    statement = sqlite.insert(table)
+    if source is not None:
+        # a WHERE keeps SQLite from reading the upsert's ON as a join constraint of the SELECT
+        statement = statement.from_select(names, source.where(true()))
+    changed = {name: statement.excluded[name] for name in names if name != key}
+    return statement.on_conflict_do_update(index_elements=[key], set_=changed)
+
+
+def _copy_upsert(conn: Connection, table: Table, rows: pa.Table, key: str) -> None:
+    """``rows`` copied into a temporary table (no WAL, dropped at commit), then upserted from it.
+
+    ``ON CONFLICT`` may not touch a row twice in one statement, so a key's rows are taken
+    once, the last first, sorted by the key (which also writes the key's index page by page).
+    """
+    names = rows.column_names
+    staging = Table(
+        f"recon_upsert_{next(_staged)}",
+        MetaData(),
+        *(Column(name, table.c[name].type) for name in names),
+        Column("recon_row", BigInteger, Identity(always=True)),  # the rows' order, given by COPY
+        prefixes=["TEMPORARY"],
+        postgresql_on_commit="DROP",
+    )
+    staging.create(conn)
+    _copy_in(conn, staging, rows)
+    s = staging.c
+    newest = (
+        select(*(s[name] for name in names))
+        .ext(postgresql.distinct_on(s[key]))
+        .order_by(s[key], s.recon_row.desc())
+    )
+    statement = postgresql.insert(table).from_select(names, newest)
+    changed = {name: statement.excluded[name] for name in names if name != key}
+    conn.execute(statement.on_conflict_do_update(index_elements=[key], set_=changed))
 
 
 def _quoted(conn: Connection, names: list[str]) -> str:
@@ -76,8 +163,8 @@ def _copy_in(conn: Connection, table: Table, rows: pa.Table) -> None:
             copy.write(chunk)
 
 
-def _executemany(conn: Connection, table: Table, rows: pa.Table) -> None:
-    sql = str(table.insert().compile(dialect=conn.dialect, column_keys=rows.column_names))
+def _executemany(conn: Connection, statement: Executable, rows: pa.Table) -> None:
+    sql = str(statement.compile(dialect=conn.dialect, column_keys=rows.column_names))  # type: ignore[attr-defined]
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         for batch in rows.to_batches(max_chunksize=CHUNK_ROWS):
@@ -115,8 +202,11 @@ def _staging_parts(conn: Connection, rows: pa.Table) -> int:
     return max(0, min(room, STAGE_PARTS, rows.num_rows // STAGE_PART_MIN_ROWS or 1))
 
 
-def _staged_insert(conn: Connection, table: Table, rows: pa.Table, parts: int) -> None:
-    """``rows`` written by the ADBC driver into staging files, then copied into ``table`` in SQL.
+def _through_staging(
+    conn: Connection, rows: pa.Table, parts: int, statement: Callable[[Select[Any]], Executable]
+) -> None:
+    """``rows`` written by the ADBC driver into staging files, then copied in SQL by ``statement``
+    (given the ``SELECT`` of a staging file's rows, in their order).
 
     Binding a million rows through ``executemany`` costs ≈ 4 µs a row in Python; ADBC binds them
     in C from the Arrow buffers, and SQLite copies them from the attached file without leaving
@@ -144,7 +234,7 @@ def _staged_insert(conn: Connection, table: Table, rows: pa.Table, parts: int) -
                 schema = _attach(conn, path)
                 source = sql_table("rows", *(column(name) for name in rows.column_names), schema=schema)
                 in_order = select(source).order_by(literal_column("rowid"))  # the rows' order gives their ids
-                conn.execute(table.insert().from_select(rows.column_names, in_order))
+                conn.execute(statement(in_order))
         finally:
             _discard(written[taken:])
 
@@ -227,7 +317,7 @@ def fetch_arrow(conn: Connection, statement: Executable, schema: pa.Schema) -> p
     through the cursor. SQLite is read through the ``sqlite3`` driver on purpose: a second SQLite
     library in the same process (the ADBC driver bundles its own) opening the database would
     share the file's POSIX locks without knowing it, which SQLite documents as a way to corrupt a
-    database; the ADBC driver opens staging files only (:func:`_staged_insert`).
+    database; the ADBC driver opens staging files only (:func:`_through_staging`).
     """
     if conn.dialect.name == "postgresql":
         table = _copy_out(conn, statement, schema)

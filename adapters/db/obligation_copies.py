@@ -10,7 +10,9 @@ hold its day (in parts of a million rows, :mod:`adapters.db.arrow_copies`; a par
 counts for its export as a whole).
 
 ``obligations`` stays the record: the newest version of each payment code is
-the row a later export wrote there. An export's rows in its copy are current
+the row a later export wrote there. The copy is also the trace of every version:
+an export's rows are kept there as they came, in the file's order, and nowhere
+else (:func:`export_versions`). An export's rows in its copy are current
 unless a later export carried the same payment code again, so a run trusts a
 copy only as far as the register agrees: per export, the number of its rows
 paid on the day must equal the register's count of current rows of that
@@ -84,6 +86,21 @@ def read_paid_on(conn: Connection, day: dt.date) -> pa.Table:
         statement = select(*columns).where(o.portal_paid_date == day, o.file_id.in_(rest))
         parts.append(compact(fetch_arrow(conn, statement, OBLIGATIONS_WITH_FILE)))
     return pa.concat_tables(parts)
+
+
+def export_versions(conn: Connection, file_id: int) -> pa.Table:
+    """Every row of export ``file_id`` as it was stored, in the file's order: the versions it
+    carried, whether or not a later export has replaced them in the register since. Empty for
+    an export stored before copies existed (revision 0017): its versions are the rows of
+    ``obligation_history`` with its ``file_id``."""
+    c = obligation_copies.c
+    parts = conn.execute(
+        select(c.part).where(c.file_id == file_id, c.arrow.is_not(None)).order_by(c.part)
+    ).scalars()
+    return pa.concat_tables(
+        [OBLIGATIONS_WITH_FILE.empty_table()]
+        + [read_part(conn, obligation_copies, file_id, part) for part in parts]
+    )
 
 
 def _paid_on(table: pa.Table, day: dt.date) -> pa.Table:

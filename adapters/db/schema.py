@@ -9,7 +9,8 @@ file name) or bank statement is a new version and the old one stays with
 ``current = false``; a transaction carried again by a later gateway file is
 superseded, not deleted (``gateway_txn_supersessions``); the portal's
 obligations keep the newest version in ``obligations`` and every version in
-``obligation_history``. Files are never deleted (a trigger refuses it), so
+the export that carried it (``obligation_copies``; ``obligation_history`` for
+exports stored before copies existed). Files are never deleted (a trigger refuses it), so
 the many rows of a file need no foreign key (see ``files``). Rates are text,
 not ``NUMERIC``: SQLite would turn ``0.12`` into a float.
 """
@@ -91,7 +92,10 @@ obligations = Table(
     Index(None, "portal_paid_date"),
 )
 
-#: Every version of every obligation ever ingested, append-only.
+#: The versions of obligations carried by the exports stored before their columnar copies
+#: became the trace of every version (2026-12): no longer written. An export's versions are
+#: its copy's rows (:func:`adapters.db.obligation_copies.export_versions`); the rows here
+#: stay, as the only trace of the exports stored before copies existed (revision 0017).
 obligation_history = Table(
     "obligation_history",
     metadata,
@@ -99,8 +103,7 @@ obligation_history = Table(
     Column("payment_code", identifier(128), nullable=False),
     *_obligation_columns(),
     Column("file_id", Id, nullable=False),  # no foreign key: see files
-    # no secondary index: every one costs seconds per million rows on the ingestion path,
-    # and the history is read by file (an id range) or, rarely, by an auditor
+    # no secondary index: the history is read by file (an id range) or, rarely, by an auditor
 )
 
 #: A columnar copy of each obligations export's rows (an Arrow IPC stream), written in the same

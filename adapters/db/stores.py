@@ -1,12 +1,13 @@
 """What a parsed file puts into the database: obligations, gateway transactions, bank statements.
 
 Each function runs inside the caller's transaction, after the file's row is
-written, and loads in bulk (:mod:`adapters.db.bulk`). Obligations go to the
-append-only ``obligation_history`` by ``COPY``/``executemany`` and from there,
-in SQL, into ``obligations`` (``INSERT ... ON CONFLICT DO UPDATE``): the last
-row of a payment code wins, within a file and across files; each export also
-keeps a columnar copy for runs (:mod:`adapters.db.obligation_copies`). Bank statements
-are versioned one by one by their business identity.
+written, and loads in bulk (:mod:`adapters.db.bulk`). Obligations are upserted
+into ``obligations`` (``INSERT ... ON CONFLICT DO UPDATE`` from rows loaded by
+``COPY`` or the SQLite staging path): the last row of a payment code wins, within
+a file and across files; each export keeps its columnar copy, which runs read
+and which is the trace of every version it carried
+(:mod:`adapters.db.obligation_copies`). Bank statements are versioned by their
+business identity.
 """
 
 from __future__ import annotations
@@ -18,18 +19,16 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Connection, Executable, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, insert, select, update
 
 from adapters.db import gateway_copies, obligation_copies
-from adapters.db.bulk import bulk_insert, reserve_ids
+from adapters.db.bulk import bulk_insert, bulk_upsert, reserve_ids
 from adapters.db.meta import in_lists
 from adapters.db.schema import (
     bank_entries,
     bank_entry_details,
     bank_statements,
     gateway_txns,
-    obligation_history,
     obligations,
 )
 from reconcile.columns import GATEWAY_TXNS, OBLIGATIONS
@@ -44,45 +43,23 @@ def _with_file_id(table: pa.Table, names: list[str], file_id: int) -> pa.Table:
 
 
 def store_obligations(conn: Connection, file_id: int, table: pa.Table) -> None:
-    """Append every row to the history, make the newest version of each payment code current,
-    and keep the export's columnar copy (in the file's order, encoded while the rows are stored).
+    """Make the newest version of each payment code current in the register, and keep the
+    export's columnar copy, every row in the file's order, as the trace of its versions
+    (encoded while the rows are stored).
 
-    On SQLite the history rows are appended in payment-code order (a stable sort: a code's
-    rows keep their file order, so the last still wins), and the register, upserted from them
-    in the order of their ids, has its key's index written page by page instead of at random:
-    at a million rows the upsert takes 1.0–1.1 s instead of 2.0–2.5, the sort 0.7–0.8. Sorting
-    inside SQLite instead makes the upsert slower (2.6 → 4.4 s). PostgreSQL sorts in its upsert,
-    see below.
+    On SQLite the rows are upserted in payment-code order (a stable sort: a code's rows keep
+    their file order, so the last still wins), so the key's index is written page by page
+    instead of at random: at a million rows the upsert takes 1.0–1.1 s instead of 2.0–2.5,
+    the sort 0.7–0.8. Sorting inside SQLite instead makes the upsert slower (2.6 → 4.4 s).
+    PostgreSQL sorts in its upsert (:func:`adapters.db.bulk.bulk_upsert`): at 10M rows 136 →
+    68 s into an empty register, 186 → 76 s into a full one.
     """
     rows = _with_file_id(table, OBLIGATIONS.names, file_id)
     with obligation_copies.storing_copy(conn, file_id, rows):
         in_code_order = conn.dialect.name != "postgresql"
-        history = rows.take(pc.sort_indices(rows["payment_code"])) if in_code_order else rows
-        # ingestion holds the write lock, so this file's history rows are exactly those past `before`
-        before = conn.execute(select(func.coalesce(func.max(obligation_history.c.id), 0))).scalar_one()
-        bulk_insert(conn, obligation_history, history)
-        del history  # the sorted copy is not needed once its rows are in; its memory goes back now
-        conn.execute(_upsert_from_history(conn, rows.column_names, file_id, before))
-
-
-def _upsert_from_history(conn: Connection, names: list[str], file_id: int, before: int) -> Executable:
-    """The file's history rows into the register, the newest version of each payment code."""
-    h = obligation_history.c
-    source = select(*(h[name] for name in names)).where(h.id > before, h.file_id == file_id)
-    if conn.dialect.name == "postgresql":
-        # Sorted by payment code, the primary key's index is written page by page instead of
-        # at random (at 10M rows: 136 → 68 s into an empty register, 186 → 76 s into a full
-        # one). ON CONFLICT may not touch a row twice in one statement, so repeated codes
-        # (which the parser refuses) are taken once, newest first, in the same sort.
-        newest = source.ext(postgresql.distinct_on(h.payment_code)).order_by(h.payment_code, h.id.desc())
-        pg = postgresql.insert(obligations).from_select(names, newest)
-        return pg.on_conflict_do_update(index_elements=["payment_code"], set_=_excluded(pg, names))
-    lite = sqlite.insert(obligations).from_select(names, source.order_by(h.id))
-    return lite.on_conflict_do_update(index_elements=["payment_code"], set_=_excluded(lite, names))
-
-
-def _excluded(statement: postgresql.Insert | sqlite.Insert, names: list[str]) -> dict[str, Any]:
-    return {name: statement.excluded[name] for name in names if name != "payment_code"}
+        register = rows.take(pc.sort_indices(rows["payment_code"])) if in_code_order else rows
+        bulk_upsert(conn, obligations, register, key="payment_code")
+        del register  # the sorted copy is not needed once its rows are in; its memory goes back now
 
 
 def store_gateway_txns(conn: Connection, file_id: int, table: pa.Table) -> None:

@@ -1,10 +1,16 @@
-"""Small obligations exports and canonical gateway files for the ingestion tests, written with ``csv``."""
+"""Small obligations exports and canonical gateway files for the ingestion tests, written with ``csv``;
+and the obligation versions the stored exports keep."""
 
 from __future__ import annotations
 
 import csv
 from collections.abc import Sequence
 from pathlib import Path
+
+from sqlalchemy import Engine, select
+
+from adapters.db import schema
+from adapters.db.obligation_copies import export_versions
 
 OBLIGATION_HEADER = [
     "payment_code",
@@ -87,3 +93,16 @@ def write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[str]]) 
         writer.writerow(header)
         writer.writerows(rows)
     return path
+
+
+def obligation_versions(engine: Engine) -> list[tuple[str, int, int]]:
+    """Every version the stored exports carried, (payment code, amount, export's file id), by
+    export and line: the rows of each export's copy, read back."""
+    found: list[tuple[str, int, int]] = []
+    with engine.connect() as conn:
+        exports = select(schema.obligation_copies.c.file_id).distinct().order_by("file_id")
+        for file_id in conn.execute(exports).scalars().all():
+            rows = export_versions(conn, file_id)
+            columns = (rows[name].to_pylist() for name in ("payment_code", "amount_vnd", "file_id"))
+            found.extend(zip(*columns, strict=True))
+    return found

@@ -1,5 +1,5 @@
 """Bulk loading: every type survives the round trip; PostgreSQL loads by COPY, SQLite a large
-load through a staging file."""
+load through a staging file; an upsert by key keeps the last row of each key."""
 
 from __future__ import annotations
 
@@ -16,10 +16,10 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
 from adapters.db import bulk, schema
-from adapters.db.bulk import bulk_insert, fetch_arrow, reserve_ids
+from adapters.db.bulk import bulk_insert, bulk_upsert, fetch_arrow, reserve_ids
 from adapters.db.engine import migrate, write_transaction
 from adapters.db.files import FileFacts, record_file
-from reconcile.columns import GATEWAY_TXNS
+from reconcile.columns import GATEWAY_TXNS, OBLIGATIONS
 
 UTC = dt.UTC
 
@@ -123,6 +123,74 @@ def test_reserved_ids_are_fresh_and_usable(migrated_engine: Engine) -> None:
     assert stored == first
     assert len(set(first) | set(second)) == 5
     assert min(second) > max(first)
+
+
+def obligation_rows(codes: list[str], first_amount: int, file_id: int) -> pa.Table:
+    """One obligation per code, amounts counting up from ``first_amount``; every type, nulls too."""
+    n = len(codes)
+    issued = dt.datetime(2026, 11, 24, 23, 30, 0, 654321, tzinfo=UTC)
+    return pa.table(
+        {
+            "payment_code": codes,
+            "province_code": [None if i % 4 == 0 else "79" for i in range(n)],
+            "kind": ["fee"] * n,
+            "agency_code": [None if i % 4 else "BTC" for i in range(n)],
+            "procedure_code": ["1.001"] * n,
+            "amount_vnd": pa.array(range(first_amount, first_amount + n), pa.int64()),
+            "issued_at": pa.array([issued] * n, OBLIGATIONS.field("issued_at").type),
+            "issued_date": pa.array([dt.date(2026, 11, 25)] * n, pa.date32()),
+            "portal_status": ["unpaid" if i % 3 else "paid" for i in range(n)],
+            "portal_txn_id": [None if i % 3 else f"P{i}" for i in range(n)],
+            "portal_paid_at": pa.array(
+                [None if i % 3 else issued for i in range(n)], OBLIGATIONS.field("portal_paid_at").type
+            ),
+            "portal_paid_date": pa.array(
+                [None if i % 3 else dt.date(2026, 11, 25) for i in range(n)], pa.date32()
+            ),
+            "asset_class": pa.nulls(n, pa.string()),
+            "taxable_value_vnd": pa.nulls(n, pa.int64()),
+        },
+        schema=OBLIGATIONS,
+    ).append_column("file_id", pa.array([file_id] * n, pa.int64()))
+
+
+def register(engine: Engine) -> pa.Table:
+    o = schema.obligations.c
+    wanted = pa.schema([*OBLIGATIONS, ("file_id", pa.int64())])
+    with engine.connect() as conn:
+        return fetch_arrow(conn, select(*(o[name] for name in wanted.names)).order_by(o.payment_code), wanted)
+
+
+def last_of_each_code(*loads: pa.Table) -> pa.Table:
+    """What an upsert of ``loads`` in turn must leave: the last row of each code, by code."""
+    rows = pa.concat_tables(loads)
+    last = {code: index for index, code in enumerate(rows["payment_code"].to_pylist())}
+    return rows.take(sorted(last.values(), key=lambda index: rows["payment_code"][index].as_py()))
+
+
+@pytest.mark.parametrize(
+    ("stage_min_rows", "part_min_rows"),
+    [(0, 4), (0, 10**9), (10**9, 10**9)],
+    ids=["staged-in-parts", "staged", "bound"],
+)
+def test_an_upsert_keeps_the_last_row_of_each_key_within_a_load_across_its_parts_and_across_loads(
+    migrated_engine: Engine, monkeypatch: pytest.MonkeyPatch, stage_min_rows: int, part_min_rows: int
+) -> None:
+    monkeypatch.setattr(bulk, "STAGE_MIN_ROWS", stage_min_rows)
+    monkeypatch.setattr(bulk, "STAGE_PART_MIN_ROWS", part_min_rows)  # SQLite: 20 rows in 4 parts, or 1
+    codes = ["K07", "K03", "K11", "K03", "K01", "K07", "K05", "K09", "K02", "K03"]
+    with write_transaction(migrated_engine) as conn:
+        first = obligation_rows(codes + [f"N{i:02d}" for i in range(10)], 1_000, new_file(conn, "first"))
+        assert bulk_upsert(conn, schema.obligations, first, key="payment_code") == 20
+    with write_transaction(migrated_engine) as conn:
+        later = obligation_rows(["K11", "N04", "Z00", "N04"], 9_000, new_file(conn, "later"))
+        bulk_upsert(conn, schema.obligations, later, key="payment_code")
+
+    stored = register(migrated_engine)
+
+    assert stored.equals(last_of_each_code(first, later))
+    amounts = dict(zip(stored["payment_code"].to_pylist(), stored["amount_vnd"].to_pylist(), strict=True))
+    assert (amounts["K03"], amounts["K07"], amounts["K11"], amounts["N04"]) == (1_009, 1_005, 9_000, 9_003)
 
 
 @pytest.mark.postgres

@@ -15,7 +15,7 @@ from adapters.db import schema
 from adapters.ingest import ingest_file
 from adapters.settings import Settings
 
-TABLES = (schema.files, schema.obligations, schema.obligation_history, schema.gateway_txns)
+TABLES = (schema.files, schema.obligations, schema.obligation_copies, schema.gateway_txns)
 _serial = itertools.count()
 
 amounts = st.integers(min_value=1, max_value=10**12)

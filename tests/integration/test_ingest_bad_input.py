@@ -27,6 +27,7 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
+from db_ingest_files import obligation_versions
 from sqlalchemy import Engine, Table, func, select
 
 from adapters.bootstrap import file_formats
@@ -61,7 +62,7 @@ class Contents:
     """What the input tables hold: row counts and amounts, summed to the đồng."""
 
     obligations: int = 0
-    obligation_history: int = 0
+    obligation_versions: int = 0
     obligations_vnd: int = 0
     gateway_txns: int = 0
     gateway_vnd: int = 0
@@ -89,7 +90,7 @@ def contents(engine: Engine) -> Contents:
     """The database's :class:`Contents` now."""
     return Contents(
         obligations=_rows(engine, schema.obligations),
-        obligation_history=_rows(engine, schema.obligation_history),
+        obligation_versions=len(obligation_versions(engine)),
         obligations_vnd=_scalar(engine, select(func.sum(schema.obligations.c.amount_vnd))),
         gateway_txns=_rows(engine, schema.gateway_txns),
         gateway_vnd=_scalar(engine, select(func.sum(schema.gateway_txns.c.amount_vnd))),
@@ -207,7 +208,7 @@ def obligations_companion(folder: Path) -> Companion:
         None,
         3,
         {"VND": {"credit": total, "debit": 0}},
-        Contents(obligations=3, obligation_history=3, obligations_vnd=total),
+        Contents(obligations=3, obligation_versions=3, obligations_vnd=total),
     )
 
 

@@ -260,7 +260,7 @@ def test_a_bad_obligations_export_is_rejected_and_the_gateway_file_beside_it_is_
 
 # Accepted: what the contract allows and what a layout declares
 
-ITS_OBLIGATIONS = Contents(obligations=3, obligation_history=3, obligations_vnd=OBLIGATIONS_VND)
+ITS_OBLIGATIONS = Contents(obligations=3, obligation_versions=3, obligations_vnd=OBLIGATIONS_VND)
 
 
 def stored_obligations(engine: Engine) -> list[tuple[str, str, int, str]]:

@@ -92,13 +92,13 @@ EDGES = [
     ),
     pytest.param(
         OBL(changes={"issued_at": "1900-01-01T00:00:00+07:00"}, rows=1, at=1),
-        Contents(obligations=1, obligation_history=1, obligations_vnd=75000),
+        Contents(obligations=1, obligation_versions=1, obligations_vnd=75000),
         (schema.obligations.c.issued_date, [dt.date(1900, 1, 1)]),
         id="obligation-issued-on-1900-01-01",
     ),
     pytest.param(
         OBL(changes={"issued_at": "2199-12-31T23:59:59+07:00"}, rows=1, at=1),
-        Contents(obligations=1, obligation_history=1, obligations_vnd=75000),
+        Contents(obligations=1, obligation_versions=1, obligations_vnd=75000),
         (schema.obligations.c.issued_date, [dt.date(2199, 12, 31)]),
         id="obligation-issued-on-2199-12-31",
     ),
@@ -164,7 +164,7 @@ def test_a_value_exactly_at_a_bound_is_accepted_and_stored_exactly(
                 everywhere=True,
             ),
             "total of obligations.amount_vnd already stored (5999999999999999994) beyond",
-            Contents(obligations=6, obligation_history=6, obligations_vnd=6 * BIG),
+            Contents(obligations=6, obligation_versions=6, obligations_vnd=6 * BIG),
             id="obligation-amounts",
         ),
         pytest.param(
