@@ -28,10 +28,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Select, func, select
 
 from adapters.db.arrow_copies import compact, read_part, storing_arrow_copy
 from adapters.db.bulk import fetch_arrow
@@ -54,10 +55,7 @@ def storing_copy(conn: Connection, file_id: int, rows: pa.Table) -> Iterator[Non
 def read_paid_on(conn: Connection, day: dt.date) -> pa.Table:
     """The current obligations paid on ``day``: from the exports' copies where the register agrees."""
     o = obligations.c
-    counted = conn.execute(
-        select(o.file_id, func.count()).where(o.portal_paid_date == day).group_by(o.file_id)
-    ).all()
-    expected = {int(file_id): int(count) for file_id, count in counted}
+    expected = {int(file_id): int(count) for file_id, count in conn.execute(paid_by_export(day))}
     if not expected:
         return compact(OBLIGATIONS_WITH_FILE.empty_table())
     c = obligation_copies.c
@@ -86,6 +84,12 @@ def read_paid_on(conn: Connection, day: dt.date) -> pa.Table:
         statement = select(*columns).where(o.portal_paid_date == day, o.file_id.in_(rest))
         parts.append(compact(fetch_arrow(conn, statement, OBLIGATIONS_WITH_FILE)))
     return pa.concat_tables(parts)
+
+
+def paid_by_export(day: dt.date) -> Select[Any]:
+    """How many current obligations paid on ``day`` each export holds, read from the index alone."""
+    o = obligations.c
+    return select(o.file_id, func.count()).where(o.portal_paid_date == day).group_by(o.file_id)
 
 
 def export_versions(conn: Connection, file_id: int) -> pa.Table:

@@ -12,7 +12,7 @@ from adapters.db import arrow_copies, schema
 from adapters.db.bulk import fetch_arrow
 from adapters.db.engine import write_transaction
 from adapters.db.files import FileFacts, record_file
-from adapters.db.obligation_copies import OBLIGATIONS_WITH_FILE, export_versions
+from adapters.db.obligation_copies import OBLIGATIONS_WITH_FILE, export_versions, paid_by_export
 from adapters.db.run_inputs import read_obligations
 from adapters.db.stores import store_obligations
 from reconcile.columns import OBLIGATIONS
@@ -156,3 +156,19 @@ def test_the_register_holds_the_newest_version_of_each_code_whatever_the_order(
         "M5": (90_000, second),
         "C3": (90_001, second),
     }
+
+
+def test_a_run_counts_its_day_by_export_from_the_register_s_index_alone(
+    migrated_sqlite_engine: Engine,
+) -> None:
+    """The count that decides which copies a run trusts reads no row of the register (SQLite's plan)."""
+    with write_transaction(migrated_sqlite_engine) as conn:
+        first = store(conn, "first", exported([f"A{i:03d}" for i in range(30)], paid_on=DAY))
+        second = store(conn, "second", exported([f"B{i:03d}" for i in range(9)], paid_on=DAY))
+    statement = paid_by_export(DAY)
+    with migrated_sqlite_engine.connect() as conn:
+        counted = {file_id: count for file_id, count in conn.execute(statement)}
+        compiled = statement.compile(migrated_sqlite_engine, compile_kwargs={"literal_binds": True})
+        plan = " ".join(row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}"))
+    assert counted == {first: 20, second: 6}
+    assert "USING COVERING INDEX ix_obligations_portal_paid_date_file_id" in plan
