@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 from sqlalchemy import (
     BigInteger,
@@ -78,30 +79,47 @@ def bulk_insert(conn: Connection, table: Table, rows: pa.Table) -> int:
     return int(rows.num_rows)
 
 
-def bulk_upsert(conn: Connection, table: Table, rows: pa.Table, key: str) -> int:
+def bulk_upsert(conn: Connection, table: Table, rows: pa.Table, key: str) -> None:
     """Write ``rows`` into ``table`` by its unique column ``key``: a row whose key is stored
     replaces the stored row's other columns, and of rows sharing a key the last one wins.
-    Returns the number of rows given.
 
     The rows go in by the bulk path (:func:`bulk_insert`), not into ``table`` but into a
     private table that the upsert then reads in SQL and that is gone at the transaction's
     end: on PostgreSQL a temporary table filled by ``COPY``; on SQLite the staging files
-    themselves, each upserted from in turn as soon as it is written; a small load binds the
-    upsert's values directly. The rows are upserted in their order, so a caller that orders
-    them by ``key`` has the key's index written page by page instead of at random.
+    themselves, each upserted from in turn as soon as it is written (a small load binds the
+    upsert's values directly). Either way the rows are upserted in key order, so the key's
+    index is written page by page instead of at random: on SQLite they are put in that order
+    here (:func:`newest_by_key`), which makes a million obligations' upsert 1.0–1.1 s instead
+    of 2.0–2.5 s in the file's order, and 4.4 s sorted by SQLite itself; PostgreSQL sorts them
+    in the upsert (ten million: 68 s instead of 136 into an empty register, 76 instead of 186
+    into a full one); sorting them here and copying them in that order is no faster there.
     """
     rows = _in_table_order(table, rows)
     if rows.num_rows == 0:
-        return 0
+        return
     if conn.dialect.name == "postgresql":
         _copy_upsert(conn, table, rows, key)
-    elif parts := _staging_parts(conn, rows):
-        _through_staging(
-            conn, rows, parts, lambda source: _sqlite_upsert(table, rows.column_names, key, source)
-        )
+        return
+    rows = rows.take(newest_by_key(rows[key]))
+    if parts := _staging_parts(conn, rows):
+        names = rows.column_names
+        _through_staging(conn, rows, parts, lambda source: _sqlite_upsert(table, names, key, source))
     else:
         _executemany(conn, _sqlite_upsert(table, rows.column_names, key, None), rows)
-    return int(rows.num_rows)
+
+
+def newest_by_key(keys: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """The positions of the last row of each key, in key order (a null is no key: every row
+    with one is kept, last, for the database to refuse)."""
+    order = pc.sort_indices(keys)  # stable: a key's rows keep their order
+    if len(order) < 2:
+        return order
+    ordered = pa.chunked_array([keys]).take(order) if isinstance(keys, pa.Array) else keys.take(order)
+    # a row is its key's last when the next row's key differs
+    last = pc.fill_null(pc.not_equal(ordered.slice(0, len(order) - 1), ordered.slice(1)), True)
+    if pc.all(last).as_py():
+        return order
+    return order.filter(pa.concat_arrays([*last.chunks, pa.array([True])]))
 
 
 def _in_table_order(table: Table, rows: pa.Table) -> pa.Table:

@@ -43,23 +43,13 @@ def _with_file_id(table: pa.Table, names: list[str], file_id: int) -> pa.Table:
 
 
 def store_obligations(conn: Connection, file_id: int, table: pa.Table) -> None:
-    """Make the newest version of each payment code current in the register, and keep the
-    export's columnar copy, every row in the file's order, as the trace of its versions
-    (encoded while the rows are stored).
-
-    On SQLite the rows are upserted in payment-code order (a stable sort: a code's rows keep
-    their file order, so the last still wins), so the key's index is written page by page
-    instead of at random: at a million rows the upsert takes 1.0–1.1 s instead of 2.0–2.5,
-    the sort 0.7–0.8. Sorting inside SQLite instead makes the upsert slower (2.6 → 4.4 s).
-    PostgreSQL sorts in its upsert (:func:`adapters.db.bulk.bulk_upsert`): at 10M rows 136 →
-    68 s into an empty register, 186 → 76 s into a full one.
-    """
+    """Make the newest version of each payment code current in the register (the last row of
+    a code wins, within the export and over earlier ones: :func:`~adapters.db.bulk.bulk_upsert`),
+    and keep the export's columnar copy, every row in the file's order, as the trace of its
+    versions (encoded while the register is written)."""
     rows = _with_file_id(table, OBLIGATIONS.names, file_id)
     with obligation_copies.storing_copy(conn, file_id, rows):
-        in_code_order = conn.dialect.name != "postgresql"
-        register = rows.take(pc.sort_indices(rows["payment_code"])) if in_code_order else rows
-        bulk_upsert(conn, obligations, register, key="payment_code")
-        del register  # the sorted copy is not needed once its rows are in; its memory goes back now
+        bulk_upsert(conn, obligations, rows, key="payment_code")
 
 
 def store_gateway_txns(conn: Connection, file_id: int, table: pa.Table) -> None:
