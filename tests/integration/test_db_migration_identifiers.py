@@ -39,20 +39,21 @@ def _stored(engine: Engine) -> list[tuple[object, ...]]:
         return [tuple(row) for row in rows]
 
 
-def _to(engine: Engine, revision: str, *, down: bool) -> None:
+def migrate_to(engine: Engine, revision: str, *, down: bool) -> None:
+    """Upgrade or downgrade ``engine``'s schema to ``revision``."""
     with engine.connect() as conn:
         (command.downgrade if down else command.upgrade)(alembic_config(conn), revision)
         conn.commit()
 
 
 def test_up_and_down_change_the_collation_and_keep_the_rows(postgres_engine: Engine) -> None:
-    _to(postgres_engine, BEFORE, down=False)
+    migrate_to(postgres_engine, BEFORE, down=False)
     with write_transaction(postgres_engine) as conn:
         store_gateway_txns(conn, new_file(conn, "before.csv"), transactions(12, "T"))
     stored = _stored(postgres_engine)
     assert set(_collations(postgres_engine).values()) == {None}  # the database's own
 
-    _to(postgres_engine, REVISION, down=False)
+    migrate_to(postgres_engine, REVISION, down=False)
     assert _collations(postgres_engine) == {
         "txn_id": "C",
         "payment_code": "C",
@@ -66,6 +67,6 @@ def test_up_and_down_change_the_collation_and_keep_the_rows(postgres_engine: Eng
         found = conn.execute(select(g.payment_code).where(g.txn_id == "T4")).scalar_one()
     assert found == stored[4][1]
 
-    _to(postgres_engine, BEFORE, down=True)
+    migrate_to(postgres_engine, BEFORE, down=True)
     assert set(_collations(postgres_engine).values()) == {None}
     assert _stored(postgres_engine) == stored

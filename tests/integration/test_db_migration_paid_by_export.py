@@ -7,21 +7,15 @@ export reads the same; down, the index on the day alone is back.
 
 from __future__ import annotations
 
-from alembic import command
 from sqlalchemy import Engine, inspect
 
-from adapters.db.engine import alembic_config, write_transaction
+from adapters.db.engine import write_transaction
 from adapters.db.obligation_copies import paid_by_export
+from tests.integration.test_db_migration_identifiers import migrate_to
 from tests.integration.test_db_obligation_copies import DAY, exported, store
 
 REVISION = "0022_paid_by_export"
 BEFORE = "0021_identifiers"
-
-
-def _to(engine: Engine, revision: str, *, down: bool) -> None:
-    with engine.connect() as conn:
-        (command.downgrade if down else command.upgrade)(alembic_config(conn), revision)
-        conn.commit()
 
 
 def _indexes(engine: Engine) -> dict[str, list[str | None]]:
@@ -34,7 +28,7 @@ def _counted(engine: Engine) -> dict[int, int]:
 
 
 def test_up_and_down_swap_the_index_and_the_count_by_export_stays(engine: Engine) -> None:
-    _to(engine, BEFORE, down=False)
+    migrate_to(engine, BEFORE, down=False)
     with write_transaction(engine) as conn:
         first = store(conn, "first", exported([f"A{i:03d}" for i in range(12)], paid_on=DAY))
         second = store(conn, "second", exported([f"A{i:03d}" for i in range(3)], paid_on=DAY))
@@ -42,10 +36,10 @@ def test_up_and_down_swap_the_index_and_the_count_by_export_stays(engine: Engine
     assert counted == {first: 6, second: 2}
     assert _indexes(engine) == {"ix_obligations_portal_paid_date": ["portal_paid_date"]}
 
-    _to(engine, REVISION, down=False)
+    migrate_to(engine, REVISION, down=False)
     assert _indexes(engine) == {"ix_obligations_portal_paid_date_file_id": ["portal_paid_date", "file_id"]}
     assert _counted(engine) == counted
 
-    _to(engine, BEFORE, down=True)
+    migrate_to(engine, BEFORE, down=True)
     assert _indexes(engine) == {"ix_obligations_portal_paid_date": ["portal_paid_date"]}
     assert _counted(engine) == counted
