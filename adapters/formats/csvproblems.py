@@ -55,7 +55,7 @@ def converted(raw: RawRows, layout: Layout) -> tuple[dict[str, pa.Array], list[P
     0.59 → 0.36 s on two cores).
     """
     specs = list(layout.columns.items())
-    with ThreadPoolExecutor(max_workers=min(len(specs), os.cpu_count() or 1) or 1) as pool:
+    with ThreadPoolExecutor(max_workers=max(1, min(len(specs), os.cpu_count() or 1))) as pool:
         done = list(pool.map(lambda item: _converted(raw, item[1]), specs))
     columns: dict[str, pa.Array] = {}
     problems: list[Problem] = []
