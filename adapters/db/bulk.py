@@ -135,8 +135,7 @@ def _sqlite_upsert(table: Table, names: list[str], key: str, source: Select[Any]
     if source is not None:
         # a WHERE keeps SQLite from reading the upsert's ON as a join constraint of the SELECT
         statement = statement.from_select(names, source.where(true()))
-    changed = {name: statement.excluded[name] for name in names if name != key}
-    return statement.on_conflict_do_update(index_elements=[key], set_=changed)
+    return _replacing(statement, names, key)
 
 
 def _copy_upsert(conn: Connection, table: Table, rows: pa.Table, key: str) -> None:
@@ -162,9 +161,13 @@ def _copy_upsert(conn: Connection, table: Table, rows: pa.Table, key: str) -> No
         .ext(postgresql.distinct_on(s[key]))
         .order_by(s[key], s.recon_row.desc())
     )
-    statement = postgresql.insert(table).from_select(names, newest)
+    conn.execute(_replacing(postgresql.insert(table).from_select(names, newest), names, key))
+
+
+def _replacing(statement: postgresql.Insert | sqlite.Insert, names: list[str], key: str) -> Executable:
+    """``statement`` made to replace the other columns of a row whose ``key`` is stored."""
     changed = {name: statement.excluded[name] for name in names if name != key}
-    conn.execute(statement.on_conflict_do_update(index_elements=[key], set_=changed))
+    return statement.on_conflict_do_update(index_elements=[key], set_=changed)
 
 
 def _quoted(conn: Connection, names: list[str]) -> str:
