@@ -145,36 +145,60 @@ def test_the_files_after_this_one_are_read_while_it_is_stored(
     assert [o.status for o in outcomes] == ["accepted"] * 3
 
 
-def test_no_more_is_read_ahead_than_fits_with_the_file_being_stored(
-    migrated_engine: Engine, day: list[Path], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    export, first, second = day[:3]
-    size = {path: path.stat().st_size for path in (export, first, second)}
-    monkeypatch.setattr(ingest, "READ_AHEAD_BYTES", size[export] + size[first] + size[second] - 1)
-    events: list[tuple[str, Path]] = []
+@pytest.fixture
+def events(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """("read", name) as each file's reading begins and ("stored", name) as its storing ends."""
+    recorded: list[tuple[str, str]] = []
     real_read, real_store = ingest._read, ingest._store
 
     def read(path: Path, *args: Any) -> Any:
-        events.append(("read", path))
+        recorded.append(("read", path.name))
         return real_read(path, *args)
 
     def store(engine: Engine, path: Path, *args: Any) -> Any:
         try:
             return real_store(engine, path, *args)
         finally:
-            events.append(("stored", path))
+            recorded.append(("stored", path.name))
 
     monkeypatch.setattr(ingest, "_read", read)
     monkeypatch.setattr(ingest, "_store", store)
+    return recorded
+
+
+def test_no_more_is_read_ahead_than_fits_with_the_file_being_stored(
+    migrated_engine: Engine, day: list[Path], monkeypatch: pytest.MonkeyPatch, events: list[tuple[str, str]]
+) -> None:
+    export, first, second = day[:3]
+    size = {path: path.stat().st_size for path in (export, first, second)}
+    monkeypatch.setattr(ingest, "READ_AHEAD_BYTES", size[export] + size[first] + size[second] - 1)
 
     outcomes = ingest_files([export, first, second], FORMATS, migrated_engine)
 
     assert [o.status for o in outcomes] == ["accepted"] * 3
     # `second` does not fit with the export and `first`: it is read once the export is stored
-    assert events.index(("stored", export)) < events.index(("read", second))
-    assert sorted(path.name for kind, path in events if kind == "read") == sorted(
+    assert events.index(("stored", export.name)) < events.index(("read", second.name))
+    assert sorted(name for kind, name in events if kind == "read") == sorted(
         path.name for path in (export, first, second)
     )
+
+
+def test_a_ten_million_day_reads_a_gateway_file_while_another_is_stored_not_while_its_export_is(
+    migrated_engine: Engine, day: list[Path], monkeypatch: pytest.MonkeyPatch, events: list[tuple[str, str]]
+) -> None:
+    export, first, second = day[:3]
+    third = write_csv(day[0].parent / "vnpay-3.csv", GATEWAY_HEADER, [txn("T3", "HS-2", 90000)])
+    mb = 10**6  # the sizes of the generated day of ten million payments, on disk
+    on_disk = {export: 1_560 * mb, first: 407 * mb, second: 265 * mb, third: 160 * mb}
+    monkeypatch.setattr(ingest, "_size", on_disk.get)
+
+    outcomes = ingest_files([export, first, second, third], FORMATS, migrated_engine)
+
+    assert [o.status for o in outcomes] == ["accepted"] * 4
+    # nothing is read beside the export, the ingest's largest piece of memory
+    assert events.index(("stored", export.name)) < events.index(("read", first.name))
+    # the two after `first` are read while it is stored
+    assert events.index(("read", third.name)) < events.index(("stored", first.name))
 
 
 def test_a_call_that_ends_early_reads_none_of_the_files_it_had_queued(
