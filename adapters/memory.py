@@ -1,12 +1,4 @@
-"""Arrow's allocator, and handing freed memory back to the system between large pieces of work.
-
-The service's processes allocate Arrow's buffers with glibc's ``malloc``
-(:func:`use_system_allocator`), not with pyarrow's default, mimalloc: at ten
-million payments mimalloc spent more time in the kernel than in the work (a
-run's filter of a million obligations to its day took 0.29–0.62 s, 0.2–0.41 s
-of it system time, against 0.15–0.19 s with ``malloc``; the run's reading of
-its day 15.3 → 9.6 s), and a million-payment ingest was as fast or faster
-without it.
+"""Handing freed memory back to the system between large pieces of work.
 
 Arrow's memory pool and glibc's heap both keep what was freed for reuse. A
 process that reads a 10M-row export, or a day's inputs in parts, would keep
@@ -30,12 +22,6 @@ from contextlib import contextmanager
 from typing import Any
 
 import pyarrow as pa
-
-
-def use_system_allocator() -> None:
-    """Arrow's buffers allocated by glibc's ``malloc`` from here on (see the module's docstring);
-    buffers allocated before are freed by the pool they came from."""
-    pa.set_memory_pool(pa.system_memory_pool())
 
 
 def give_back_memory() -> None:

@@ -16,7 +16,6 @@ import sys
 from collections.abc import Sequence
 
 from adapters.bootstrap import bootstrap
-from adapters.memory import use_system_allocator
 from adapters.settings import load_settings
 from adapters.sftp import quiet_read_ahead_failures
 from reconcile.errors import ReconError
@@ -62,7 +61,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     quiet_read_ahead_failures()
-    use_system_allocator()
     try:
         with bootstrap(load_settings(args.config)) as parts:
             code: int = args.handler(args, parts)
