@@ -19,6 +19,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Connection, Table, insert, select
 
+from adapters.db.bulk import fetch_bytes
+
 _WRITE = pa.ipc.IpcWriteOptions(compression="lz4")
 #: Rows per stored part of a copy: ~70 MB of LZ4 Arrow for a million obligations.
 PART_ROWS = 1_000_000
@@ -102,8 +104,7 @@ def _stream(table: pa.Table, schema: pa.Schema) -> bytes:
 def read_part(conn: Connection, copies: Table, file_id: int, part: int) -> pa.Table:
     """One stored part's rows (fetched alone, so a reader holds one part's bytes at a time)."""
     c = copies.c
-    blob = conn.execute(select(c.arrow).where(c.file_id == file_id, c.part == part)).scalar_one()
-    return read_arrow_copy(blob)
+    return read_arrow_copy(fetch_bytes(conn, select(c.arrow).where(c.file_id == file_id, c.part == part)))
 
 
 def compact(table: pa.Table) -> pa.Table:

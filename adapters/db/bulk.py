@@ -12,7 +12,8 @@ the staging file saves below :data:`STAGE_MIN_ROWS`). An upsert by key takes
 the same paths into a private table (a temporary one on PostgreSQL, the staging
 files on SQLite) and writes the target from it in SQL. Out of either database
 rows come by the raw driver cursor, a chunk at a time, straight into Arrow
-arrays. Every path runs on the caller's connection, inside its transaction.
+arrays, and a stored copy's bytes out of PostgreSQL in its binary format (not as
+hex text). Every path runs on the caller's connection, inside its transaction.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import table as sql_table
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import CompileError
+from sqlalchemy.exc import CompileError, MultipleResultsFound, NoResultFound
 
 from adapters.db.engine import AFTER_TRANSACTION
 from adapters.db.pgcopy import copy_chunks
@@ -352,6 +353,30 @@ def fetch_arrow(conn: Connection, statement: Executable, schema: pa.Schema) -> p
     batches = [_record_batch(rows, wire, schema) for rows in _row_chunks(result.cursor)]
     result.close()
     return pa.Table.from_batches(batches, schema=schema)
+
+
+def fetch_bytes(conn: Connection, statement: Executable) -> bytes:
+    """The one value of the one row ``statement`` returns, a byte string (a stored copy's part).
+
+    PostgreSQL sends it in the binary format, as it is stored: in the text format the server
+    writes it out as hex, twice its size, for the driver to decode (the 1M day's copies,
+    143 MB: 1.06–1.22 s read as text, 0.41–0.44 s in binary).
+    """
+    if conn.dialect.name != "postgresql":
+        value: bytes = conn.execute(statement).scalar_one()
+        return value
+    compiled = statement.compile(dialect=conn.dialect)  # type: ignore[attr-defined]
+    cursor = conn.connection.dbapi_connection.cursor(binary=True)  # type: ignore[union-attr]
+    try:
+        rows = cursor.execute(str(compiled), compiled.params).fetchall()
+    finally:
+        cursor.close()
+    if not rows:
+        raise NoResultFound("no row where one was expected")
+    if len(rows) > 1:
+        raise MultipleResultsFound("several rows where one was expected")
+    value = rows[0][0]
+    return value
 
 
 def _row_chunks(cursor: Any) -> Iterator[list[tuple[Any, ...]]]:

@@ -12,8 +12,8 @@ import adbc_driver_sqlite.dbapi as adbc_sqlite
 import psycopg
 import pyarrow as pa
 import pytest
-from sqlalchemy import Engine, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine, func, insert, select
+from sqlalchemy.exc import IntegrityError, NoResultFound
 
 from adapters.db import bulk, schema
 from adapters.db.bulk import bulk_insert, bulk_upsert, fetch_arrow, reserve_ids
@@ -220,6 +220,29 @@ def test_two_hundred_thousand_rows_go_into_postgresql_and_back_by_copy(
         assert conn.execute(select(func.count()).select_from(schema.gateway_txns)).scalar_one() == 200_000
     assert read_back(postgres_engine).equals(rows.drop_columns(["file_id"]))
     assert calls == {"copy": 2, "executemany": 0}  # read back by COPY ... TO STDOUT too
+
+
+def test_a_stored_copys_bytes_come_back_whole_from_postgresql_in_the_binary_format(
+    migrated_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    c = schema.gateway_txn_copies.c
+    blob = bytes(range(256)) * 4096  # every byte value, 1 MiB
+    with write_transaction(migrated_engine) as conn:
+        file_id = new_file(conn, "blob")
+        conn.execute(insert(schema.gateway_txn_copies).values(file_id=file_id, part=0, arrow=blob))
+    binary: list[bool] = []
+    real_cursor = psycopg.Connection.cursor
+
+    def cursor(self: psycopg.Connection[Any], *args: Any, **kwargs: Any) -> Any:
+        binary.append(bool(kwargs.get("binary")))
+        return real_cursor(self, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.Connection, "cursor", cursor)
+    with migrated_engine.connect() as conn:
+        assert bulk.fetch_bytes(conn, select(c.arrow).where(c.file_id == file_id)) == blob
+        with pytest.raises(NoResultFound):
+            bulk.fetch_bytes(conn, select(c.arrow).where(c.file_id == file_id + 1))
+    assert any(binary) == (migrated_engine.dialect.name == "postgresql")
 
 
 def test_a_transaction_reads_back_the_rows_it_has_just_written(migrated_engine: Engine) -> None:
