@@ -16,6 +16,7 @@
   ``RECON_REQUIRE_POSTGRES=1`` (CI), which turns the skip into a failure.
 
 Use them by name from any test module: ``def test_x(migrated_engine): ...``.
+:func:`migrate_to` moves a database's schema up or down to a given revision.
 """
 
 from __future__ import annotations
@@ -27,9 +28,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from alembic import command
 from sqlalchemy import Engine, make_url
 
-from adapters.db.engine import create_engine_for, migrate, write_transaction
+from adapters.db.engine import alembic_config, create_engine_for, migrate, write_transaction
 from adapters.db.reference import load_reference_data
 from fixtures.pgcluster import ClusterUnavailable, create_database, drop_database, throwaway_cluster
 
@@ -122,3 +124,10 @@ def migrated_sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
         load_reference_data(conn)
     yield made
     made.dispose()
+
+
+def migrate_to(engine: Engine, revision: str, *, down: bool = False) -> None:
+    """Upgrade ``engine``'s schema to ``revision``, or downgrade it there with ``down``."""
+    with engine.connect() as conn:
+        (command.downgrade if down else command.upgrade)(alembic_config(conn), revision)
+        conn.commit()

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from db_fixtures import migrate_to
 from sqlalchemy import Engine, insert, select, text
 
-from adapters.db.engine import alembic_config, migrate, write_transaction
+from adapters.db.engine import migrate, write_transaction
 from adapters.db.meta import metadata
 from adapters.db.ops_tables import fetched_files
 
@@ -23,9 +23,7 @@ def _table_name(item: tuple[Any, ...]) -> str:
 
 
 def test_an_existing_fetch_ledger_is_migrated_with_its_rows_and_takes_claims(engine: Engine) -> None:
-    with engine.connect() as conn:
-        command.upgrade(alembic_config(conn), "0006_gateway_copies")
-        conn.commit()
+    migrate_to(engine, "0006_gateway_copies")
     with engine.begin() as conn:
         conn.execute(
             text(

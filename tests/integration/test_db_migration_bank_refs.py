@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from alembic import command
 from alembic.script import ScriptDirectory
+from db_fixtures import migrate_to
 from sqlalchemy import Engine, MetaData, Table, insert, inspect, select
 
 from adapters.db.engine import alembic_config, head_revision, migrate
@@ -26,18 +26,6 @@ def _before() -> str:
 
 
 BEFORE = _before()
-
-
-def _upgrade(engine: Engine, revision: str) -> None:
-    with engine.connect() as conn:
-        command.upgrade(alembic_config(conn), revision)
-        conn.commit()
-
-
-def _downgrade(engine: Engine, revision: str) -> None:
-    with engine.connect() as conn:
-        command.downgrade(alembic_config(conn), revision)
-        conn.commit()
 
 
 def _store_an_entry(engine: Engine) -> None:
@@ -102,11 +90,11 @@ def _entries(engine: Engine) -> list[dict[str, object]]:
 def test_entries_stored_before_the_migration_keep_their_values_and_have_no_owner_reference(
     engine: Engine,
 ) -> None:
-    _upgrade(engine, BEFORE)
+    migrate_to(engine, BEFORE)
     _store_an_entry(engine)
     [before] = _entries(engine)
 
-    _upgrade(engine, REVISION)
+    migrate_to(engine, REVISION)
 
     [after] = _entries(engine)
     assert (after.pop("owner_ref"), after.pop("purpose")) == (None, None)
@@ -115,11 +103,11 @@ def test_entries_stored_before_the_migration_keep_their_values_and_have_no_owner
 
 
 def test_the_migration_goes_down_and_up_again(engine: Engine) -> None:
-    _upgrade(engine, BEFORE)
+    migrate_to(engine, BEFORE)
     _store_an_entry(engine)
-    _upgrade(engine, REVISION)
+    migrate_to(engine, REVISION)
 
-    _downgrade(engine, BEFORE)
+    migrate_to(engine, BEFORE, down=True)
     columns = {column["name"] for column in inspect(engine).get_columns("bank_entries")}
     assert {"owner_ref", "purpose"}.isdisjoint(columns)
     assert [row["bank_ref"] for row in _entries(engine)] == ["VCB001"]

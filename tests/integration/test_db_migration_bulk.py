@@ -9,8 +9,8 @@ and deleting a file is allowed again; up, the trigger is back.
 from __future__ import annotations
 
 import pytest
-from alembic import command
 from alembic.script import ScriptDirectory
+from db_fixtures import migrate_to
 from sqlalchemy import Engine, delete, inspect, text
 from sqlalchemy.exc import DBAPIError
 
@@ -71,9 +71,7 @@ def test_a_file_without_rows_cannot_be_deleted_either(engine: Engine) -> None:
 
 def test_down_the_keys_return_and_up_again_the_trigger(engine: Engine) -> None:
     migrate(engine)
-    with engine.connect() as conn:
-        command.downgrade(alembic_config(conn), _before())
-        conn.commit()
+    migrate_to(engine, _before(), down=True)
     assert _keys_to_files(engine) == {table: [f"fk_{table}_file_id_files"] for table in FILE_ROWS}
     with write_transaction(engine) as conn:
         file_id = new_file(conn, "unreferenced")

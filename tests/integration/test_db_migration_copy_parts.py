@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pyarrow.compute as pc
 import pytest
-from alembic import command
 from alembic.script import ScriptDirectory
+from db_fixtures import migrate_to
 from sqlalchemy import Engine, MetaData, Table, select
 
 from adapters.db import arrow_copies
@@ -42,9 +42,7 @@ def test_down_a_copy_in_parts_is_read_from_its_rows_and_up_again_nothing_changes
     with engine.connect() as conn:
         before = read_txns(conn, START, END)
 
-    with engine.connect() as conn:
-        command.downgrade(alembic_config(conn), _before())
-        conn.commit()
+    migrate_to(engine, _before(), down=True)
     with engine.connect() as conn:
         copies = Table("gateway_txn_copies", MetaData(), autoload_with=conn)
         assert "part" not in copies.c

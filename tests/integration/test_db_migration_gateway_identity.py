@@ -12,13 +12,13 @@ import datetime as dt
 from pathlib import Path
 
 import pyarrow as pa
-from alembic import command
+from db_fixtures import migrate_to
 from sqlalchemy import Engine, insert, select
 
 from adapters.bootstrap import file_formats
 from adapters.db import schema
 from adapters.db.bulk import bulk_insert
-from adapters.db.engine import alembic_config, migrate, write_transaction
+from adapters.db.engine import migrate, write_transaction
 from adapters.db.files import FileFacts, record_file
 from adapters.db.reference import load_reference_data
 from adapters.db.run_inputs import read_txns
@@ -72,9 +72,7 @@ def old_file(
 
 
 def build_0006_database(engine: Engine) -> dict[str, int]:
-    with engine.connect() as conn:
-        command.upgrade(alembic_config(conn), BEFORE)
-        conn.commit()
+    migrate_to(engine, BEFORE)
     ids: dict[str, int] = {}
     with write_transaction(engine) as conn:
         ids["span"] = record_file(conn, old_file("vnpay-25-26.csv", "gateway:vnpay:2026-11-25..2026-11-26"))
@@ -155,9 +153,7 @@ def test_0006_data_migrates_to_identities_by_name_and_each_transaction_counts_on
 def test_the_downgrade_restores_identities_by_collection_dates(engine: Engine) -> None:
     ids = build_0006_database(engine)
     migrate(engine)
-    with engine.connect() as conn:
-        command.downgrade(alembic_config(conn), BEFORE)
-        conn.commit()
+    migrate_to(engine, BEFORE, down=True)
     assert identities(engine)[ids["span"]] == ("gateway:vnpay:2026-11-25..2026-11-26", 1, True)
     assert identities(engine)[ids["day"]] == ("gateway:vnpay:2026-11-25", 1, True)
     migrate(engine)

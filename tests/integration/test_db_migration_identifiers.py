@@ -8,11 +8,11 @@ collation again. SQLite compares by bytes already and is not touched.
 from __future__ import annotations
 
 import pytest
-from alembic import command
+from db_fixtures import migrate_to
 from sqlalchemy import Engine, select, text
 
 from adapters.db import schema
-from adapters.db.engine import alembic_config, write_transaction
+from adapters.db.engine import write_transaction
 from adapters.db.stores import store_gateway_txns
 from tests.integration.test_db_gateway_copies import new_file, transactions
 
@@ -37,13 +37,6 @@ def _stored(engine: Engine) -> list[tuple[object, ...]]:
     with engine.connect() as conn:
         rows = conn.execute(select(g.txn_id, g.payment_code, g.batch_id).order_by(g.id))
         return [tuple(row) for row in rows]
-
-
-def migrate_to(engine: Engine, revision: str, *, down: bool) -> None:
-    """Upgrade or downgrade ``engine``'s schema to ``revision``."""
-    with engine.connect() as conn:
-        (command.downgrade if down else command.upgrade)(alembic_config(conn), revision)
-        conn.commit()
 
 
 def test_up_and_down_change_the_collation_and_keep_the_rows(postgres_engine: Engine) -> None:

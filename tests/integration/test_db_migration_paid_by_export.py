@@ -7,11 +7,11 @@ export reads the same; down, the index on the day alone is back.
 
 from __future__ import annotations
 
+from db_fixtures import migrate_to
 from sqlalchemy import Engine, inspect
 
 from adapters.db.engine import write_transaction
 from adapters.db.obligation_copies import paid_by_export
-from tests.integration.test_db_migration_identifiers import migrate_to
 from tests.integration.test_db_obligation_copies import DAY, exported, store
 
 REVISION = "0022_paid_by_export"
