@@ -191,6 +191,22 @@ def test_a_ten_million_day_reads_a_gateway_file_while_another_is_stored_not_whil
     mb = 10**6  # the sizes of the generated day of ten million payments, on disk
     on_disk = {export: 1_560 * mb, first: 407 * mb, second: 265 * mb, third: 160 * mb}
     monkeypatch.setattr(ingest, "_size", on_disk.get)
+    third_read = threading.Event()
+    third_read_during_store: list[bool] = []
+    recorded_read, recorded_store = ingest._read, ingest._store
+
+    def read(path: Path, *args: Any) -> Any:
+        if path == third:
+            third_read.set()
+        return recorded_read(path, *args)
+
+    def store(engine: Engine, path: Path, *args: Any) -> Any:
+        if path == first:  # hold the store of `first` open until the second file after it is read
+            third_read_during_store.append(third_read.wait(timeout=30))
+        return recorded_store(engine, path, *args)
+
+    monkeypatch.setattr(ingest, "_read", read)
+    monkeypatch.setattr(ingest, "_store", store)
 
     outcomes = ingest_files([export, first, second, third], FORMATS, migrated_engine)
 
@@ -198,7 +214,8 @@ def test_a_ten_million_day_reads_a_gateway_file_while_another_is_stored_not_whil
     # nothing is read beside the export, the ingest's largest piece of memory
     assert events.index(("stored", export.name)) < events.index(("read", first.name))
     # the two after `first` are read while it is stored
-    assert events.index(("read", third.name)) < events.index(("stored", first.name))
+    assert third_read_during_store == [True]
+    assert events.index(("read", second.name)) < events.index(("read", third.name))
 
 
 def test_a_call_that_ends_early_reads_none_of_the_files_it_had_queued(
