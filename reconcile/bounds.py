@@ -38,6 +38,35 @@ LAST_DATE: Final = dt.date(2199, 12, 31)
 CONTROL: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 #: The same as a regular expression for Arrow (RE2), escaped so that it survives as text.
 CONTROL_PATTERN: Final = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+#: The bytes a :data:`CONTROL` character's UTF-8 form begins with: a C0 control or DEL (one
+#: byte each), and 0xC2, the first of the two bytes of a C1 control.
+_CONTROL_LEADS: Final = bytes(value for value in range(0x80) if CONTROL.match(chr(value))) + b"\xc2"
+_OTHER_BYTES: Final = bytes(value for value in range(256) if value not in _CONTROL_LEADS)
+#: A C1 control (U+0080..U+009F) in UTF-8.
+_C1_UTF8: Final = re.compile(b"\xc2[\x80-\x9f]")
+#: How many bytes :func:`utf8_has_control` copies and deletes from at a time: a piece that stays
+#: in the processor's cache, in memory reused from piece to piece (16 MiB pieces, each a new
+#: mapping to fault in, took twice as long).
+SCAN_BYTES: Final = 1 << 16
+
+
+def utf8_has_control(text: bytes | memoryview) -> bool:
+    """Whether the UTF-8 ``text`` holds a :data:`CONTROL` character, scanned as bytes.
+
+    In UTF-8 a C0 control or DEL is a byte of its own, and a C1 control is 0xC2 and a
+    byte from 0x80 to 0x9F. ``bytes.translate`` deletes every other byte in one pass in
+    C (a 1.5 GB export: 0.63 s, where one RE2 match over the text took 2.4 s); what is
+    left is a control, or some 0xC2 (a no-break space U+00A0 begins so too), and only then
+    are the C1 forms looked for.
+    """
+    view = memoryview(text).cast("B")
+    leads = False
+    for start in range(0, len(view), SCAN_BYTES):
+        left = bytes(view[start : start + SCAN_BYTES]).translate(None, _OTHER_BYTES)
+        if len(left) > left.count(b"\xc2"):
+            return True
+        leads = leads or bool(left)
+    return leads and _C1_UTF8.search(view) is not None
 
 
 def amount_problem(amount: int, label: str = "amount") -> str | None:

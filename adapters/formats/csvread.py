@@ -32,7 +32,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from adapters.formats.csvspec import Layout
-from reconcile.bounds import CONTROL, CONTROL_PATTERN
+from reconcile.bounds import CONTROL, utf8_has_control
 from reconcile.errors import InputError
 
 _BOMS = {"utf-8": "utf-8-sig", "utf8": "utf-8-sig"}
@@ -122,7 +122,7 @@ def read_rows(data: bytes, layout: Layout, source: str) -> RawRows:
         raise _locate(
             bytes(body), len(header), layout.delimiter, source, header_line + 1, "a value spans lines"
         )
-    return RawRows(header, header_line, columns, lines, trailer, trailer_line, _has_control(body))
+    return RawRows(header, header_line, columns, lines, trailer, trailer_line, utf8_has_control(body))
 
 
 def _line_ends(buffer: bytes, source: str) -> bytes:
@@ -139,15 +139,6 @@ def _line_ends(buffer: bytes, source: str) -> bytes:
     line = buffer.count(b"\n", 0, stray.start()) + 1
     reason = "a carriage return (CR) inside a line: lines must end with LF or CRLF"
     raise InputError(reason, source=source, where=f"line {line}")
-
-
-def _has_control(body: memoryview) -> bool:
-    """Whether the UTF-8 text ``body`` holds a control character: one pass of RE2 over the bytes."""
-    if not len(body):
-        return False
-    offsets = pa.py_buffer(np.array([0, len(body)], dtype=np.int64).tobytes())
-    whole = pa.LargeStringArray.from_buffers(1, offsets, pa.py_buffer(body))
-    return bool(pc.match_substring_regex(whole, CONTROL_PATTERN)[0].as_py())
 
 
 def _header_position(buffer: bytes, skip_lines: int, source: str) -> tuple[int, int]:

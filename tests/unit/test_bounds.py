@@ -113,3 +113,43 @@ def test_a_running_total_is_watched_for_int64() -> None:
     assert bounds.first_overflow(nines[:9]) is None
     assert bounds.total_problem(sum(nines[:9])) is None
     assert bounds.total_problem(2**63) is not None
+
+
+#: Text around the edges of the control ranges: the C0 controls and the separators beside them,
+#: DEL and the C1 controls, the no-break space and other characters whose UTF-8 form begins
+#: with 0xC2 or holds 0x80..0x9F as a continuation byte, Vietnamese letters, an emoji.
+_NEAR_CONTROLS = st.text(
+    st.sampled_from(
+        "\x00\x01\x08\t\n\x0b\x0c\r\x0e\x1f \x7e\x7f\x80\x85\x9f\xa0\xa9\xbf\xc2\xc0"
+        'aZ09,;"Hà Nội Đắk Lắk ẫ\u0300\u2028\u200b\ufeff\U0001f600\u0100\u0142\u1e80'
+    ),
+    max_size=40,
+)
+
+
+@given(_NEAR_CONTROLS)
+def test_a_control_is_found_in_utf8_bytes_exactly_where_the_pattern_finds_one(text: str) -> None:
+    assert bounds.utf8_has_control(text.encode()) is (bounds.CONTROL.search(text) is not None)
+
+
+@given(_NEAR_CONTROLS, st.integers(min_value=1, max_value=7))
+def test_a_control_is_found_across_the_scans_pieces(text: str, piece: int) -> None:
+    """Scanned a few bytes at a time, a C1 control split between two pieces is still found."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(bounds, "SCAN_BYTES", piece)
+        found = bounds.utf8_has_control(memoryview(text.encode())[0:])
+    assert found is (bounds.CONTROL.search(text) is not None)
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Hà Nội\tĐà Nẵng\r\n", False),
+        ("a\u00a0b", False),
+        ("a\u0085b", True),
+        ("\x7f", True),
+        ("a\x00", True),
+    ],
+)
+def test_separators_and_a_no_break_space_are_not_controls(text: str, found: bool) -> None:
+    assert bounds.utf8_has_control(text.encode()) is found
