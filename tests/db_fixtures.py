@@ -29,6 +29,7 @@ from pathlib import Path
 
 import pytest
 from alembic import command
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, make_url
 
 from adapters.db.engine import alembic_config, create_engine_for, migrate, write_transaction
@@ -124,6 +125,13 @@ def migrated_sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
         load_reference_data(conn)
     yield made
     made.dispose()
+
+
+def revision_before(revision: str) -> str:
+    """The revision that ``revision`` migrates up from."""
+    down = ScriptDirectory.from_config(alembic_config()).get_revision(revision).down_revision
+    assert isinstance(down, str)
+    return down
 
 
 def migrate_to(engine: Engine, revision: str, *, down: bool = False) -> None:

@@ -9,23 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from alembic.script import ScriptDirectory
-from db_fixtures import migrate_to
+from db_fixtures import migrate_to, revision_before
 from sqlalchemy import Engine, MetaData, Table, insert, inspect, select
 
-from adapters.db.engine import alembic_config, head_revision, migrate
+from adapters.db.engine import head_revision, migrate
 
 REVISION = "0009_bank_refs"
 
 
-def _before() -> str:
-    """The revision this one follows, wherever the chain puts it."""
-    down = ScriptDirectory.from_config(alembic_config()).get_revision(REVISION).down_revision
-    assert isinstance(down, str)
-    return down
-
-
-BEFORE = _before()
+BEFORE = revision_before(REVISION)
 
 
 def _store_an_entry(engine: Engine) -> None:

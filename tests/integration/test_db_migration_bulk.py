@@ -9,24 +9,17 @@ and deleting a file is allowed again; up, the trigger is back.
 from __future__ import annotations
 
 import pytest
-from alembic.script import ScriptDirectory
-from db_fixtures import migrate_to
+from db_fixtures import migrate_to, revision_before
 from sqlalchemy import Engine, delete, inspect, text
 from sqlalchemy.exc import DBAPIError
 
 from adapters.db import schema
-from adapters.db.engine import alembic_config, migrate, write_transaction
+from adapters.db.engine import migrate, write_transaction
 from adapters.db.stores import store_gateway_txns
 from tests.integration.test_db_gateway_copies import new_file, transactions
 
 REVISION = "0020_bulk"
 FILE_ROWS = ("gateway_txns", "obligation_history", "obligations")
-
-
-def _before() -> str:
-    down = ScriptDirectory.from_config(alembic_config()).get_revision(REVISION).down_revision
-    assert isinstance(down, str)
-    return down
 
 
 def _keys_to_files(engine: Engine) -> dict[str, list[str]]:
@@ -71,7 +64,7 @@ def test_a_file_without_rows_cannot_be_deleted_either(engine: Engine) -> None:
 
 def test_down_the_keys_return_and_up_again_the_trigger(engine: Engine) -> None:
     migrate(engine)
-    migrate_to(engine, _before(), down=True)
+    migrate_to(engine, revision_before(REVISION), down=True)
     assert _keys_to_files(engine) == {table: [f"fk_{table}_file_id_files"] for table in FILE_ROWS}
     with write_transaction(engine) as conn:
         file_id = new_file(conn, "unreferenced")

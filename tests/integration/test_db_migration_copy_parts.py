@@ -9,23 +9,16 @@ from __future__ import annotations
 
 import pyarrow.compute as pc
 import pytest
-from alembic.script import ScriptDirectory
-from db_fixtures import migrate_to
+from db_fixtures import migrate_to, revision_before
 from sqlalchemy import Engine, MetaData, Table, select
 
 from adapters.db import arrow_copies
-from adapters.db.engine import alembic_config, migrate, write_transaction
+from adapters.db.engine import migrate, write_transaction
 from adapters.db.run_inputs import read_txns
 from adapters.db.stores import store_gateway_txns
 from tests.integration.test_db_gateway_copies import END, START, decoded, from_rows, new_file, transactions
 
 REVISION = "0019_scale"
-
-
-def _before() -> str:
-    down = ScriptDirectory.from_config(alembic_config()).get_revision(REVISION).down_revision
-    assert isinstance(down, str)
-    return down
 
 
 def test_down_a_copy_in_parts_is_read_from_its_rows_and_up_again_nothing_changes(
@@ -42,7 +35,7 @@ def test_down_a_copy_in_parts_is_read_from_its_rows_and_up_again_nothing_changes
     with engine.connect() as conn:
         before = read_txns(conn, START, END)
 
-    migrate_to(engine, _before(), down=True)
+    migrate_to(engine, revision_before(REVISION), down=True)
     with engine.connect() as conn:
         copies = Table("gateway_txn_copies", MetaData(), autoload_with=conn)
         assert "part" not in copies.c
