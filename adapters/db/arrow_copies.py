@@ -1,6 +1,7 @@
 """The mechanics shared by the columnar copies of input files (obligations, gateway transactions).
 
-A copy is one LZ4-compressed Arrow IPC stream of a file's rows as stored, kept
+A copy is one LZ4-compressed Arrow IPC stream of a file's rows as stored (its
+:data:`LOW_VARIETY` text columns as dictionaries, as a run holds them), kept
 beside the rows with the range of the dates a run selects them by, so a run
 opens only the copies that can hold its day. A copy is stored in parts of at most
 :data:`PART_ROWS` rows (``part`` 0, 1, ...), each with its own range, and read a
@@ -84,18 +85,18 @@ def _parts(rows: pa.Table, schema: pa.Schema, date_column: str) -> Iterator[dict
     """Each part's columns but its keys, encoded when asked for (an empty file has one, empty)."""
     table = conformed(rows, schema)
     for start in range(0, table.num_rows, PART_ROWS) if table.num_rows else range(1):
-        piece = table.slice(start, PART_ROWS)
+        piece = compact(table.slice(start, PART_ROWS))  # as a run holds them: read back, nothing to encode
         dates = pc.min_max(piece.column(date_column))
         yield {
             "first_paid_date": dates["min"].as_py(),
             "last_paid_date": dates["max"].as_py(),
-            "arrow": _stream(piece, schema),
+            "arrow": _stream(piece),
         }
 
 
-def _stream(table: pa.Table, schema: pa.Schema) -> bytes:
+def _stream(table: pa.Table) -> bytes:
     sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, schema, options=_WRITE) as writer:
+    with pa.ipc.new_stream(sink, table.schema, options=_WRITE) as writer:
         writer.write_table(table)
     data: bytes = sink.getvalue().to_pybytes()
     return data
@@ -120,5 +121,6 @@ def compact(table: pa.Table) -> pa.Table:
 
 
 def read_arrow_copy(blob: bytes) -> pa.Table:
-    """A stored copy's (or part's) rows."""
+    """A stored copy's (or part's) rows: its :data:`LOW_VARIETY` text columns as dictionaries,
+    unless it was stored before copies held them so (pass it through :func:`compact`)."""
     return pa.ipc.open_stream(pa.py_buffer(blob)).read_all()

@@ -102,8 +102,8 @@ def export_versions(conn: Connection, file_id: int) -> pa.Table:
         select(c.part).where(c.file_id == file_id, c.arrow.is_not(None)).order_by(c.part)
     ).scalars()
     return pa.concat_tables(
-        [OBLIGATIONS_WITH_FILE.empty_table()]
-        + [read_part(conn, obligation_copies, file_id, part) for part in parts]
+        [compact(OBLIGATIONS_WITH_FILE.empty_table())]
+        + [compact(read_part(conn, obligation_copies, file_id, part)) for part in parts]
     )
 
 

@@ -105,6 +105,38 @@ def test_a_file_stored_before_the_copies_is_read_from_its_rows(migrated_engine: 
     assert decoded(copied).equals(rows)
 
 
+def test_a_copy_holds_its_few_valued_columns_as_dictionaries_and_one_in_plain_text_is_read_beside_it(
+    migrated_engine: Engine,
+) -> None:
+    """A run reads copies stored since they hold dictionaries and copies stored before, in one table."""
+    c = schema.gateway_txn_copies.c
+    with write_transaction(migrated_engine) as conn:
+        plain = new_file(conn, "plain")
+        store_gateway_txns(conn, plain, transactions(30, "P"))
+        held = new_file(conn, "held")
+        store_gateway_txns(conn, held, transactions(30, "H"))
+        stored = arrow_copies.read_part(conn, schema.gateway_txn_copies, held, 0)
+        before = decoded(arrow_copies.read_part(conn, schema.gateway_txn_copies, plain, 0))
+        sink = pa.BufferOutputStream()  # the first file's copy as copies were written before
+        with pa.ipc.new_stream(sink, before.schema) as writer:
+            writer.write_table(before)
+        conn.execute(
+            update(schema.gateway_txn_copies)
+            .where(c.file_id == plain)
+            .values(arrow=sink.getvalue().to_pybytes())
+        )
+    encoded = {field.name for field in stored.schema if pa.types.is_dictionary(field.type)}
+    assert encoded == arrow_copies.LOW_VARIETY & set(stored.column_names)
+    with migrated_engine.connect() as conn:
+        assert not any(
+            pa.types.is_dictionary(f.type)
+            for f in arrow_copies.read_part(conn, schema.gateway_txn_copies, plain, 0).schema
+        )
+        copied, rows = read_txns(conn, START, END), from_rows(conn)
+    assert set(copied.column("file_id").to_pylist()) == {plain, held}
+    assert decoded(copied).equals(rows)
+
+
 def test_a_copy_stored_in_parts_gives_the_rows_in_stored_order(
     migrated_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -162,9 +194,9 @@ def test_a_copys_first_part_is_encoded_while_the_rows_are_stored_and_the_rest_af
     encoded_by: list[str] = []
     stream = arrow_copies._stream
 
-    def watched(table: pa.Table, schema: pa.Schema) -> bytes:
+    def watched(table: pa.Table) -> bytes:
         encoded_by.append(threading.current_thread().name)
-        return stream(table, schema)
+        return stream(table)
 
     monkeypatch.setattr(arrow_copies, "_stream", watched)
     with write_transaction(migrated_engine) as conn:
