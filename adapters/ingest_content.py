@@ -17,6 +17,7 @@ from sqlalchemy import Connection
 
 from adapters.db.files import FileFacts, amend_file, record_file
 from adapters.db.gateway_identity import (
+    any_stored_between,
     correction_warning,
     last_row_id,
     retire_files,
@@ -161,11 +162,14 @@ def _store_gateway_file(
             version=max(e.version for e in earlier) + 1,
             supersedes_id=earlier[-1].id,
         )
+    ids = pc.min_max(table["txn_id"])  # before the file's own are stored: may it carry a stored one?
+    carrying = ids["min"].is_valid and any_stored_between(conn, ids["min"].as_py(), ids["max"].as_py())
     file_id = record_file(conn, facts, replacing=replacing)
     after = last_row_id(conn)
     store_gateway_txns(conn, file_id, table)
     extra = [correction_warning(conn, file_id, earlier)] if earlier else []
-    extra += supersede_carried(conn, file_id, after).warnings
+    if carrying:
+        extra += supersede_carried(conn, file_id, after).warnings
     if extra:
         amend_file(conn, file_id, status=facts.status, warnings=(*facts.warnings, *extra))
     return facts.status, tuple(extra)

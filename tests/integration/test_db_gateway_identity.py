@@ -20,11 +20,13 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, event, func, select
+from sqlalchemy import Engine, event, func, insert, select
 
 from adapters.bootstrap import file_formats, gateway_terms
 from adapters.db import schema
 from adapters.db.engine import create_engine_for, migrate, write_transaction
+from adapters.db.files import FileFacts, record_file
+from adapters.db.gateway_identity import any_stored_between
 from adapters.db.provinces import SqlProvinceDirectory
 from adapters.db.reference import load_reference_data
 from adapters.db.runs import SqlRunStore
@@ -432,3 +434,72 @@ def test_on_postgresql_a_file_is_checked_against_the_stored_rows_by_the_index_no
     assert "Seq Scan on gateway_txns old" not in text  # the stored rows are not read in full
     assert "Hash Join" not in text
     assert settings_after == [tuple(before)]  # the planner's settings are back for what follows
+
+
+def supersession_lookups(engine: Engine, sent: Sent, directory: Path) -> tuple[int, IngestOutcome]:
+    """How many times storing ``sent`` looked its rows up among the stored ones, and its outcome."""
+    lookups: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        if statement.startswith("INSERT INTO gateway_txn_supersessions"):
+            lookups.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        outcome = send(engine, directory, sent)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    return len(lookups), outcome
+
+
+def test_a_file_whose_ids_span_no_stored_id_is_not_looked_up_row_by_row(
+    migrated_engine: Engine, tmp_path: Path
+) -> None:
+    def lookups(name: str, *txn_ids: str) -> int:
+        looked_up, outcome = supersession_lookups(
+            migrated_engine, Sent(name, [row(t) for t in txn_ids]), tmp_path
+        )
+        assert outcome.warnings == ()  # none of them carries a stored transaction
+        return looked_up
+
+    assert lookups("vnpay-a.csv", "T2", "T3") == 0
+    assert lookups("vnpay-b.csv", "T4", "T6") == 0  # nothing stored from T4 to T6
+    assert lookups("vnpay-c.csv", "T5") == 0  # between stored ids, but none of them
+    assert lookups("vnpay-d.csv", "T1", "T7") == 1  # T2 to T6 lie in T1..T7: looked up, none carried
+    txns = SqlRunStore(migrated_engine, gateway_terms(SETTINGS)).load_inputs(D25, ()).txns
+    assert sorted(txns["txn_id"].to_pylist()) == sorted(TXNS)  # each once
+
+
+@pytest.mark.parametrize(
+    ("stored", "least", "greatest", "found"),
+    [
+        (["T2", "T4"], "T4", "T9", True),  # a stored id at the least end
+        (["T2", "T4"], "T0", "T2", True),  # at the greatest end
+        (["T2", "T4"], "T3", "T3", False),
+        (["T2", "T4"], "T5", "T9", False),
+        (["Ă1"], "A", "Z9", False),  # "Ă" is 0xC4 0x82 in UTF-8: after every ASCII letter
+        (["Ă1"], "A", "Ă2", True),
+        (["a1"], "A", "Z9", False),  # by bytes, not by a locale's rules: "a" is after "Z"
+    ],
+)
+def test_the_stored_ids_in_a_range_are_found_in_the_order_of_their_bytes(
+    migrated_engine: Engine, stored: list[str], least: str, greatest: str, found: bool
+) -> None:
+    with write_transaction(migrated_engine) as conn:
+        facts = FileFacts(sha256="e" * 64, path="ids.csv", format="gateway", status="accepted", current=True)
+        file_id = record_file(conn, facts)
+        conn.execute(
+            insert(schema.gateway_txns),
+            [
+                {
+                    "file_id": file_id,
+                    "txn_id": txn_id,
+                    "gateway": "vnpay",
+                    "amount_vnd": 1,
+                    "status": "SUCCESS",
+                }
+                for txn_id in stored
+            ],
+        )
+    with migrated_engine.connect() as conn:
+        assert any_stored_between(conn, least, greatest) is found
