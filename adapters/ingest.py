@@ -67,6 +67,7 @@ from sqlalchemy.exc import OperationalError
 from adapters.db.engine import background_checkpoints, require_schema, write_transaction
 from adapters.db.files import FileFacts, StoredFile, find_by_sha256, lock_ingestion, record_file
 from adapters.db.headroom import reserve_headroom
+from adapters.db.stores import REFRESH_MIN_ROWS, refresh_statistics
 from adapters.formats.base import Parser, detect
 from adapters.formats.registry import FileFormats
 from adapters.ingest_content import check_parsed, store_content, summarise
@@ -125,6 +126,8 @@ def ingest_files(
     path's base name (a fetched file's name on its server). Files are stored, and
     their outcomes reported, in the order given; the files after the one being stored
     are read meanwhile, in order, as many as fit in :data:`READ_AHEAD_BYTES` with it.
+    Once the files have stored at least :data:`REFRESH_MIN_ROWS` rows, the database's
+    planner statistics are refreshed (:func:`~adapters.db.stores.refresh_statistics`).
     """
     paths = [Path(path) for path in paths]
     sizes = [_size(path) for path in paths]
@@ -153,7 +156,12 @@ def ingest_files(
         finally:
             for pending in ahead:  # the call ends early (the database is gone): read no further
                 pending.cancel()
+    if sum(o.entries for o in outcomes if o.status in _STORED) >= REFRESH_MIN_ROWS:
+        refresh_statistics(engine)  # for the run that follows, and the pages
     return outcomes
+
+
+_STORED = frozenset({"accepted", "correction"})
 
 
 def ingest_file(

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select, update
 
 from adapters.db import gateway_copies, obligation_copies
 from adapters.db.bulk import bulk_insert, bulk_upsert, reserve_ids
@@ -34,6 +34,29 @@ from adapters.db.schema import (
 from reconcile.columns import GATEWAY_TXNS, OBLIGATIONS
 from reconcile.entry_columns import EntryColumns
 from reconcile.records import BankStatement
+
+#: Rows an ingest must have stored for the planner's statistics to be refreshed after it.
+REFRESH_MIN_ROWS = 50_000
+#: The tables a day's files fill by the hundred thousand rows.
+_FILLED = (obligations, gateway_txns, bank_entries, bank_entry_details)
+
+
+def refresh_statistics(engine: Engine) -> None:
+    """On PostgreSQL, ``ANALYZE`` the tables a day's files fill, after a large ingest.
+
+    PostgreSQL's advice after loading much data. Without a column's statistics the planner
+    guesses what share of the rows a condition keeps, and for a list of 500 ids it guesses a
+    large one: a run right after the night's ingest read the transactions it looks up by id,
+    500 at a time, each list by a scan of every stored row (0.13 s a list at a million rows,
+    more with every day kept) instead of through the ``txn_id`` index. Autovacuum analyses a
+    grown table in time, but not before the run that follows the ingest. ``ANALYZE`` reads a
+    sample of a fixed size, not the whole tables: 0.3-0.5 s at a million rows a day. SQLite's
+    planner prefers an index without statistics, and is left alone.
+    """
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"ANALYZE {', '.join(t.name for t in _FILLED)}")
 
 
 def _with_file_id(table: pa.Table, names: list[str], file_id: int) -> pa.Table:

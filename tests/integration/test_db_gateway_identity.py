@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, event, func, insert, select
 
+from adapters import ingest
 from adapters.bootstrap import file_formats, gateway_terms
 from adapters.db import schema
 from adapters.db.engine import create_engine_for, migrate, write_transaction
@@ -29,8 +30,9 @@ from adapters.db.files import FileFacts, record_file
 from adapters.db.gateway_identity import any_stored_between
 from adapters.db.provinces import SqlProvinceDirectory
 from adapters.db.reference import load_reference_data
+from adapters.db.run_inputs import _current_txns
 from adapters.db.runs import SqlRunStore
-from adapters.ingest import IngestOutcome, ingest_file
+from adapters.ingest import IngestOutcome, ingest_file, ingest_files
 from adapters.settings import GatewaySettings, Settings
 from reconcile.runs import reconcile_day
 from reports.tabular import json_bytes
@@ -503,3 +505,28 @@ def test_the_stored_ids_in_a_range_are_found_in_the_order_of_their_bytes(
         )
     with migrated_engine.connect() as conn:
         assert any_stored_between(conn, least, greatest) is found
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("rows", "analysed"), [(20_000, True), (9_000, False)])
+def test_on_postgresql_a_large_ingest_leaves_statistics_that_look_a_run_s_ids_up_in_the_index(
+    postgres_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rows: int, analysed: bool
+) -> None:
+    migrate(postgres_engine)
+    with write_transaction(postgres_engine) as conn:
+        load_reference_data(conn)
+    monkeypatch.setattr(ingest, "REFRESH_MIN_ROWS", 10_000)
+    path = tmp_path / "vnpay.csv"
+    path.write_text("\n".join([HEADER, *many(0, rows)]) + "\n", encoding="utf-8")
+    [outcome] = ingest_files([path], file_formats(SETTINGS), postgres_engine)
+    assert outcome.status == "accepted"
+    keys = [f"B{i}" for i in range(0, rows, rows // 100)]  # as a run asks for the ids it lacks
+    query = _current_txns().where(schema.gateway_txns.c.txn_id.in_(keys))
+    with postgres_engine.connect() as conn:
+        known = conn.exec_driver_sql(
+            "SELECT count(*) FROM pg_stats WHERE tablename = 'gateway_txns' AND attname = 'txn_id'"
+        ).scalar_one()
+        sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+        plan = "\n".join(step for (step,) in conn.exec_driver_sql(f"EXPLAIN {sql}"))
+    assert known == int(analysed)
+    assert ("Seq Scan on gateway_txns" not in plan) is analysed
