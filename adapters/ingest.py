@@ -157,11 +157,21 @@ def ingest_files(
             for pending in ahead:  # the call ends early (the database is gone): read no further
                 pending.cancel()
     if sum(o.entries for o in outcomes if o.status in _STORED) >= REFRESH_MIN_ROWS:
-        refresh_statistics(engine)  # for the run that follows, and the pages
+        _refresh_statistics(engine)
     return outcomes
 
 
+#: The statuses of a file whose rows were stored.
 _STORED = frozenset({"accepted", "correction"})
+
+
+def _refresh_statistics(engine: Engine) -> None:
+    """The planner's statistics refreshed for the run that follows; the files are stored
+    whatever becomes of it, and autovacuum refreshes them in time if this cannot."""
+    try:
+        refresh_statistics(engine)
+    except Exception:
+        logger.warning("the planner's statistics could not be refreshed after the ingest", exc_info=True)
 
 
 def ingest_file(

@@ -39,6 +39,8 @@ from reconcile.records import BankStatement
 REFRESH_MIN_ROWS = 50_000
 #: The tables a day's files fill by the hundred thousand rows.
 _FILLED = (obligations, gateway_txns, bank_entries, bank_entry_details)
+#: How long the refresh waits for a table another session is analysing or vacuuming.
+ANALYZE_LOCK_TIMEOUT = "10s"
 
 
 def refresh_statistics(engine: Engine) -> None:
@@ -56,6 +58,8 @@ def refresh_statistics(engine: Engine) -> None:
     if engine.dialect.name != "postgresql":
         return
     with engine.begin() as conn:
+        # a VACUUM or ANALYZE of another session holds a table's lock: not waited for long
+        conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{ANALYZE_LOCK_TIMEOUT}'")
         conn.exec_driver_sql(f"ANALYZE {', '.join(t.name for t in _FILLED)}")
 
 

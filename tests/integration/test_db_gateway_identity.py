@@ -535,3 +535,23 @@ def test_on_postgresql_a_large_ingest_leaves_statistics_that_look_a_run_s_ids_up
         plan = "\n".join(step for (step,) in conn.exec_driver_sql(f"EXPLAIN {sql}"))
     assert known == int(analysed)
     assert ("Seq Scan on gateway_txns" not in plan) is analysed
+
+
+def test_an_ingest_whose_statistics_cannot_be_refreshed_keeps_its_files_and_says_why(
+    migrated_sqlite_engine: Engine,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def refused(engine: Engine) -> None:
+        raise RuntimeError("the server went away")
+
+    monkeypatch.setattr(ingest, "REFRESH_MIN_ROWS", 2)
+    monkeypatch.setattr(ingest, "refresh_statistics", refused)
+    path = tmp_path / "vnpay.csv"
+    path.write_text("\n".join([HEADER, *many(0, 3)]) + "\n", encoding="utf-8")
+    [outcome] = ingest_files([path], file_formats(SETTINGS), migrated_sqlite_engine)
+    assert (outcome.status, outcome.entries) == ("accepted", 3)
+    assert count(migrated_sqlite_engine, schema.gateway_txns) == 3
+    assert "statistics could not be refreshed" in caplog.text
+    assert "the server went away" in caplog.text
