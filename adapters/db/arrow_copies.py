@@ -120,6 +120,14 @@ def compact(table: pa.Table) -> pa.Table:
     return table
 
 
+def kept(table: pa.Table, keep: pa.Array | pa.ChunkedArray) -> pa.Table:
+    """The rows of ``table`` that ``keep`` marks true (a null keeps none): ``table`` itself when it
+    marks every row, as for most parts of a run's range, which then are not copied."""
+    if pc.all(keep, skip_nulls=False).as_py() is True:
+        return table
+    return table.filter(keep)
+
+
 def read_arrow_copy(blob: bytes) -> pa.Table:
     """A stored copy's (or part's) rows: its :data:`LOW_VARIETY` text columns as dictionaries,
     unless it was stored before copies held them so (pass it through :func:`compact`)."""

@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Connection, and_, select
 
-from adapters.db.arrow_copies import compact, read_part, storing_arrow_copy
+from adapters.db.arrow_copies import compact, kept, read_part, storing_arrow_copy
 from adapters.db.bulk import fetch_arrow
 from adapters.db.gateway_identity import superseded_rows
 from adapters.db.schema import files, gateway_txn_copies
@@ -85,4 +85,4 @@ def _paid_between(table: pa.Table, start: dt.date, end: dt.date, hidden: pa.Arra
     keep = pc.and_(pc.greater_equal(paid, pa.scalar(start)), pc.less_equal(paid, pa.scalar(end)))
     if hidden is not None:
         keep = pc.and_(keep, pc.invert(pc.is_in(table.column("txn_id"), value_set=hidden)))
-    return table.filter(keep)
+    return kept(table, keep)

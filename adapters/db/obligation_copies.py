@@ -34,7 +34,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Connection, Select, func, select
 
-from adapters.db.arrow_copies import compact, read_part, storing_arrow_copy
+from adapters.db.arrow_copies import compact, kept, read_part, storing_arrow_copy
 from adapters.db.bulk import fetch_arrow
 from adapters.db.schema import obligation_copies, obligations
 from reconcile.columns import OBLIGATIONS
@@ -108,4 +108,4 @@ def export_versions(conn: Connection, file_id: int) -> pa.Table:
 
 
 def _paid_on(table: pa.Table, day: dt.date) -> pa.Table:
-    return table.filter(pc.equal(table.column("portal_paid_date"), pa.scalar(day)))
+    return kept(table, pc.equal(table.column("portal_paid_date"), pa.scalar(day)))
