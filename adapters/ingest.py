@@ -65,7 +65,14 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 from adapters.db.engine import background_checkpoints, require_schema, write_transaction
-from adapters.db.files import FileFacts, StoredFile, find_by_sha256, lock_ingestion, record_file
+from adapters.db.files import (
+    STORED_STATUSES,
+    FileFacts,
+    StoredFile,
+    find_by_sha256,
+    lock_ingestion,
+    record_file,
+)
 from adapters.db.headroom import reserve_headroom
 from adapters.db.stores import REFRESH_MIN_ROWS, refresh_statistics
 from adapters.formats.base import Parser, detect
@@ -156,13 +163,9 @@ def ingest_files(
         finally:
             for pending in ahead:  # the call ends early (the database is gone): read no further
                 pending.cancel()
-    if sum(o.entries for o in outcomes if o.status in _STORED) >= REFRESH_MIN_ROWS:
+    if sum(o.entries for o in outcomes if o.status in STORED_STATUSES) >= REFRESH_MIN_ROWS:
         _refresh_statistics(engine)
     return outcomes
-
-
-#: The statuses of a file whose rows were stored.
-_STORED = frozenset({"accepted", "correction"})
 
 
 def _refresh_statistics(engine: Engine) -> None:

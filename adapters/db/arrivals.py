@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import Connection, Engine, func, select
 
+from adapters.db.files import STORED_STATUSES
 from adapters.db.meta import in_lists
 from adapters.db.run_tables import runs
 from adapters.db.schema import bank_entries, bank_statements, files, gateway_txn_copies, gateway_txns
@@ -40,7 +41,7 @@ class SqlArrivals:
             f = files.c
             arrived = conn.execute(
                 select(f.id, f.path, f.format, f.ingested_at)
-                .where(f.status.in_(("accepted", "correction")), f.ingested_at > min(last_run.values()))
+                .where(f.status.in_(STORED_STATUSES), f.ingested_at > min(last_run.values()))
                 .order_by(f.ingested_at, f.id)
             ).all()
             ids = [row.id for row in arrived]

@@ -23,6 +23,8 @@ from adapters.db.schema import files
 
 #: Key of the PostgreSQL advisory lock that makes ingestion one writer at a time.
 INGEST_LOCK_KEY = 0x5245434F4E  # "RECON"
+#: The statuses of a file whose content was stored (a duplicate or a rejected file stores none).
+STORED_STATUSES = ("accepted", "correction")
 
 Totals = Mapping[str, Mapping[str, int]]
 
