@@ -362,21 +362,32 @@ def test_the_statement_counts_each_transaction_once(migrated_engine: Engine, tmp
     assert (batch.batch_id, batch.transactions, batch.collected) == ("VNP-25", 5, 1_070_000)
 
 
+def supersession_lookups(
+    engine: Engine, sent: Sent, directory: Path
+) -> tuple[list[tuple[str, Any]], IngestOutcome]:
+    """The statements (and their parameters) by which storing ``sent`` looked its rows up among
+    the stored ones, and its outcome."""
+    lookups: list[tuple[str, Any]] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if statement.startswith("INSERT INTO gateway_txn_supersessions"):
+            lookups.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        outcome = send(engine, directory, sent)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    return lookups, outcome
+
+
 def test_on_sqlite_a_file_is_checked_against_the_stored_rows_by_the_index_not_by_a_scan(
     migrated_sqlite_engine: Engine, tmp_path: Path
 ) -> None:
     send(migrated_sqlite_engine, tmp_path, Sent("vnpay-a.csv", [row("T1"), row("T2")]))
-    statements: list[tuple[str, Any]] = []
-
-    def seen(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        if statement.startswith("INSERT INTO gateway_txn_supersessions"):
-            statements.append((statement, parameters))
-
-    event.listen(migrated_sqlite_engine, "before_cursor_execute", seen)
-    try:
-        again = send(migrated_sqlite_engine, tmp_path, Sent("vnpay-b.csv", [row("T2"), row("T3")]))
-    finally:
-        event.remove(migrated_sqlite_engine, "before_cursor_execute", seen)
+    statements, again = supersession_lookups(
+        migrated_sqlite_engine, Sent("vnpay-b.csv", [row("T2"), row("T3")]), tmp_path
+    )
 
     assert again.warnings[0].startswith("1 transaction(s) already carried by other files")
     [(statement, parameters)] = statements
@@ -440,31 +451,15 @@ def test_on_postgresql_a_file_is_checked_against_the_stored_rows_by_the_index_no
     assert settings_after == [tuple(before)]  # the planner's settings are back for what follows
 
 
-def supersession_lookups(engine: Engine, sent: Sent, directory: Path) -> tuple[int, IngestOutcome]:
-    """How many times storing ``sent`` looked its rows up among the stored ones, and its outcome."""
-    lookups: list[str] = []
-
-    def seen(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
-        if statement.startswith("INSERT INTO gateway_txn_supersessions"):
-            lookups.append(statement)
-
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
-        outcome = send(engine, directory, sent)
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
-    return len(lookups), outcome
-
-
 def test_a_file_whose_ids_span_no_stored_id_is_not_looked_up_row_by_row(
     migrated_engine: Engine, tmp_path: Path
 ) -> None:
     def lookups(name: str, *txn_ids: str) -> int:
-        looked_up, outcome = supersession_lookups(
+        lookups, outcome = supersession_lookups(
             migrated_engine, Sent(name, [row(t) for t in txn_ids]), tmp_path
         )
         assert outcome.warnings == ()  # none of them carries a stored transaction
-        return looked_up
+        return len(lookups)
 
     assert lookups("vnpay-a.csv", "T2", "T3") == 0
     assert lookups("vnpay-b.csv", "T4", "T6") == 0  # nothing stored from T4 to T6
